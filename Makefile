@@ -1,0 +1,46 @@
+# Two commands for a new user: `make reproduce` and `make test`. Each builds .venv first (skipped when done).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Offline, single-threaded torch, a shared cache inside the checkout.
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export TOKENIZERS_PARALLELISM := false
+export MPLBACKEND := Agg
+export DEBIASLENS_CACHE ?= $(CURDIR)/.cache/debiaslens
+PROFILES ?= faceworld minilm
+
+.PHONY: setup test reproduce test-slow bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name python3 >/dev/null
+	touch $(STAMP)
+
+test: $(STAMP)
+	tools/unchanged.sh nbs -- $(BIN)/nbdev-clean
+	tools/unchanged.sh debiaslens_nb -- $(BIN)/nbdev-export
+	$(BIN)/nbdev-test --n-workers 2 --skip-folder-re '^figures$$'
+	$(BIN)/pytest -q tests
+
+test-slow: $(STAMP)
+	$(BIN)/nbdev-test --n-workers 1 --flags slow --skip-folder-re '^figures$$'
+
+reproduce: $(STAMP)
+	$(BIN)/python tools/reproduce.py --out reports --profiles $(PROFILES)
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf reports _docs _proc .pytest_cache
