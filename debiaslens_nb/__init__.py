@@ -1,1 +1,7 @@
+"""Debias vision-language models inside sparse autoencoders: DeBiasLens and SEM, reproduced and tested.
+
+Modules:
+
+- `debiaslens_nb.sae`: SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), a fast exact trainer, checkpoints, importers for the SAEs the two papers ship, and evaluation."""
+
 __version__ = "0.1.0"
