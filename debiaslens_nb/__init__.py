@@ -6,6 +6,7 @@ Modules:
 - `debiaslens_nb.intervene`: Debias a model in place: encode the residual stream with the SAE, set the social neurons to γ, decode, and blend — through forward hooks that leave the model untouched.
 - `debiaslens_nb.models`: One interface over open_clip CLIPs, saved tiny CLIPs, Hugging Face CLIP/SigLIP towers and MiniLM, with named hook *sites* on every block.
 - `debiaslens_nb.neurons`: DeBiasLens' localisation: latents that fire for nearly every sample of one demographic group and for no other group.
-- `debiaslens_nb.sae`: SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), a fast exact trainer, checkpoints, importers for the SAEs the two papers ship, and evaluation."""
+- `debiaslens_nb.sae`: SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), a fast exact trainer, checkpoints, importers for the SAEs the two papers ship, and evaluation.
+- `debiaslens_nb.sem`: Score each SAE latent of a CLIP text embedding for content relevance and bias sensitivity, and pull the biased, irrelevant ones toward the neutral median."""
 
 __version__ = "0.1.0"
