@@ -1,0 +1,94 @@
+"""Every figure notebook runs through papermill on the offline profiles; the tests assert on the JSON it writes.
+
+The notebooks run with quick=True (short SAE training, sampled prompt sets) and share the cache root, so the
+tiny CLIP, activation stores and SAEs are built once per test session.
+"""
+import json
+import os
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ROOT / "nbs" / "figures"
+NOTEBOOKS = sorted(p.name for p in FIGURES.glob("*.ipynb"))
+STEMS = {"01_similarity_gap.ipynb": "fig1_similarity_gap", "02_maxskew_table.ipynb": "fig2_maxskew_table",
+         "03_specificity.ipynb": "fig3_specificity", "04_alpha_tradeoff.ipynb": "fig4_alpha_tradeoff",
+         "05_disentanglement.ipynb": "fig5_disentanglement", "06_sem_table.ipynb": "fig6_sem_table",
+         "07_neuron_gallery.ipynb": "fig7_neuron_gallery"}
+
+
+@pytest.fixture(scope="session")
+def reports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    return out
+
+
+def run(reports, profile, notebook):
+    out = reports / profile
+    out.mkdir(exist_ok=True)
+    stem = STEMS[notebook]
+    if not (out / f"{stem}.json").is_file():
+        pm.execute_notebook(str(FIGURES / notebook), str(out / notebook), kernel_name="python3", progress_bar=False,
+                            parameters=dict(profile=profile, out_dir=str(out), quick=True), cwd=str(FIGURES))
+    return json.loads((out / f"{stem}.json").read_text()), out / stem
+
+
+def test_every_figure_has_a_notebook():
+    assert NOTEBOOKS == sorted(STEMS)
+
+
+@pytest.mark.parametrize("profile", ["faceworld", "minilm"])
+@pytest.mark.parametrize("notebook", sorted(STEMS))
+def test_figure_notebook_writes_outputs(reports, profile, notebook):
+    data, stem = run(reports, profile, notebook)
+    assert data
+    if notebook != "07_neuron_gallery.ipynb" or profile == "faceworld":
+        assert stem.with_suffix(".png").stat().st_size > 1000 and stem.with_suffix(".pdf").stat().st_size > 1000
+
+
+def test_faceworld_maxskew_targets(reports):
+    data, _ = run(reports, "faceworld", "02_maxskew_table.ipynb")
+    base = data["maxskew"]["baseline"]["occupations"]
+    lens = data["maxskew"]["debiaslens-image"]["occupations"]
+    assert base >= 0.2, f"baseline gender MaxSkew@k {base:.3f} < 0.2: the tiny CLIP did not learn the world's skew"
+    assert lens <= 0.6 * base, f"DeBiasLens image {lens:.3f} is not >= 40% below the baseline {base:.3f}"
+    assert data["accuracy"]["debiaslens-image"] >= data["accuracy"]["baseline"] - 0.03
+    assert set(data["maxskew"]) >= {"baseline", "debiaslens-image", "debiaslens-text", "sem-i", "sem-b", "sem-bi",
+                                    "orth-proj", "orth-cali", "roboshot", "bend-vlm"}
+
+
+def test_minilm_association_gap_shrinks(reports):
+    data, _ = run(reports, "minilm", "02_maxskew_table.ipynb")
+    assoc = data["mean_abs_association"]
+    assert assoc["debiaslens-text"] < assoc["baseline"], assoc
+
+
+@pytest.mark.parametrize("profile", ["faceworld", "minilm"])
+def test_alpha_zero_is_the_plain_model(reports, profile):
+    sweep, _ = run(reports, profile, "04_alpha_tradeoff.ipynb")
+    table, _ = run(reports, profile, "02_maxskew_table.ipynb")
+    assert sweep["alpha"][0] == 0.0 and sweep["accuracy"][0] == pytest.approx(table["accuracy"]["baseline"])
+
+
+@pytest.mark.parametrize("profile", ["faceworld", "minilm"])
+def test_similarity_gap_and_disentanglement_are_sane(reports, profile):
+    gap, _ = run(reports, profile, "01_similarity_gap.ipynb")
+    assert set(gap["gap"]) == {"raw embedding", "SAE latents"}
+    assert all(-1 <= v <= 1 for sp in gap["gap"].values() for v in sp.values())
+    dis, _ = run(reports, profile, "05_disentanglement.ipynb")
+    for bias in ("gender", "ethnicity"):
+        for space in ("raw embedding", "SEM SAE latents"):
+            r = dis[bias][space]
+            assert 0 <= r["acc_direct"] <= 1 and 0 <= r["acc_sequential"] <= 1
+
+
+@pytest.mark.parametrize("profile", ["faceworld", "minilm"])
+def test_sem_table_and_specificity(reports, profile):
+    sem, _ = run(reports, profile, "06_sem_table.ipynb")
+    assert {"baseline", "sem-i", "sem-b", "sem-bi", "bendsem", "bend-vlm"} <= set(sem["maxskew"])
+    assert all(v >= 0 for m in sem["maxskew"].values() for v in m.values())
+    assert all(sem["worst_group_accuracy"][m] <= sem["accuracy"][m] + 1e-12 for m in sem["accuracy"])
+    spec, _ = run(reports, profile, "03_specificity.ipynb")
+    assert set(spec["matrix"]) <= set(spec["neurons"])
