@@ -37,7 +37,7 @@ test-slow: $(STAMP)
 	$(BIN)/nbdev-test --n-workers 1 --flags slow --skip-folder-re '^figures$$'
 
 reproduce: $(STAMP)
-	$(BIN)/python tools/reproduce.py --out reports --profiles $(PROFILES)
+	for p in $(PROFILES); do $(BIN)/debiaslens reproduce --profile $$p --out reports || exit 1; done
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
