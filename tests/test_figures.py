@@ -52,6 +52,7 @@ def test_faceworld_maxskew_targets(reports):
     data, _ = run(reports, "faceworld", "02_maxskew_table.ipynb")
     base = data["maxskew"]["baseline"]["occupations"]
     lens = data["maxskew"]["debiaslens-image"]["occupations"]
+    assert data["accuracy"]["baseline"] >= 0.9, f"tiny CLIP zero-shot occupation accuracy {data['accuracy']['baseline']:.3f} < 0.9"
     assert base >= 0.2, f"baseline gender MaxSkew@k {base:.3f} < 0.2: the tiny CLIP did not learn the world's skew"
     assert lens <= 0.6 * base, f"DeBiasLens image {lens:.3f} is not >= 40% below the baseline {base:.3f}"
     assert data["accuracy"]["debiaslens-image"] >= data["accuracy"]["baseline"] - 0.03
