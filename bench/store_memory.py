@@ -1,6 +1,6 @@
 """Peak memory while streaming stored activations to a trainer: 1e5 vs 1e6 vectors.
 
-Each size runs in a fresh subprocess: write a store of N x 512 float32 vectors (shards of 65536), then
+Each size runs in a fresh subprocess: write a store of N x 512 float32 vectors (shards of 16384, window 4 shards), then
 stream 60 shuffled batches of 4096 through `ActivationStore.iter_batches` into `train_sae` steps of a
 small batchtopk SAE. Peak RSS is read from the kernel (ru_maxrss) after the streaming phase only:
 the store is written by a separate process first.
@@ -17,10 +17,10 @@ CHILD_WRITE = r"""
 import sys, torch
 from debiaslens_nb.activations import StoreWriter
 n, d, path = int(sys.argv[1]), 512, sys.argv[2]
-w = StoreWriter(path, d, shard_size=65536)
+w = StoreWriter(path, d, shard_size=16384)
 g = torch.Generator().manual_seed(0)
-for i in range(0, n, 65536):
-    m = min(65536, n - i)
+for i in range(0, n, 16384):
+    m = min(16384, n - i)
     ids = torch.arange(i, i + m)
     w.add(torch.randn(m, d, generator=g), ids, torch.zeros_like(ids), samples_done=i + m)
 w.finish({"n_samples": n, "labels": {}})
