@@ -100,3 +100,13 @@ def test_neuron_gallery_shows_the_groups_own_items(reports, profile):
     assert gal["top_items"] and 0 <= gal["purity"] <= 1
     if not gal["candidates"]:
         assert gal["purity"] >= 0.5, f"social neurons' top items are mostly of another group (purity {gal['purity']:.2f})"
+
+
+def test_reproduce_writes_summary_and_index(tmp_path):
+    from debiaslens_nb.cli import reproduce
+    summary = reproduce("faceworld", tmp_path, only="maxskew_table", quick=True, progress=False)
+    out = tmp_path / "faceworld"
+    assert json.loads((out / "summary.json").read_text())["maxskew"]["baseline"]["occupations"] == summary["maxskew"]["baseline"]["occupations"]
+    assert set(summary["accuracy"]) >= {"baseline", "debiaslens-image"}
+    index = (out / "index.md").read_text()
+    assert "| baseline |" in index and "fig2_maxskew_table.png" in index
