@@ -17,12 +17,12 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .core import (CheckpointError, DatasetSchemaError, InputError, ResourceNotFoundError, atomic_write,
-                                cache_root, content_hash, progress, read_json, write_json)
+                                cache_root, content_hash, progress as progress_bar, read_json, write_json)
 from .models import VLM
 from .sae import epoch_seed
 
 # %% auto #0
-__all__ = ['MANIFEST', 'PROGRESS', 'progress_bar', 'ActivationStore', 'StoreWriter', 'write_store', 'collect_activations']
+__all__ = ['MANIFEST', 'PROGRESS', 'ActivationStore', 'StoreWriter', 'write_store', 'collect_activations']
 
 # %% ../nbs/04_activations.ipynb #040a3884
 MANIFEST, PROGRESS = "manifest.json", "progress.json"
@@ -230,5 +230,3 @@ def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_si
         handle.remove()
     return writer.finish({"n_samples": n, "site": site, "tokens": tokens, "key": key, "model": vlm.identity,
                           "labels": labels, "data_key": list(map(str, data_key))})
-
-progress_bar = progress

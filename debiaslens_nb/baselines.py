@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from .core import ConfigError, InputError, LabelError, as_float_tensor
 from .intervene import Intervention, attach
 from .sae import SAE
-from .sem import SEM_VARIANTS, sem_debias, sem_diverse_prompts, template_paraphrases
+from .sem import SEM
 
 # %% auto #0
 __all__ = ['DEBIASERS', 'spurious_projection', 'orth_proj', 'default_pairs', 'calibration_matrix', 'orth_cali', 'roboshot',
@@ -214,16 +214,11 @@ class SEMDebiaser(Debiaser):
     def __init__(self, vlm, sae: SAE, variant: str = "bi", bend: bool = False, num_neighbors: int = 100,
                  diverse_prompts: Sequence[str] | None = None, paraphrases: Mapping[str, Sequence[str]] | None = None):
         super().__init__(vlm)
-        if variant not in SEM_VARIANTS: raise InputError(f"variant must be one of {SEM_VARIANTS}")
+        self.sem = SEM(vlm, sae, variant, diverse_prompts, paraphrases)
         self.sae, self.variant, self.bend, self.num_neighbors = sae, variant, bend, num_neighbors
         self.name = ("bendsem" if bend else f"sem-{variant}")
-        self.diverse = vlm.encode_texts(list(diverse_prompts or sem_diverse_prompts()))
-        self.paraphrases = dict(paraphrases or {})
     def debias_texts(self, prompts, ctx):
-        q = self.vlm.encode_texts(list(prompts))
-        para = [self.vlm.encode_texts(list(self.paraphrases.get(p) or template_paraphrases(p))) for p in prompts] if self.variant in ("i", "bi") else None
-        bias = [self.vlm.encode_texts(list(v)) for v in ctx.classes.values()] if self.variant in ("b", "bi") else None
-        out = sem_debias(self.sae, q, self.diverse, bias=bias, paraphrases=para, variant=self.variant).double()
+        out = self.sem.debias_texts(list(prompts), ctx.classes if self.variant in ("b", "bi") else None).double()
         return _step2(out, ctx, self.num_neighbors) if self.bend else out
 
 class DeBiasLensDebiaser(Debiaser):

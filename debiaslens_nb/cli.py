@@ -23,7 +23,7 @@ from .baselines import BiasContext, Debiaser, make_debiaser
 from .core import (ConfigError, InputError, ResourceNotFoundError, asset_path, cache_root, content_hash,
                                 load_asset_json, read_json, seed_everything, write_json, write_text)
 from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
-from .evaluate import (alpha_sweep, evaluate_retrieval, evaluate_zero_shot, neuron_specificity, save_results,
+from .evaluate import (alpha_sweep, evaluate_retrieval, evaluate_zero_shot, memoized_texts, neuron_specificity, save_results,
                                     summarize_retrieval)
 from .faceworld import make_faceworld
 from .metrics import disentanglement_score, similarity_gap
@@ -161,19 +161,21 @@ def _cached_texts(vlm, texts: list) -> torch.Tensor:
     with atomic_write(path) as tmp: save_file({"e": e.contiguous()}, str(tmp))
     return e
 
+def _pooled_token(vlm, site: str) -> str:
+    "The token rule of the embedding: CLS for images, EOT for CLIP text, the mean over tokens for MiniLM."
+    if site.startswith("image."): return "cls"
+    return "mean" if vlm.backend == "minilm" else "eot"
+
 def _site_vectors(vlm, site, items, profile, pooled: bool):
     "Activation store at `site`: one pooled vector per item (`pooled`), or the profile's token rule for SAE training."
-    tower = site.split(".")[0]
-    if tower == "image": tokens = "cls" if pooled else profile["tokens"]
-    elif vlm.backend == "minilm": tokens = "mean" if pooled else profile["tokens"]
-    else: tokens = "eot"
+    rule = _pooled_token(vlm, site)                  # CLIP text SAEs train on EOT, the one token that feeds the embedding
+    tokens = rule if pooled or rule == "eot" else profile["tokens"]
     return collect_activations(vlm, site, items, tokens=tokens, batch_size=256, progress=False)
 
 @torch.no_grad()
 def sample_latents(vlm, site, items, profile, sae: SAE) -> torch.Tensor:
     "One SAE code per item: of the pooled token (CLS / EOT), or — for mean-pooled models — the max over the item's tokens."
-    store = _site_vectors(vlm, site, items, profile, pooled=True)
-    if store.manifest["tokens"] != "mean": return sae.encode(store.tensor())
+    if _pooled_token(vlm, site) != "mean": return sae.encode(_site_vectors(vlm, site, items, profile, pooled=True).tensor())
     tok = collect_activations(vlm, site, items, tokens="all", batch_size=256, progress=False)
     ids = tok.sample_ids()
     out = torch.zeros(len(items), sae.cfg.d_sae)
@@ -330,9 +332,10 @@ def _zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
     from debiaslens_nb.metrics import accuracy, worst_group_accuracy, zero_shot_predict
     ctx = replace(ws.contexts["gender"], reference_embeddings=ws.gallery_embeddings, reference_labels=ws.labels["gender"])
     rows = []
-    for name, m in methods.items():
-        pred = zero_shot_predict(ws.gallery_embeddings, m.debias_texts(zs["class_prompts"], ctx).float()).numpy()
-        rows.append(dict(method=name, accuracy=accuracy(pred, zs["targets"]), worst_group_accuracy=worst_group_accuracy(pred, zs["targets"], zs["groups"])))
+    with memoized_texts(methods.values()):
+        for name, m in methods.items():
+            pred = zero_shot_predict(ws.gallery_embeddings, m.debias_texts(zs["class_prompts"], ctx).float()).numpy()
+            rows.append(dict(method=name, accuracy=accuracy(pred, zs["targets"]), worst_group_accuracy=worst_group_accuracy(pred, zs["targets"], zs["groups"])))
     return pd.DataFrame(rows)
 
 def _bias_prompts(ws: Workspace) -> list[str]:

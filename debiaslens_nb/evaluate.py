@@ -9,6 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/evaluate.html.md"""
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -22,12 +23,12 @@ import torch.nn.functional as F
 from .baselines import BiasContext, Debiaser, make_debiaser
 from .core import InputError, LabelError, progress, write_json, write_text
 from .intervene import Intervention, attach
-from .metrics import (accuracy, group_accuracies, max_skew, min_skew, ndkl, worst_group_accuracy,
+from .metrics import (accuracy, group_accuracies, max_skew, per_query_metrics, worst_group_accuracy,
                                    zero_shot_predict)
 
 # %% auto #0
-__all__ = ['fold_indices', 'ci95', 'evaluate_retrieval', 'summarize_retrieval', 'evaluate_zero_shot', 'alpha_sweep',
-           'neuron_specificity', 'text_retrieval_bias', 'association_scores', 'save_results']
+__all__ = ['fold_indices', 'ci95', 'memoized_texts', 'evaluate_retrieval', 'summarize_retrieval', 'evaluate_zero_shot',
+           'alpha_sweep', 'neuron_specificity', 'text_retrieval_bias', 'association_scores', 'save_results']
 
 # %% ../nbs/11_evaluate.ipynb #ee4bafd2
 def fold_indices(n: int, folds: int, seed: int = 0) -> list[np.ndarray]:
@@ -43,6 +44,12 @@ def ci95(values) -> float:
     v = np.asarray(values, dtype=float)
     return float(st.sem(v) * st.t.ppf(0.975, len(v) - 1)) if len(v) > 1 else 0.0
 
+def memoized_texts(methods) -> ExitStack:
+    "A `memoize_texts` block over every distinct model behind `methods` (use as a context manager)."
+    stack = ExitStack()
+    for vlm in {id(m.vlm): m.vlm for m in methods}.values(): stack.enter_context(vlm.memoize_texts())
+    return stack
+
 def evaluate_retrieval(methods: Mapping[str, Debiaser], images, labels: Mapping[str, Sequence], prompt_sets: Mapping[str, Sequence[str]],
                        contexts: Mapping[str, BiasContext], k: int | Mapping[str, int] = 1000, folds: int = 1, seed: int = 0,
                        target="uniform", convention: str = "debiaslens", progress_bar: bool = True,
@@ -52,29 +59,29 @@ def evaluate_retrieval(methods: Mapping[str, Debiaser], images, labels: Mapping[
     for attr, lab in labels.items():
         if len(lab) != n: raise InputError(f"labels[{attr!r}] has {len(lab)} entries for {n} images")
         if attr not in contexts: raise InputError(f"no BiasContext for attribute {attr!r}")
-    parts = fold_indices(n, folds, seed)
-    rows = []
-    base_images = None
-    for mname, method in progress(methods.items(), enabled=progress_bar, desc="methods"):
-        if gallery_embeddings is not None: img = base_images = gallery_embeddings.double()
-        else:
-            img = method.debias_images(images, contexts[next(iter(labels))])
-            if base_images is None: base_images = Debiaser(method.vlm).debias_images(images) if mname != "baseline" else img
-        for f, part in enumerate(parts):
-            ref = parts[(f + 1) % len(parts)]
-            for attr, lab in labels.items():
-                lab_arr = np.asarray(list(lab), dtype=object)
-                ctx = replace(contexts[attr], reference_embeddings=base_images[torch.from_numpy(ref)], reference_labels=list(lab_arr[ref]))
-                for pset, prompts in prompt_sets.items():
-                    kk = k[pset] if isinstance(k, Mapping) else k
-                    kk = min(kk, len(part))
-                    txt = method.debias_texts(list(prompts), ctx)
-                    sims = _cos(txt, img[torch.from_numpy(part)])
-                    gl = list(lab_arr[part])
-                    for i, p in enumerate(prompts):
-                        for metric, fn in (("maxskew", max_skew), ("minskew", min_skew), ("ndkl", ndkl)):
-                            rows.append(dict(method=mname, prompt_set=pset, attribute=attr, fold=f, prompt=p, k=kk, metric=metric,
-                                             value=fn(sims[i], gl, kk, target=target, convention=convention)))
+    with memoized_texts(methods.values()):
+        parts = fold_indices(n, folds, seed)
+        rows = []
+        base_images = None
+        for mname, method in progress(methods.items(), enabled=progress_bar, desc="methods"):
+            if gallery_embeddings is not None: img = base_images = gallery_embeddings.double()
+            else:
+                img = method.debias_images(images, contexts[next(iter(labels))])
+                if base_images is None: base_images = Debiaser(method.vlm).debias_images(images) if mname != "baseline" else img
+            for f, part in enumerate(parts):
+                ref = parts[(f + 1) % len(parts)]
+                for attr, lab in labels.items():
+                    lab_arr = np.asarray(list(lab), dtype=object)
+                    ctx = replace(contexts[attr], reference_embeddings=base_images[torch.from_numpy(ref)], reference_labels=list(lab_arr[ref]))
+                    for pset, prompts in prompt_sets.items():
+                        kk = k[pset] if isinstance(k, Mapping) else k
+                        kk = min(kk, len(part))
+                        txt = method.debias_texts(list(prompts), ctx)
+                        sims = _cos(txt, img[torch.from_numpy(part)])
+                        values = per_query_metrics(sims, list(lab_arr[part]), kk, target=target, convention=convention)
+                        for i, p in enumerate(prompts):
+                            for metric, v in values.items():
+                                rows.append(dict(method=mname, prompt_set=pset, attribute=attr, fold=f, prompt=p, k=kk, metric=metric, value=float(v[i])))
     return pd.DataFrame(rows)
 
 def summarize_retrieval(df: pd.DataFrame) -> pd.DataFrame:
@@ -91,15 +98,16 @@ def evaluate_zero_shot(methods: Mapping[str, Debiaser], images, class_prompts: S
                        groups: Sequence, context: BiasContext | None = None, attribute_labels: Sequence | None = None) -> pd.DataFrame:
     "Accuracy, worst-group accuracy and per-group accuracies of zero-shot classification, per method."
     rows = []
-    for mname, method in methods.items():
-        ctx = context
-        if ctx is not None and ctx.reference_embeddings is None:
-            if attribute_labels is None: raise InputError("pass attribute_labels (the bias attribute of each image) so Bend-VLM gets a labelled reference set")
-            ctx = replace(ctx, reference_embeddings=Debiaser(method.vlm).debias_images(images), reference_labels=list(attribute_labels))
-        pred = zero_shot_predict(method.debias_images(images, ctx), method.debias_texts(list(class_prompts), ctx)).numpy()
-        row = dict(method=mname, accuracy=accuracy(pred, targets), worst_group_accuracy=worst_group_accuracy(pred, targets, groups))
-        row.update({f"acc[{g}]": v for g, v in group_accuracies(pred, targets, groups).items()})
-        rows.append(row)
+    with memoized_texts(methods.values()):
+        for mname, method in methods.items():
+            ctx = context
+            if ctx is not None and ctx.reference_embeddings is None:
+                if attribute_labels is None: raise InputError("pass attribute_labels (the bias attribute of each image) so Bend-VLM gets a labelled reference set")
+                ctx = replace(ctx, reference_embeddings=Debiaser(method.vlm).debias_images(images), reference_labels=list(attribute_labels))
+            pred = zero_shot_predict(method.debias_images(images, ctx), method.debias_texts(list(class_prompts), ctx)).numpy()
+            row = dict(method=mname, accuracy=accuracy(pred, targets), worst_group_accuracy=worst_group_accuracy(pred, targets, groups))
+            row.update({f"acc[{g}]": v for g, v in group_accuracies(pred, targets, groups).items()})
+            rows.append(row)
     return pd.DataFrame(rows)
 
 # %% ../nbs/11_evaluate.ipynb #258e8d01

@@ -19,9 +19,9 @@ import torch.nn.functional as F
 from .core import InputError, LabelError, as_float_tensor
 
 # %% auto #0
-__all__ = ['CONVENTIONS', 'LOG_EPS', 'skew_at_k', 'max_skew', 'min_skew', 'kl_at_k', 'ndkl', 'zero_shot_predict', 'accuracy',
-           'group_accuracies', 'worst_group_accuracy', 'precision_at_k', 'recall_at_k', 'auc', 'similarity_gap',
-           'disentanglement_score']
+__all__ = ['CONVENTIONS', 'LOG_EPS', 'skew_at_k', 'max_skew', 'min_skew', 'kl_at_k', 'ndkl', 'per_query_metrics',
+           'zero_shot_predict', 'accuracy', 'group_accuracies', 'worst_group_accuracy', 'precision_at_k', 'recall_at_k',
+           'auc', 'similarity_gap', 'disentanglement_score']
 
 # %% ../nbs/10_metrics.ipynb #1d543776
 CONVENTIONS = ("debiaslens", "bendvlm")
@@ -87,10 +87,20 @@ def kl_at_k(scores, labels, k: int, target="uniform", convention: str = "debiasl
 def ndkl(scores, labels, k: int, target="uniform", convention: str = "debiaslens") -> float:
     "Normalised discounted KL over the top-1..top-k prefixes, averaged over queries."
     order, onehot, t, _ = _setup(scores, labels, k, target, convention)
-    counts = onehot[order[:, :k]].cumsum(1)                            # [q, k, G]
-    p = counts / np.arange(1, k + 1)[None, :, None]
+    return float(_ndkl_rows(onehot[order[:, :k]], t, convention, k).mean())
+
+def _ndkl_rows(top: np.ndarray, t: np.ndarray, convention: str, k: int) -> np.ndarray:
+    "NDKL of each query from its top-k group indicators `top` [q, k, G]."
+    p = top.cumsum(1) / np.arange(1, k + 1)[None, :, None]
     w = 1 / np.log2(np.arange(1, k + 1) + 1)
-    return float(((_kl(p, t, convention) * w).sum(1) / w.sum()).mean())
+    return (_kl(p, t, convention) * w).sum(1) / w.sum()
+
+def per_query_metrics(scores, labels, k: int, target="uniform", convention: str = "debiaslens") -> dict[str, np.ndarray]:
+    "MaxSkew@k, MinSkew@k and NDKL of every query (row of `scores`) from one ranking: `{metric: [q] array}`."
+    order, onehot, t, _ = _setup(scores, labels, k, target, convention)
+    top = onehot[order[:, :k]]                                         # [q, k, G]
+    skew = _log_ratio(top.mean(1), t, convention, k)
+    return {"maxskew": np.maximum(skew.max(1), 0.0), "minskew": skew.min(1), "ndkl": _ndkl_rows(top, t, convention, k)}
 
 # %% ../nbs/10_metrics.ipynb #3ab826ed
 def zero_shot_predict(image_embeddings, class_embeddings) -> torch.Tensor:
@@ -196,9 +206,12 @@ def disentanglement_score(features, content_labels, bias_labels, folds: int = 5,
         if counts.min() < folds: raise LabelError(f"every {name} class needs >= {folds} samples for {folds}-fold CV; smallest has {counts.min()}")
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     probe = lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
-    logits = cross_val_predict(probe(), X, yc, cv=cv, method="decision_function")
+    splits = list(cv.split(X, yc))
+    logits = cross_val_predict(probe(), X, yc, cv=splits, method="decision_function")
+    classes = np.unique(yc)                                  # the probes' predictions, read off their decision values
+    pred = classes[(logits > 0).astype(int)] if logits.ndim == 1 else classes[logits.argmax(1)]
+    acc_content = float(np.mean([(pred[test] == yc[test]).mean() for _, test in splits]))
     logits = logits[:, None] if logits.ndim == 1 else logits
-    acc_content = float(cross_val_score(probe(), X, yc, cv=cv).mean())
     acc_seq = float(cross_val_score(probe(), logits, yb, cv=cv).mean())
     acc_direct = float(cross_val_score(probe(), X, yb, cv=cv).mean())
     chance = float(np.unique(yb, return_counts=True)[1].max() / len(yb))

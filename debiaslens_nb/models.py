@@ -9,6 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/models.html.md"""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -18,12 +19,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write,
-                                content_hash, default_device, progress, read_json, write_json)
+                                content_hash, default_device, progress as progress_bar, read_json, write_json)
 
 # %% auto #0
-__all__ = ['TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'FACEWORLD_CLIP_CFG', 'progress_bar', 'VLM', 'OpenClipVLM',
-           'build_open_clip', 'save_open_clip', 'MiniLMVLM', 'HFVLM', 'load_vlm', 'pixels_from_images',
-           'train_tiny_clip']
+__all__ = ['TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'FACEWORLD_CLIP_CFG', 'VLM', 'OpenClipVLM', 'build_open_clip',
+           'save_open_clip', 'MiniLMVLM', 'HFVLM', 'load_vlm', 'pixels_from_images', 'train_tiny_clip']
 
 # %% ../nbs/03_models.ipynb #4744f9e4
 TOWERS = ("image", "text")
@@ -38,6 +38,7 @@ class VLM:
         self.model, self.blocks, self.device = model.eval(), {t: list(b) for t, b in blocks.items() if b}, torch.device(device)
         self._pool: dict[str, torch.Tensor | None] = {}
         self._fingerprint: str | None = None
+        self._text_memo: dict[str, torch.Tensor] | None = None
 
     # -- sites -----------------------------------------------------------------------------
     @property
@@ -99,9 +100,29 @@ class VLM:
         if isinstance(texts, str): texts = [texts]
         n = _check_batchable(texts, "texts")
         if not all(isinstance(t, str) for t in texts): raise InputError("texts must be strings")
-        out = [self._texts(list(texts[i:i + batch_size])).float().cpu() for i in _batches(n, batch_size, progress, "encode texts")]
-        e = torch.cat(out)
+        memo = self._text_memo if self._text_memo is not None and not self._hooked() else None
+        todo = list(texts) if memo is None else list(dict.fromkeys(t for t in texts if t not in memo))
+        out = [self._texts(todo[i:i + batch_size]).float().cpu() for i in _batches(len(todo), batch_size, progress, "encode texts")]
+        if memo is None: e = torch.cat(out)
+        else:
+            if out: memo.update(zip(todo, torch.cat(out)))
+            e = torch.stack([memo[t] for t in texts])
         return F.normalize(e, dim=-1) if normalize else e
+
+    @contextmanager
+    def memoize_texts(self):
+        "Inside, `encode_texts` encodes each distinct string once and reuses it (the model is frozen); hooked encodes are never memoised."
+        outer = self._text_memo is not None
+        if not outer: self._text_memo = {}
+        try: yield self
+        finally:
+            if not outer: self._text_memo = None
+
+    def _hooked(self) -> bool:
+        "Whether a forward hook (an intervention, an activation probe) could change what the model computes."
+        from torch.nn.modules import module
+        if module._global_forward_hooks or module._global_forward_pre_hooks: return True
+        return any(m._forward_hooks or m._forward_pre_hooks for m in self.model.modules())
 
     def _pixels(self, images) -> torch.Tensor:
         if isinstance(images, torch.Tensor):
@@ -133,7 +154,7 @@ def _check_batchable(xs, name) -> int:
 def _batches(n: int, batch_size: int, show: bool | None, desc: str):
     if batch_size <= 0: raise InputError(f"batch_size must be positive, got {batch_size}")
     starts = range(0, n, batch_size)
-    return progress(starts, enabled=(len(starts) > 4) if show is None else show, desc=desc)
+    return progress_bar(starts, enabled=(len(starts) > 4) if show is None else show, desc=desc)
 
 # %% ../nbs/03_models.ipynb #3291eda2
 class OpenClipVLM(VLM):
@@ -354,5 +375,3 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
                                                   "final_loss": float(np.mean(losses[-50:])), "world": repr(world)}})
     finally:
         torch.set_num_threads(old_threads)
-
-progress_bar = progress

@@ -23,13 +23,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, as_float_tensor,
-                                atomic_write, default_device, progress, read_json, write_json)
+                                atomic_write, default_device, progress as progress_bar, read_json, write_json)
 
 # %% auto #0
-__all__ = ['SAE_KINDS', 'INPUT_NORMS', 'DEBIASLENS_GROUP_FRACTIONS', 'SAE_FORMAT', 'progress_bar', 'SAEConfig', 'SAE',
-           'TensorActivations', 'epoch_seed', 'as_activation_source', 'dense_reference_loss', 'TrainResult',
-           'default_lr', 'geometric_median', 'fit_input_norm', 'train_sae', 'evaluate_sae', 'planted_dictionary',
-           'atom_recovery']
+__all__ = ['SAE_KINDS', 'INPUT_NORMS', 'DEBIASLENS_GROUP_FRACTIONS', 'SAE_FORMAT', 'SAEConfig', 'SAE', 'TensorActivations',
+           'epoch_seed', 'as_activation_source', 'dense_reference_loss', 'TrainResult', 'default_lr',
+           'geometric_median', 'fit_input_norm', 'train_sae', 'evaluate_sae', 'planted_dictionary', 'atom_recovery']
 
 # %% ../nbs/05_sae.ipynb #b124c461
 SAE_KINDS = ("topk", "batchtopk", "matryoshka_batchtopk", "msae")
@@ -627,8 +626,6 @@ def train_sae(sae: SAE, activations, steps: int = 1000, batch_size: int = 4096, 
     return TrainResult(losses=st.losses, aux_losses=st.aux_losses, steps=steps, lr=lr, seconds=seconds,
                        samples_per_second=(steps - start) * batch_size / max(seconds, 1e-9), metrics=metrics,
                        resumed_from=start)
-
-progress_bar = progress
 
 # %% ../nbs/05_sae.ipynb #7216b7a2
 @torch.no_grad()

@@ -30,10 +30,11 @@ def sem_latents(sae: SAE, e: torch.Tensor) -> torch.Tensor:
         x = as_float_tensor(e, "embeddings", ndim=2, dim=sae.cfg.d_in, dtype=sae.W_enc.dtype).to(sae.W_enc.device)
         return torch.relu(sae.hidden(sae.normalize(x)))
 
-def _frac_below(ref: torch.Tensor, lat: torch.Tensor, chunk: int = 16) -> torch.Tensor:
-    "For each row of `lat` [q, F]: fraction of the rows of `ref` [m, F] strictly below it, per latent."
-    out = [(ref.unsqueeze(0) < lat[i:i + chunk].unsqueeze(1)).sum(1).float() / ref.shape[0] for i in range(0, len(lat), chunk)]
-    return torch.cat(out)
+def _frac_below(ref: torch.Tensor, lat: torch.Tensor) -> torch.Tensor:
+    "For each row of `lat` [q, F]: fraction of the rows of `ref` [m, F] strictly below it, per latent (a binary search per column)."
+    columns = ref.T.contiguous().sort(dim=1).values
+    below = torch.searchsorted(columns, lat.T.contiguous(), side="left")
+    return below.T.float() / ref.shape[0]
 
 def bias_scores(diverse_latents: torch.Tensor, bias_latents: Sequence[torch.Tensor]) -> torch.Tensor:
     "`s_b[j] = max_c min(frac(D < m_c), frac(B_{!=c} < m_c))` over bias classes `c` (needs >= 2 classes)."
@@ -121,6 +122,11 @@ class SEM:
         "Debiased text embeddings [len(prompts), d]; `bias_prompts` maps each bias class to its prompts."
         if isinstance(prompts, str): prompts = [prompts]
         q = self.vlm.encode_texts(list(prompts))
-        para = [self.vlm.encode_texts(self.paraphrases_of(p)) for p in prompts] if self.variant in ("i", "bi") else None
+        para = self._paraphrase_embeddings(prompts) if self.variant in ("i", "bi") else None
         bias = [self.vlm.encode_texts(list(v)) for v in bias_prompts.values()] if bias_prompts else None
         return sem_debias(self.sae, q, self.diverse, bias=bias, paraphrases=para, variant=self.variant)
+
+    def _paraphrase_embeddings(self, prompts: Sequence[str]) -> list[torch.Tensor]:
+        "Every prompt's paraphrase embeddings, encoded in one batched call."
+        lists = [self.paraphrases_of(p) for p in prompts]
+        return list(self.vlm.encode_texts([s for l in lists for s in l]).split([len(l) for l in lists]))
