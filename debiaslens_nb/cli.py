@@ -61,7 +61,7 @@ def load_profile(name_or_path: str, quick: bool = False) -> dict:
             if size_key in q: prof[key]["n"] = q[size_key]
         for key in ("text_sae", "sem_sae"):
             if key in prof and "corpus_size" in q: prof[key]["corpus_size"] = q["corpus_size"]
-    prof["quick"] = bool(quick) and prof.get("quick", {}) or {}
+    prof["quick_mode"] = bool(quick)
     return prof
 
 def with_overrides(profile: str, quick: bool = False, model: str | None = None, pretrained: str | None = None, dataset: str | None = None) -> dict:
@@ -119,7 +119,7 @@ class Workspace:
 def _neighbours(n: int) -> int: return max(5, min(100, n // 20))
 
 # %% ../nbs/13_cli.ipynb #05e199b8
-def _items(spec: dict, tower: str, quick: bool = False):
+def _items(spec: dict, tower: str):
     "(items, labels dict) for a data spec of a profile."
     src = spec["source"]
     if src == "faceworld":
@@ -212,7 +212,7 @@ def _load_model(spec: dict, device, progress: bool):
 
 def _prompt_sets(profile: dict) -> dict:
     out = {}
-    maxc = profile["quick"].get("max_concepts") if profile["quick"] else None
+    maxc = profile.get("quick", {}).get("max_concepts") if profile.get("quick_mode") else None
     for name in profile["prompt_sets"]:
         rows = prompt_set(name)
         if name in profile.get("concepts", {}):
@@ -369,7 +369,7 @@ def figure_disentanglement(ws: Workspace, out_dir, max_professions: int | None =
     "Fig. 5 (SEM Fig. 2): disentanglement score of profession vs gender / ethnicity, raw embeddings vs SEM SAE latents."
     paper_style()
     d = load_asset_json("prompts", "sem_disentanglement_templates_attributes.json")
-    profs = d["attributes"]["profession"][: max_professions or (12 if ws.profile["quick"] else 40)]
+    profs = d["attributes"]["profession"][: max_professions or (12 if ws.profile.get("quick_mode") else 40)]
     rows, payload = [], {}
     for bias_name in ("gender", "ethnicity"):
         texts, content, bias = [], [], []
