@@ -321,7 +321,7 @@ def figure_maxskew_table(ws: Workspace, out_dir, methods=None) -> dict:
                                   for m in ms if m in ("baseline", "debiaslens-text", "sem-bi", "orth-proj")}
         payload["mean_abs_association"] = {m: float(np.mean(np.abs(list(v.values())))) for m, v in payload["association"].items()}
     shown = table.copy(); shown["zero-shot acc"] = [payload["accuracy"][m] for m in shown.index]
-    return _save(plot_metric_heatmap(shown, f"gender MaxSkew@k ({p['name']})"), payload, out_dir, "fig2_maxskew_table")
+    return _save(plot_metric_heatmap(shown, f"gender MaxSkew@k ({p['name']})", separate=["zero-shot acc"]), payload, out_dir, "fig2_maxskew_table")
 
 def _zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
     zs = ws.zero_shot

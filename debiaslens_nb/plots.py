@@ -61,10 +61,16 @@ def plot_similarity_gap(df: pd.DataFrame):
     fig.tight_layout()
     return fig
 
-def plot_metric_heatmap(table: pd.DataFrame, title: str = "", fmt: str = ".3f", cmap: str = "rocket_r", center=None):
-    "A methods x columns heat map with the values written in (for MaxSkew tables and specificity matrices)."
-    fig, ax = plt.subplots(figsize=(1.1 * table.shape[1] + 2.2, 0.42 * table.shape[0] + 1.0))
-    sns.heatmap(table.astype(float), annot=True, fmt=fmt, cmap=cmap, center=center, cbar=False, ax=ax, linewidths=0.5)
+def plot_metric_heatmap(table: pd.DataFrame, title: str = "", fmt: str = ".3f", cmap: str = "rocket_r", center=None,
+                        separate: Sequence[str] = (), separate_cmap: str = "crest"):
+    "A methods x columns heat map with the values written in; `separate` columns (accuracy beside bias) get their own colour scale."
+    t = table.astype(float)
+    unknown = set(separate) - set(t.columns)
+    if unknown: raise InputError(f"separate names unknown columns {sorted(unknown)}; columns are {list(t.columns)}")
+    own = np.broadcast_to(t.columns.isin(list(separate)), t.shape)
+    fig, ax = plt.subplots(figsize=(1.1 * t.shape[1] + 2.2, 0.42 * t.shape[0] + 1.0))
+    sns.heatmap(t, mask=own, annot=True, fmt=fmt, cmap=cmap, center=center, cbar=False, ax=ax, linewidths=0.5)
+    if own.any(): sns.heatmap(t, mask=~own, annot=True, fmt=fmt, cmap=separate_cmap, cbar=False, ax=ax, linewidths=0.5)
     ax.set_title(title); ax.set_xlabel(""); ax.set_ylabel("")
     fig.tight_layout()
     return fig
