@@ -62,15 +62,16 @@ def plot_similarity_gap(df: pd.DataFrame):
     return fig
 
 def plot_metric_heatmap(table: pd.DataFrame, title: str = "", fmt: str = ".3f", cmap: str = "rocket_r", center=None,
-                        separate: Sequence[str] = (), separate_cmap: str = "crest"):
-    "A methods x columns heat map with the values written in; `separate` columns (accuracy beside bias) get their own colour scale."
+                        separate: Sequence[str] = (), separate_cmap: str = "crest", separate_range: tuple[float, float] = (0.0, 1.0)):
+    "A methods x columns heat map with the values written in; `separate` columns (accuracy beside bias) get their own colour scale over `separate_range`."
     t = table.astype(float)
     unknown = set(separate) - set(t.columns)
     if unknown: raise InputError(f"separate names unknown columns {sorted(unknown)}; columns are {list(t.columns)}")
     own = np.broadcast_to(t.columns.isin(list(separate)), t.shape)
     fig, ax = plt.subplots(figsize=(1.1 * t.shape[1] + 2.2, 0.42 * t.shape[0] + 1.0))
     sns.heatmap(t, mask=own, annot=True, fmt=fmt, cmap=cmap, center=center, cbar=False, ax=ax, linewidths=0.5)
-    if own.any(): sns.heatmap(t, mask=~own, annot=True, fmt=fmt, cmap=separate_cmap, cbar=False, ax=ax, linewidths=0.5)
+    if own.any(): sns.heatmap(t, mask=~own, annot=True, fmt=fmt, cmap=separate_cmap, vmin=separate_range[0], vmax=separate_range[1],
+                              cbar=False, ax=ax, linewidths=0.5)
     ax.set_title(title); ax.set_xlabel(""); ax.set_ylabel("")
     fig.tight_layout()
     return fig
