@@ -20,7 +20,7 @@ import torch
 
 from .activations import collect_activations
 from .baselines import BiasContext, Debiaser, make_debiaser
-from .core import (ConfigError, InputError, ResourceNotFoundError, asset_path, cache_root, content_hash,
+from .core import (ConfigError, InputError, ResourceNotFoundError, asset_path, cache_root, content_hash, progress as progress_bar,
                                 load_asset_json, read_json, seed_everything, write_json, write_text)
 from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
 from .evaluate import (alpha_sweep, evaluate_retrieval, evaluate_zero_shot, memoized_texts, neuron_specificity, save_results,
@@ -486,7 +486,7 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     ws = prepare(profile, quick=quick, seed=seed, device=device, progress=progress)
     nb_dir = figures_dir()
     figures = {}
-    for name in names:
+    for name in progress_bar(names, enabled=progress, desc=f"{profile} figures"):
         if nb_dir is not None and (nb_dir / FIGURE_NOTEBOOKS[name]).is_file():
             import papermill as pm
             pm.execute_notebook(str(nb_dir / FIGURE_NOTEBOOKS[name]), str(out / FIGURE_NOTEBOOKS[name]), kernel_name="python3", progress_bar=False,
