@@ -23,7 +23,7 @@ from .baselines import BiasContext, Debiaser, make_debiaser
 from .core import (ConfigError, InputError, ResourceNotFoundError, asset_path, cache_root, content_hash, progress as progress_bar,
                                 load_asset_json, read_json, seed_everything, write_json, write_text)
 from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
-from .evaluate import (alpha_sweep, evaluate_retrieval, evaluate_zero_shot, memoized_texts, neuron_specificity, save_results,
+from .evaluate import (alpha_sweep, association_scores, evaluate_retrieval, evaluate_zero_shot, neuron_specificity, save_results,
                                     summarize_retrieval)
 from .faceworld import make_faceworld
 from .metrics import disentanglement_score, similarity_gap
@@ -302,7 +302,7 @@ def figure_maxskew_table(ws: Workspace, out_dir, methods=None) -> dict:
     p = ws.profile
     ms = ws.methods(methods)
     res = evaluate_retrieval(ms, ws.gallery, {"gender": ws.labels["gender"]}, ws.prompt_sets, ws.contexts, k=p["k"], folds=p["folds"],
-                             progress_bar=False, gallery_embeddings=None if ws.tower == "image" else ws.gallery_embeddings)
+                             progress_bar=False, gallery_embeddings=_text_gallery(ws))
     summ = summarize_retrieval(res)
     save_results(summ, Path(out_dir) / "fig2_maxskew_table_rows")
     mx = summ[summ.metric == "maxskew"]
@@ -315,7 +315,6 @@ def figure_maxskew_table(ws: Workspace, out_dir, methods=None) -> dict:
                "neurons": {g: len(v) for g, v in ws.neurons["gender"].items()}, "paper": _paper_numbers(p)}
     for r in mx.itertuples(): payload["ci95"][r.method][r.prompt_set] = r.ci95
     if ws.tower == "text":                      # the MiniLM view: direct association cos(q, woman) - cos(q, man)
-        from debiaslens_nb.evaluate import association_scores
         concepts = list(dict.fromkeys(r["concept"] for r in prompt_set("occupations")))
         payload["association"] = {m: association_scores(ms[m], concepts, context=ws.contexts["gender"]).set_index("concept")["association"].to_dict()
                                   for m in ms if m in ("baseline", "debiaslens-text", "sem-bi", "orth-proj")}
@@ -325,18 +324,8 @@ def figure_maxskew_table(ws: Workspace, out_dir, methods=None) -> dict:
 
 def _zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
     zs = ws.zero_shot
-    if ws.tower == "image":
-        return evaluate_zero_shot(methods, ws.gallery, zs["class_prompts"], zs["targets"], zs["groups"], context=ws.contexts["gender"],
-                                  attribute_labels=ws.labels["gender"])
-    from dataclasses import replace
-    from debiaslens_nb.metrics import accuracy, worst_group_accuracy, zero_shot_predict
-    ctx = replace(ws.contexts["gender"], reference_embeddings=ws.gallery_embeddings, reference_labels=ws.labels["gender"])
-    rows = []
-    with memoized_texts(methods.values()):
-        for name, m in methods.items():
-            pred = zero_shot_predict(ws.gallery_embeddings, m.debias_texts(zs["class_prompts"], ctx).float()).numpy()
-            rows.append(dict(method=name, accuracy=accuracy(pred, zs["targets"]), worst_group_accuracy=worst_group_accuracy(pred, zs["targets"], zs["groups"])))
-    return pd.DataFrame(rows)
+    return evaluate_zero_shot(methods, ws.gallery, zs["class_prompts"], zs["targets"], zs["groups"], context=ws.contexts["gender"],
+                              attribute_labels=ws.labels["gender"], gallery_embeddings=_text_gallery(ws))
 
 def _bias_prompts(ws: Workspace) -> list[str]:
     return ws.prompt_sets.get("occupations") or next(iter(ws.prompt_sets.values()))
@@ -394,7 +383,7 @@ def figure_sem_table(ws: Workspace, out_dir) -> dict:
     psets = {k: v for k, v in ws.prompt_sets.items() if k in ev["prompt_sets"]}
     attrs = {a: l for a, l in ws.labels.items() if a in ("gender", "race")}
     res = evaluate_retrieval(ms, ws.gallery, attrs, psets, ws.contexts, k=ev["k"], folds=ev["folds"], target="prior", convention="bendvlm",
-                             progress_bar=False, gallery_embeddings=None if ws.tower == "image" else ws.gallery_embeddings)
+                             progress_bar=False, gallery_embeddings=_text_gallery(ws))
     summ = summarize_retrieval(res)
     save_results(summ, Path(out_dir) / "fig6_sem_table_rows")
     zs = _zero_shot(ws, ms)

@@ -59,10 +59,10 @@ def evaluate_retrieval(methods: Mapping[str, Debiaser], images, labels: Mapping[
     for attr, lab in labels.items():
         if len(lab) != n: raise InputError(f"labels[{attr!r}] has {len(lab)} entries for {n} images")
         if attr not in contexts: raise InputError(f"no BiasContext for attribute {attr!r}")
+    parts = fold_indices(n, folds, seed)
+    rows = []
+    base_images = None
     with memoized_texts(methods.values()):
-        parts = fold_indices(n, folds, seed)
-        rows = []
-        base_images = None
         for mname, method in progress(methods.items(), enabled=progress_bar, desc="methods"):
             if gallery_embeddings is not None: img = base_images = gallery_embeddings.double()
             else:
@@ -95,16 +95,20 @@ def summarize_retrieval(df: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/11_evaluate.ipynb #4169630b
 def evaluate_zero_shot(methods: Mapping[str, Debiaser], images, class_prompts: Sequence[str], targets: Sequence[int],
-                       groups: Sequence, context: BiasContext | None = None, attribute_labels: Sequence | None = None) -> pd.DataFrame:
-    "Accuracy, worst-group accuracy and per-group accuracies of zero-shot classification, per method."
+                       groups: Sequence, context: BiasContext | None = None, attribute_labels: Sequence | None = None,
+                       gallery_embeddings: torch.Tensor | None = None) -> pd.DataFrame:
+    "Accuracy, worst-group accuracy and per-group accuracies of zero-shot classification, per method. `gallery_embeddings` replaces image encoding (text galleries)."
+    plain = None if gallery_embeddings is None else gallery_embeddings.double()
     rows = []
     with memoized_texts(methods.values()):
         for mname, method in methods.items():
             ctx = context
             if ctx is not None and ctx.reference_embeddings is None:
                 if attribute_labels is None: raise InputError("pass attribute_labels (the bias attribute of each image) so Bend-VLM gets a labelled reference set")
-                ctx = replace(ctx, reference_embeddings=Debiaser(method.vlm).debias_images(images), reference_labels=list(attribute_labels))
-            pred = zero_shot_predict(method.debias_images(images, ctx), method.debias_texts(list(class_prompts), ctx)).numpy()
+                reference = plain if plain is not None else Debiaser(method.vlm).debias_images(images)
+                ctx = replace(ctx, reference_embeddings=reference, reference_labels=list(attribute_labels))
+            gallery = plain if plain is not None else method.debias_images(images, ctx)
+            pred = zero_shot_predict(gallery, method.debias_texts(list(class_prompts), ctx)).numpy()
             row = dict(method=mname, accuracy=accuracy(pred, targets), worst_group_accuracy=worst_group_accuracy(pred, targets, groups))
             row.update({f"acc[{g}]": v for g, v in group_accuracies(pred, targets, groups).items()})
             rows.append(row)
