@@ -9,23 +9,24 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/cli.html.md"""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
 import torch
+from safetensors.torch import load_file, save_file
 
 from .activations import collect_activations
-from .baselines import BiasContext, Debiaser, make_debiaser
-from .core import (ConfigError, InputError, ResourceNotFoundError, asset_path, cache_root, content_hash, progress as progress_bar,
-                                load_asset_json, read_json, seed_everything, write_json, write_text)
+from .baselines import BiasContext, make_debiaser
+from .core import (ConfigError, InputError, atomic_write, cache_root, content_hash, load_asset_json, progress as progress_bar,
+                                read_json, seed_everything, write_json, write_text)
 from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
 from .evaluate import (alpha_sweep, association_scores, evaluate_retrieval, evaluate_zero_shot, neuron_specificity, save_results,
                                     summarize_retrieval)
-from .faceworld import make_faceworld
+from .faceworld import FaceWorldConfig, make_faceworld
 from .metrics import disentanglement_score, similarity_gap
 from .models import load_vlm, train_tiny_clip
 from .neurons import find_social_neurons
@@ -140,10 +141,8 @@ def _items(spec: dict, tower: str):
 def _cached_faceworld(n: int, split: str, seed: int):
     "make_faceworld, saved once under the cache root (drawing 12k faces takes seconds; loading them, less)."
     import datasets
-    from debiaslens_nb.faceworld import FaceWorldConfig
     d = cache_root("faceworld", content_hash(n, split, seed, repr(FaceWorldConfig()), short=True))
     if (d / "dataset_info.json").is_file(): return datasets.load_from_disk(str(d))
-    import shutil
     ds = make_faceworld(n, split, seed=seed)
     tmp = d.with_name(d.name + ".tmp")
     if tmp.exists(): shutil.rmtree(tmp)
@@ -153,8 +152,6 @@ def _cached_faceworld(n: int, split: str, seed: int):
 
 def _cached_texts(vlm, texts: list) -> torch.Tensor:
     "Plain text embeddings of `texts`, cached by model fingerprint and content."
-    from safetensors.torch import load_file, save_file
-    from debiaslens_nb.core import atomic_write
     path = cache_root("embeddings") / f"{content_hash(vlm.fingerprint(), texts, short=True)}.safetensors"
     if path.is_file(): return load_file(str(path))["e"]
     e = vlm.encode_texts(texts, progress=False)
