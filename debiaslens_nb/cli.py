@@ -24,9 +24,9 @@ from .baselines import BiasContext, make_debiaser
 from .core import (ConfigError, InputError, atomic_write, cache_root, content_hash, load_asset_json, progress as progress_bar,
                                 read_json, seed_everything, write_json, write_text)
 from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
-from .evaluate import (alpha_sweep, association_scores, evaluate_retrieval, evaluate_zero_shot, neuron_specificity, save_results,
-                                    summarize_retrieval)
-from .faceworld import FaceWorldConfig, make_faceworld
+from .evaluate import (alpha_sweep, association_scores, evaluate_retrieval, evaluate_zero_shot, neuron_specificity, over_seeds,
+                       save_results, summarize_retrieval)
+from .faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
 from .metrics import disentanglement_score, similarity_gap
 from .models import load_vlm, train_tiny_clip
 from .neurons import find_social_neurons
@@ -36,11 +36,12 @@ from .sae import SAE, SAEConfig, train_sae
 from .sem import sem_latents
 
 # %% auto #0
-__all__ = ['PROFILES', 'OFFLINE_PROFILES', 'FIGURES', 'FIGURE_NOTEBOOKS', 'FIGURE_FILES', 'COMMANDS', 'load_profile',
-           'with_overrides', 'Workspace', 'sample_latents', 'prepare', 'figure_similarity_gap', 'figure_maxskew_table',
+__all__ = ['PROFILES', 'OFFLINE_PROFILES', 'SEED_FREE_METHODS', 'SEM_TABLE_METHODS', 'FIGURES', 'FIGURE_NOTEBOOKS',
+           'FIGURE_FILES', 'COMMANDS', 'load_profile', 'with_overrides', 'Workspace', 'sample_latents', 'prepare',
+           'profile_seeds', 'prepare_seeds', 'over_runs', 'figure_similarity_gap', 'figure_maxskew_table',
            'figure_specificity', 'figure_alpha_tradeoff', 'figure_disentanglement', 'figure_sem_table',
-           'figure_neuron_gallery', 'figures_dir', 'reproduce', 'reproduce_cmd', 'train_sae_cmd', 'find_neurons_cmd',
-           'audit_cmd', 'main']
+           'figure_neuron_gallery', 'faceworld_checks', 'figures_dir', 'reproduce', 'reproduce_cmd', 'train_sae_cmd',
+           'find_neurons_cmd', 'audit_cmd', 'main']
 
 # %% ../nbs/13_cli.ipynb #ae1fffcb
 PROFILES = ("faceworld", "minilm", "paper-vitb16", "paper-vitl14")
@@ -93,6 +94,7 @@ class Workspace:
     text_sae: SAE | None = None
     text_neurons: dict | None = None
     timings: dict = field(default_factory=dict)
+    seed: int = 0
 
     @property
     def tower(self) -> str: return self.profile["tower"]
@@ -116,6 +118,8 @@ class Workspace:
         names = names or (["baseline", "debiaslens-image", "debiaslens-text", "sem-i", "sem-b", "sem-bi", "orth-proj", "orth-cali", "roboshot", "bend-vlm"]
                           if self.tower == "image" else ["baseline", "debiaslens-text", "sem-i", "sem-b", "sem-bi", "orth-proj", "orth-cali", "bend-vlm"])
         return {n: make_debiaser(n, self.vlm, **res.get(n, {})) for n in names if not n.startswith("debiaslens") or n in res}
+
+SEED_FREE_METHODS = ("baseline", "orth-proj", "orth-cali", "roboshot", "bend-vlm")   # no SAE: the same numbers for every seed
 
 def _neighbours(n: int) -> int: return max(5, min(100, n // 20))
 
@@ -141,7 +145,7 @@ def _items(spec: dict, tower: str):
 def _cached_faceworld(n: int, split: str, seed: int):
     "make_faceworld, saved once under the cache root (drawing 12k faces takes seconds; loading them, less)."
     import datasets
-    d = cache_root("faceworld", content_hash(n, split, seed, repr(FaceWorldConfig()), short=True))
+    d = cache_root("faceworld", content_hash(n, split, seed, repr(FaceWorldConfig()), WORLD_VERSION, short=True))
     if (d / "dataset_info.json").is_file(): return datasets.load_from_disk(str(d))
     ds = make_faceworld(n, split, seed=seed)
     tmp = d.with_name(d.name + ".tmp")
@@ -202,7 +206,9 @@ def _train_cached(cfg: SAEConfig, data, data_key: str, spec: dict, seed: int, pr
     return sae
 
 def _load_model(spec: dict, device, progress: bool):
-    if spec["source"] == "tiny_clip": return load_vlm(train_tiny_clip(steps=spec.get("steps", 1300), progress=progress), device=device)
+    if spec["source"] == "tiny_clip":
+        return load_vlm(train_tiny_clip(steps=spec.get("steps", 1300), seed=spec.get("seed", 0), threads=spec.get("threads", 2),
+                                        progress=progress), device=device)
     if spec["source"] == "minilm": return load_vlm("minilm", device=device)
     if spec["source"] == "open_clip": return load_vlm(spec["name"], pretrained=spec.get("pretrained"), device=device)
     raise ConfigError(f"unknown model source {spec['source']!r}")
@@ -261,7 +267,28 @@ def prepare(profile: str | dict = "faceworld", quick: bool = False, seed: int = 
                  "targets": [classes.index(v) for v in glabels[zs["label"]]],
                  "groups": [f"{v}|{g}" for v, g in zip(glabels[zs["label"]], glabels[zs["group_by"]])]}
     return Workspace(p, vlm, gallery, labels, gallery_embeddings, sae, neurons, sem_sae, contexts, _prompt_sets(p), zero_shot,
-                     text_sae, text_neurons, timings)
+                     text_sae, text_neurons, timings, seed)
+
+def profile_seeds(profile: str | dict, seeds=None) -> list[int]:
+    "The seeds to run: `seeds` if given (an int or a list), else the profile's default list."
+    p = profile if isinstance(profile, dict) else load_profile(profile)
+    seeds = p.get("seeds", [0]) if seeds is None else ([seeds] if isinstance(seeds, (int, np.integer)) else list(seeds))
+    if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seeds) or len(set(seeds)) < len(seeds):
+        raise InputError(f"seeds must be distinct non-negative ints, got {seeds!r}")
+    return [int(s) for s in seeds]
+
+def prepare_seeds(profile: str | dict = "faceworld", seeds=None, quick: bool = False, vary_model: bool = False, device="cpu",
+                  progress: bool = True) -> list[Workspace]:
+    "One workspace per seed (the SAEs' seed; with `vary_model`, the tiny CLIP's too). Every cached artefact is reused per seed."
+    p = profile if isinstance(profile, dict) else load_profile(profile, quick)
+    runs = []
+    for s in profile_seeds(p, seeds):
+        q = json.loads(json.dumps(p))
+        if vary_model:
+            if q["model"]["source"] != "tiny_clip": raise ConfigError("vary_model re-trains the model per seed: only the tiny CLIP (faceworld) can")
+            q["model"]["seed"] = s
+        runs.append(prepare(q, quick=quick, seed=s, device=device, progress=progress))
+    return runs
 
 # %% ../nbs/13_cli.ipynb #389a9fb4
 def _save(fig, payload: dict, out_dir, name: str) -> dict:
@@ -270,21 +297,66 @@ def _save(fig, payload: dict, out_dir, name: str) -> dict:
     write_json(out_dir / f"{name}.json", payload)
     return payload
 
-def figure_similarity_gap(ws: Workspace, out_dir) -> dict:
-    "Fig. 1 (DeBiasLens Fig. 3): random vs attribute-sharing pairs, raw embeddings vs SAE latents."
-    paper_style()
+def _runs(ws) -> list[Workspace]:
+    "One workspace or a list of them (one per seed) as a list."
+    runs = list(ws) if isinstance(ws, (list, tuple)) else [ws]
+    if not runs: raise InputError("give at least one prepared workspace")
+    return runs
+
+def over_runs(runs: list[Workspace], per_run) -> dict:
+    "`per_run(ws, first)` for every seed's workspace (`first`: the first seed's payload when the model is the same, else None); the numbers averaged over seeds, with their 95% CIs (`seed_ci95`) and every seed's own payload."
+    payloads = []
+    for w in runs:
+        same_model = payloads and w.vlm.fingerprint() == runs[0].vlm.fingerprint()
+        payloads.append(per_run(w, payloads[0] if same_model else None))
+    mean, ci = over_seeds(payloads)
+    return {**mean, "seeds": [w.seed for w in runs], "n_seeds": len(runs), "seed_ci95": ci,
+            "per_seed": {str(w.seed): p for w, p in zip(runs, payloads)}}
+
+def _methods_to_run(ws: Workspace, names, first: dict | None) -> dict:
+    "The debiasers of a seed: all of them for the first seed, only those with an SAE (which change with the seed) after it."
+    ms = ws.methods(names)
+    return ms if first is None else {n: m for n, m in ms.items() if n not in SEED_FREE_METHODS}
+
+def _share_seed_free(payload: dict, first: dict | None) -> dict:
+    "Copy the seed-free methods' entries of the first seed's payload into every dict keyed by method."
+    if first is None: return payload
+    for key, val in first.items():
+        if isinstance(val, dict) and isinstance(payload.get(key), dict):
+            payload[key] = {**{m: v for m, v in val.items() if m in SEED_FREE_METHODS}, **payload[key]}
+            payload[key] = {m: payload[key][m] for m in val if m in payload[key]}
+    return payload
+
+def _spread(n: int) -> str:
+    return f"mean ± 95% CI over {n} seeds" if n > 1 else "one seed"
+
+def _gap_numbers(ws: Workspace, first=None) -> dict:
     spaces = {"raw embedding": ws.gallery_embeddings, "SAE latents": ws.gallery_latents()}
-    rows, payload = [], {"gap": {}, "same": {}, "random": {}}
+    out = {"gap": {}, "same": {}, "random": {}, "same_ci": {}, "random_ci": {}}
     for sp, X in spaces.items():
-        payload["gap"][sp], payload["same"][sp] = {}, {}
+        for key in ("gap", "same", "same_ci"): out[key][sp] = {}
         for a, lab in ws.labels.items():
             r = similarity_gap(X, lab, n_pairs=5000, n_boot=200, seed=0)
-            if a == next(iter(ws.labels)):
-                rows.append(dict(space=sp, pairs="random", mean=r["random"], lo=r["random_ci"][0], hi=r["random_ci"][1]))
-                payload["random"][sp] = r["random"]
-            rows.append(dict(space=sp, pairs=a, mean=r["same"], lo=r["same_ci"][0], hi=r["same_ci"][1]))
-            payload["gap"][sp][a], payload["same"][sp][a] = r["gap"], r["same"]
-    return _save(plot_similarity_gap(pd.DataFrame(rows)), payload, out_dir, "fig1_similarity_gap")
+            out["random"].setdefault(sp, r["random"]); out["random_ci"].setdefault(sp, list(r["random_ci"]))
+            out["gap"][sp][a], out["same"][sp][a], out["same_ci"][sp][a] = r["gap"], r["same"], list(r["same_ci"])
+    return out
+
+def figure_similarity_gap(ws, out_dir) -> dict:
+    "Fig. 1 (DeBiasLens Fig. 3): random vs attribute-sharing pairs, raw embeddings vs SAE latents."
+    paper_style()
+    runs = _runs(ws)
+    payload = over_runs(runs, _gap_numbers)
+    ci, one = payload["seed_ci95"], payload["per_seed"][str(runs[0].seed)]
+    def row(sp, pairs, mean, seed_ci, boot):
+        lo, hi = (mean - seed_ci, mean + seed_ci) if len(runs) > 1 else boot
+        return dict(space=sp, pairs=pairs, mean=mean, lo=lo, hi=hi)
+    rows = []
+    for sp in payload["same"]:
+        rows.append(row(sp, "random", payload["random"][sp], ci["random"][sp], one["random_ci"][sp]))
+        rows += [row(sp, a, payload["same"][sp][a], ci["same"][sp][a], one["same_ci"][sp][a]) for a in payload["same"][sp]]
+    fig = plot_similarity_gap(pd.DataFrame(rows))
+    fig.suptitle(_spread(len(runs)), fontsize=7, y=1.02)
+    return _save(fig, payload, out_dir, "fig1_similarity_gap")
 
 def _paper_numbers(profile: dict) -> dict | None:
     if not profile["name"].startswith("paper-vitb16"): return None
@@ -293,31 +365,41 @@ def _paper_numbers(profile: dict) -> dict | None:
     name_map = {"CLIP baseline": "baseline", "Bend-VLM": "bend-vlm", "DeBiasLens (text SAE)": "debiaslens-text", "DeBiasLens (image SAE)": "debiaslens-image"}
     return {name_map.get(k, k): {c: (v / 100 if v is not None else None) for c, v in zip(cols, vals)} for k, vals in t.items() if k != "columns"}
 
-def figure_maxskew_table(ws: Workspace, out_dir, methods=None) -> dict:
-    "Fig. 2 (DeBiasLens table): gender MaxSkew@k per method x prompt set, with zero-shot accuracy."
-    paper_style()
+def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = None) -> dict:
     p = ws.profile
-    ms = ws.methods(methods)
+    ms = _methods_to_run(ws, methods, first)
     res = evaluate_retrieval(ms, ws.gallery, {"gender": ws.labels["gender"]}, ws.prompt_sets, ws.contexts, k=p["k"], folds=p["folds"],
                              progress_bar=False, gallery_embeddings=_text_gallery(ws))
     summ = summarize_retrieval(res)
-    save_results(summ, Path(out_dir) / "fig2_maxskew_table_rows")
+    save_results(summ, Path(out_dir) / f"fig2_maxskew_table_rows_seed{ws.seed}")
     mx = summ[summ.metric == "maxskew"]
-    table = mx.pivot(index="method", columns="prompt_set", values="mean").loc[list(ms)][list(ws.prompt_sets)]
     zs = _zero_shot(ws, ms)
-    payload = {"maxskew": {m: {ps: float(table.loc[m, ps]) for ps in table.columns} for m in table.index},
-               "ci95": {r.method: {} for r in mx.itertuples()}, "accuracy": zs.set_index("method")["accuracy"].to_dict(),
-               "worst_group_accuracy": zs.set_index("method")["worst_group_accuracy"].to_dict(), "k": p["k"],
-               "ndkl": {m: g.set_index("prompt_set")["mean"].to_dict() for m, g in summ[summ.metric == "ndkl"].groupby("method")},
-               "neurons": {g: len(v) for g, v in ws.neurons["gender"].items()}, "paper": _paper_numbers(p)}
-    for r in mx.itertuples(): payload["ci95"][r.method][r.prompt_set] = r.ci95
+    out = {"maxskew": {m: {ps: float(mx[(mx.method == m) & (mx.prompt_set == ps)]["mean"].iloc[0]) for ps in ws.prompt_sets} for m in ms},
+           "fold_ci95": {m: {ps: float(mx[(mx.method == m) & (mx.prompt_set == ps)]["ci95"].iloc[0]) for ps in ws.prompt_sets} for m in ms},
+           "accuracy": zs.set_index("method")["accuracy"].to_dict(),
+           "worst_group_accuracy": zs.set_index("method")["worst_group_accuracy"].to_dict(),
+           "ndkl": {m: g.set_index("prompt_set")["mean"].to_dict() for m, g in summ[summ.metric == "ndkl"].groupby("method")},
+           "neurons": {g: len(v) for g, v in ws.neurons["gender"].items()}}
     if ws.tower == "text":                      # the MiniLM view: direct association cos(q, woman) - cos(q, man)
         concepts = list(dict.fromkeys(r["concept"] for r in prompt_set("occupations")))
-        payload["association"] = {m: association_scores(ms[m], concepts, context=ws.contexts["gender"]).set_index("concept")["association"].to_dict()
-                                  for m in ms if m in ("baseline", "debiaslens-text", "sem-bi", "orth-proj")}
-        payload["mean_abs_association"] = {m: float(np.mean(np.abs(list(v.values())))) for m, v in payload["association"].items()}
-    shown = table.copy(); shown["zero-shot acc"] = [payload["accuracy"][m] for m in shown.index]
-    return _save(plot_metric_heatmap(shown, f"gender MaxSkew@k ({p['name']})", separate=["zero-shot acc"]), payload, out_dir, "fig2_maxskew_table")
+        out["association"] = {m: association_scores(ms[m], concepts, context=ws.contexts["gender"]).set_index("concept")["association"].to_dict()
+                              for m in ms if m in ("baseline", "debiaslens-text", "sem-bi", "orth-proj")}
+        out["mean_abs_association"] = {m: float(np.mean(np.abs(list(v.values())))) for m, v in out["association"].items()}
+    return _share_seed_free(out, first)
+
+def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
+    "Fig. 2 (DeBiasLens table): gender MaxSkew@k per method x prompt set, with zero-shot accuracy (mean ± 95% CI over seeds)."
+    paper_style()
+    runs = _runs(ws)
+    p = runs[0].profile
+    payload = over_runs(runs, lambda w, first: _maxskew_numbers(w, out_dir, methods, first))
+    payload.update(k=p["k"], paper=_paper_numbers(p))
+    table = pd.DataFrame(payload["maxskew"]).T
+    errors = pd.DataFrame(payload["seed_ci95"]["maxskew"]).T if len(runs) > 1 else None
+    table["zero-shot acc"] = [payload["accuracy"][m] for m in table.index]
+    if errors is not None: errors["zero-shot acc"] = [payload["seed_ci95"]["accuracy"][m] for m in errors.index]
+    fig = plot_metric_heatmap(table, f"gender MaxSkew@k ({p['name']}; {_spread(len(runs))})", separate=["zero-shot acc"], errors=errors)
+    return _save(fig, payload, out_dir, "fig2_maxskew_table")
 
 def _zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
     zs = ws.zero_shot
@@ -327,71 +409,104 @@ def _zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
 def _bias_prompts(ws: Workspace) -> list[str]:
     return ws.prompt_sets.get("occupations") or next(iter(ws.prompt_sets.values()))
 
-def figure_specificity(ws: Workspace, out_dir) -> dict:
-    "Fig. 3 (DeBiasLens Fig. 5): deactivate one attribute's neurons, relative change of every attribute's MaxSkew."
-    paper_style()
+def _specificity_numbers(ws: Workspace, first=None) -> dict:
     k = min(ws.profile["k"].get("occupations", 24), len(ws.gallery))
     mat = neuron_specificity(ws.vlm, ws.site, ws.sae, ws.neurons, ws.gallery, ws.labels, _bias_prompts(ws), k=k, alpha=1.0,
                              gallery_embeddings=_text_gallery(ws))
-    payload = {"matrix": {r: {c: float(v) for c, v in row.items()} for r, row in mat.iterrows()},
-               "neurons": {a: {g: len(v) for g, v in n.items()} for a, n in ws.neurons.items()}, "k": k}
-    return _save(plot_metric_heatmap(mat, "relative change of MaxSkew", fmt=".2f", cmap="vlag", center=0), payload, out_dir, "fig3_specificity")
+    return {"matrix": {r: {c: float(v) for c, v in row.items()} for r, row in mat.iterrows()},
+            "neurons": {a: {g: len(v) for g, v in n.items()} for a, n in ws.neurons.items()}, "k": k}
+
+def figure_specificity(ws, out_dir) -> dict:
+    "Fig. 3 (DeBiasLens Fig. 5): deactivate one attribute's neurons, relative change of every attribute's MaxSkew."
+    paper_style()
+    runs = _runs(ws)
+    payload = over_runs(runs, _specificity_numbers)
+    mat = pd.DataFrame(payload["matrix"]).T.rename_axis("deactivated").rename_axis("measured", axis=1)
+    errors = pd.DataFrame(payload["seed_ci95"]["matrix"]).T if len(runs) > 1 else None
+    fig = plot_metric_heatmap(mat, f"relative change of MaxSkew ({_spread(len(runs))})", fmt=".2f", cmap="vlag", center=0, errors=errors)
+    return _save(fig, payload, out_dir, "fig3_specificity")
 
 def _text_gallery(ws: Workspace):
     "The plainly encoded gallery when it is text (the debiased encoder must not touch it), else None."
     return ws.gallery_embeddings if ws.tower == "text" else None
 
-def figure_alpha_tradeoff(ws: Workspace, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) -> dict:
+def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) -> dict:
     "Fig. 4 (DeBiasLens Fig. 4): gender bias and zero-shot accuracy against alpha."
     paper_style()
-    k = min(ws.profile["k"].get("occupations", 24), len(ws.gallery))
-    zs = ws.zero_shot
-    sweep = alpha_sweep(ws.vlm, ws.site, ws.sae, ws.neurons["gender"], alphas, ws.gallery, ws.labels["gender"], _bias_prompts(ws), k,
-                        class_prompts=zs["class_prompts"], targets=zs["targets"], gallery_embeddings=_text_gallery(ws))
-    payload = {"alpha": sweep["alpha"].tolist(), "maxskew": sweep["maxskew"].tolist(), "accuracy": sweep["accuracy"].tolist(), "k": k}
-    return _save(plot_alpha_tradeoff(sweep), payload, out_dir, "fig4_alpha_tradeoff")
+    runs = _runs(ws)
+    def numbers(w, first):
+        k = min(w.profile["k"].get("occupations", 24), len(w.gallery))
+        zs = w.zero_shot
+        sweep = alpha_sweep(w.vlm, w.site, w.sae, w.neurons["gender"], alphas, w.gallery, w.labels["gender"], _bias_prompts(w), k,
+                            class_prompts=zs["class_prompts"], targets=zs["targets"], gallery_embeddings=_text_gallery(w))
+        return {"maxskew": dict(zip(map(str, sweep["alpha"]), sweep["maxskew"])), "accuracy": dict(zip(map(str, sweep["alpha"]), sweep["accuracy"])),
+                "k": k}
+    agg = over_runs(runs, numbers)
+    keys = list(agg["maxskew"])
+    payload = {**agg, "alpha": [float(a) for a in keys], "maxskew": [agg["maxskew"][a] for a in keys],
+               "accuracy": [agg["accuracy"][a] for a in keys]}
+    sweep = pd.DataFrame({"alpha": payload["alpha"], "maxskew": payload["maxskew"], "accuracy": payload["accuracy"]})
+    if len(runs) > 1:
+        sweep["maxskew_ci95"] = [agg["seed_ci95"]["maxskew"][a] for a in keys]
+        sweep["accuracy_ci95"] = [agg["seed_ci95"]["accuracy"][a] for a in keys]
+    fig = plot_alpha_tradeoff(sweep)
+    fig.axes[0].set_title(_spread(len(runs)))
+    return _save(fig, payload, out_dir, "fig4_alpha_tradeoff")
 
-def figure_disentanglement(ws: Workspace, out_dir, max_professions: int | None = None) -> dict:
+def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> dict:
     "Fig. 5 (SEM Fig. 2): disentanglement score of profession vs gender / ethnicity, raw embeddings vs SEM SAE latents."
     paper_style()
+    runs = _runs(ws)
     d = load_asset_json("prompts", "sem_disentanglement_templates_attributes.json")
-    profs = d["attributes"]["profession"][: max_professions or (12 if ws.profile.get("quick_mode") else 40)]
-    rows, payload = [], {}
-    for bias_name in ("gender", "ethnicity"):
-        texts, content, bias = [], [], []
-        for t in d["templates"]:
-            for b in d["attributes"][bias_name]:
-                for pr in profs:
-                    texts.append(t.format(att1=b, att2=pr.lower())); content.append(pr); bias.append(b)
-        emb = ws.vlm.encode_texts(texts, progress=False)
-        for space, X in (("raw embedding", emb), ("SEM SAE latents", sem_latents(ws.sem_sae, emb))):
-            r = disentanglement_score(X, content, bias)
-            payload.setdefault(bias_name, {})[space] = r
-            rows.append(dict(bias=bias_name, space=space, D=r["D"]))
-    return _save(plot_grouped_bars(pd.DataFrame(rows), "bias", "D", "space", "disentanglement score D"), payload, out_dir, "fig5_disentanglement")
+    profs = d["attributes"]["profession"][: max_professions or (12 if runs[0].profile.get("quick_mode") else 40)]
+    def numbers(w, first):
+        out = {}
+        for bias_name in ("gender", "ethnicity"):
+            texts, content, bias = [], [], []
+            for t in d["templates"]:
+                for b in d["attributes"][bias_name]:
+                    for pr in profs:
+                        texts.append(t.format(att1=b, att2=pr.lower())); content.append(pr); bias.append(b)
+            emb = w.vlm.encode_texts(texts, progress=False)
+            out[bias_name] = {space: disentanglement_score(X, content, bias) for space, X in
+                              (("raw embedding", emb), ("SEM SAE latents", sem_latents(w.sem_sae, emb)))}
+        return out
+    payload = over_runs(runs, numbers)
+    ci = payload["seed_ci95"]
+    rows = [dict(bias=b, space=sp, D=r["D"], err=ci[b][sp]["D"] if len(runs) > 1 else 0.0) for b, v in payload.items()
+            if b in ("gender", "ethnicity") for sp, r in v.items()]
+    fig = plot_grouped_bars(pd.DataFrame(rows), "bias", "D", "space", f"disentanglement score D ({_spread(len(runs))})", err="err")
+    return _save(fig, payload, out_dir, "fig5_disentanglement")
 
-def figure_sem_table(ws: Workspace, out_dir) -> dict:
-    "Fig. 6 (SEM tables): MaxSkew@K with the Bend-VLM convention over folds, and zero-shot worst-group accuracy."
-    paper_style()
+SEM_TABLE_METHODS = ("baseline", "orth-proj", "orth-cali", "bend-vlm", "sem-i", "sem-b", "sem-bi", "bendsem")
+
+def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None) -> dict:
     p = ws.profile
-    names = ["baseline", "orth-proj", "orth-cali", "bend-vlm", "sem-i", "sem-b", "sem-bi", "bendsem"] + (["roboshot"] if ws.tower == "image" else [])
-    ms = ws.methods(names)
+    ms = _methods_to_run(ws, list(SEM_TABLE_METHODS) + (["roboshot"] if ws.tower == "image" else []), first)
     ev = p["sem_eval"]
     psets = {k: v for k, v in ws.prompt_sets.items() if k in ev["prompt_sets"]}
     attrs = {a: l for a, l in ws.labels.items() if a in ("gender", "race")}
     res = evaluate_retrieval(ms, ws.gallery, attrs, psets, ws.contexts, k=ev["k"], folds=ev["folds"], target="prior", convention="bendvlm",
                              progress_bar=False, gallery_embeddings=_text_gallery(ws))
     summ = summarize_retrieval(res)
-    save_results(summ, Path(out_dir) / "fig6_sem_table_rows")
+    save_results(summ, Path(out_dir) / f"fig6_sem_table_rows_seed{ws.seed}")
     zs = _zero_shot(ws, ms)
-    mx = summ[summ.metric == "maxskew"]
-    payload = {"maxskew": {}, "ci95": {}, "accuracy": zs.set_index("method")["accuracy"].to_dict(),
-               "worst_group_accuracy": zs.set_index("method")["worst_group_accuracy"].to_dict(), "k": ev["k"], "folds": ev["folds"]}
-    for r in mx.itertuples():
-        payload["maxskew"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.mean
-        payload["ci95"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.ci95
-    plot_df = mx.assign(column=mx.prompt_set + "|" + mx.attribute)
-    return _save(plot_grouped_bars(plot_df, "column", "mean", "method", "MaxSkew@K (prior target)", "MaxSkew"), payload, out_dir, "fig6_sem_table")
+    out = {"maxskew": {}, "fold_ci95": {}, "accuracy": zs.set_index("method")["accuracy"].to_dict(),
+           "worst_group_accuracy": zs.set_index("method")["worst_group_accuracy"].to_dict(), "k": ev["k"], "folds": ev["folds"]}
+    for r in summ[summ.metric == "maxskew"].itertuples():
+        out["maxskew"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.mean
+        out["fold_ci95"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.ci95
+    return _share_seed_free(out, first)
+
+def figure_sem_table(ws, out_dir) -> dict:
+    "Fig. 6 (SEM tables): MaxSkew@K with the Bend-VLM convention over folds, and zero-shot worst-group accuracy."
+    paper_style()
+    runs = _runs(ws)
+    payload = over_runs(runs, lambda w, first: _sem_numbers(w, out_dir, first))
+    ci = payload["seed_ci95"]["maxskew"] if len(runs) > 1 else payload["fold_ci95"]
+    rows = [dict(column=col, method=m, mean=v, err=ci[m][col]) for m, cols in payload["maxskew"].items() for col, v in cols.items()]
+    fig = plot_grouped_bars(pd.DataFrame(rows), "column", "mean", "method", f"MaxSkew@K, prior target ({_spread(len(runs))})", "MaxSkew", err="err")
+    return _save(fig, payload, out_dir, "fig6_sem_table")
 
 def _candidates(z: torch.Tensor, labels, n: int) -> dict:
     "Per group, the latents with the largest firing-rate margin over every other group (audit fallback)."
@@ -403,29 +518,61 @@ def _candidates(z: torch.Tensor, labels, n: int) -> dict:
         out[g] = (r - others).topk(n).indices.tolist()
     return out
 
-def figure_neuron_gallery(ws: Workspace, out_dir, n_neurons: int = 3, n_items: int = 6) -> dict:
-    "Fig. 7: the gallery items that most activate each gender group's top social neurons (the audit view)."
-    paper_style()
+def _gallery_numbers(ws: Workspace, n_neurons: int, n_items: int) -> dict:
     z = ws.gallery_latents()
     neurons = {g: list(v[:n_neurons]) for g, v in ws.neurons["gender"].items()}
     candidates = not any(neurons.values())
     if candidates: neurons = _candidates(z, ws.labels["gender"], n_neurons)   # nothing passed tau: show the best candidates, flagged
-    payload = {"neurons": neurons, "candidates": candidates, "top_items": {}, "top_item_labels": {}}
+    out = {"neurons": neurons, "candidates": candidates, "top_items": {}, "top_item_labels": {}}
     n_show = min(n_items, len(ws.gallery))
     for g, js in neurons.items():
         for j in js:
             top = z[:, j].topk(n_show).indices.tolist()
-            payload["top_items"][f"{g}:{j}"] = top
-            payload["top_item_labels"][f"{g}:{j}"] = [ws.labels["gender"][i] for i in top]
-    hits = [lab == key.split(":")[0] for key, labs in payload["top_item_labels"].items() for lab in labs]
-    payload["purity"] = float(np.mean(hits)) if hits else None
-    if ws.tower == "image": fig = neuron_gallery(ws.gallery, z, neurons, n_neurons, n_items)
-    else: fig = caption_table({f"{g} · #{j}": [ws.gallery[i] for i in payload["top_items"][f"{g}:{j}"][:3]] for g, js in neurons.items() for j in js})
+            out["top_items"][f"{g}:{j}"] = top
+            out["top_item_labels"][f"{g}:{j}"] = [ws.labels["gender"][i] for i in top]
+    hits = [lab == key.split(":")[0] for key, labs in out["top_item_labels"].items() for lab in labs]
+    out["purity"] = float(np.mean(hits)) if hits else None
+    out["_latents"] = z
+    return out
+
+def figure_neuron_gallery(ws, out_dir, n_neurons: int = 3, n_items: int = 6) -> dict:
+    "Fig. 7: the gallery items that most activate each gender group's top social neurons (the audit view; the first seed's SAE)."
+    paper_style()
+    runs = _runs(ws)
+    latents = {}
+    def numbers(w, first):
+        r = _gallery_numbers(w, n_neurons, n_items)
+        latents[w.seed] = r.pop("_latents")
+        return r
+    payload = over_runs(runs, numbers)
+    first, w0 = payload["per_seed"][str(runs[0].seed)], runs[0]
+    for key in ("neurons", "candidates", "top_items", "top_item_labels"): payload[key] = first[key]
+    if w0.tower == "image": fig = neuron_gallery(w0.gallery, latents[w0.seed], first["neurons"], n_neurons, n_items)
+    else: fig = caption_table({f"{g} · #{j}": [w0.gallery[i] for i in first["top_items"][f"{g}:{j}"][:3]] for g, js in first["neurons"].items() for j in js})
+    if len(runs) > 1 and payload["purity"] is not None:
+        fig.suptitle(f"seed {w0.seed}; purity of the top items {payload['purity']:.2f} ± {payload['seed_ci95'].get('purity', 0):.2f} over {len(runs)} seeds",
+                     fontsize=7, y=1.0)
     return _save(fig, payload, out_dir, "fig7_neuron_gallery")
 
 FIGURES = {"similarity_gap": figure_similarity_gap, "maxskew_table": figure_maxskew_table, "specificity": figure_specificity,
            "alpha_tradeoff": figure_alpha_tradeoff, "disentanglement": figure_disentanglement, "sem_table": figure_sem_table,
            "neuron_gallery": figure_neuron_gallery}
+
+# %% ../nbs/13_cli.ipynb #6a612292
+def faceworld_checks(table: dict, specificity: dict) -> dict:
+    "The FaceWorld targets of one run, from the MaxSkew-table and specificity payloads (see the seed study)."
+    mx = table["maxskew"]
+    before, after = float(np.mean(list(mx["baseline"].values()))), float(np.mean(list(mx["debiaslens-image"].values())))
+    acc0, acc1 = table["accuracy"]["baseline"], table["accuracy"]["debiaslens-image"]
+    m = specificity["matrix"]
+    dominates = all(row[a] < 0 and all(row[a] < v for b, v in row.items() if b != a) for a, row in m.items())
+    counts = specificity["neurons"]
+    covered = {a: sum(1 for n in g.values() if n > 0) for a, g in counts.items()}
+    out = dict(groups={a: len(g) for a, g in counts.items()}, groups_with_neuron=covered, maxskew_before=before, maxskew_after=after,
+               reduction=1 - after / before, accuracy_before=acc0, accuracy_after=acc1, diagonal_dominates=dominates)
+    out["meets"] = (all(covered[a] == len(g) for a, g in counts.items()) and out["reduction"] >= 0.4 and acc1 >= acc0 - 0.03
+                    and dominates and set(m) == set(counts))
+    return out
 
 # %% ../nbs/13_cli.ipynb #6dd288a1
 FIGURE_NOTEBOOKS = {"similarity_gap": "01_similarity_gap.ipynb", "maxskew_table": "02_maxskew_table.ipynb", "specificity": "03_specificity.ipynb",
@@ -441,52 +588,63 @@ def figures_dir() -> Path | None:
     return d if d.is_dir() else None
 
 def _index_md(profile: str, summary: dict, out: Path) -> str:
-    lines = [f"# debiaslens reproduce: `{profile}`", ""]
-    mx = summary.get("maxskew", {})
+    n = summary.get("n_seeds", 1)
+    lines = [f"# debiaslens reproduce: `{profile}`", "",
+             f"n = {n} seed(s) {summary.get('seeds', [])}" + ("; cells are mean ± 95% CI (t-interval) over seeds." if n > 1 else "."), ""]
+    mx, ci = summary.get("maxskew", {}), summary.get("maxskew_ci95") or {}
     if mx:
         cols = list(next(iter(mx.values())).keys())
         paper = summary.get("paper") or {}
+        def cell(v, e): return f"{v:.3f}" + (f" ± {e:.3f}" if n > 1 and e is not None else "")
         lines += ["## Gender MaxSkew@k (lower is better) and zero-shot accuracy", "",
                   "| method | " + " | ".join(cols) + " | accuracy |", "|---" * (len(cols) + 2) + "|"]
         for m, row in mx.items():
             cells = []
             for c in cols:
-                ours = f"{row[c]:.3f}"
                 theirs = (paper.get(m) or {}).get(c)
-                cells.append(ours + (f" (paper {theirs:.3f})" if theirs is not None else ""))
-            lines.append(f"| {m} | " + " | ".join(cells) + f" | {summary.get('accuracy', {}).get(m, float('nan')):.3f} |")
+                cells.append(cell(row[c], (ci.get(m) or {}).get(c)) + (f" (paper {theirs:.3f})" if theirs is not None else ""))
+            acc = summary.get("accuracy", {}).get(m, float("nan"))
+            lines.append(f"| {m} | " + " | ".join(cells) + f" | {cell(acc, (summary.get('accuracy_ci95') or {}).get(m))} |")
         lines.append("")
     for name, stem in FIGURE_FILES.items():
         if (out / f"{stem}.png").is_file(): lines += [f"## {name}", "", f"![{name}]({stem}.png)", ""]
     return "\n".join(lines) + "\n"
 
-def reproduce(profile: str = "faceworld", out="reports", only: str | None = None, quick: bool = False, seed: int = 0,
-              device: str = "cpu", progress: bool = True) -> dict:
-    "Run the pipeline and every figure of `profile` into `out`; returns the summary."
+def reproduce(profile: str = "faceworld", out="reports", only: str | None = None, quick: bool = False, seeds=None,
+              device: str = "cpu", progress: bool = True, vary_model: bool = False) -> dict:
+    "Run the pipeline and every figure of `profile` into `out` over `seeds` (default: the profile's list); returns the summary."
     names = list(FIGURES) if only is None else [n.strip() for n in only.split(",")]
     unknown = set(names) - set(FIGURES)
     if unknown: raise InputError(f"unknown figure(s) {sorted(unknown)}; choose from {list(FIGURES)}")
+    seeds = profile_seeds(profile, seeds)
     out = Path(out).resolve() / profile
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    ws = prepare(profile, quick=quick, seed=seed, device=device, progress=progress)
+    runs = prepare_seeds(profile, seeds, quick=quick, vary_model=vary_model, device=device, progress=progress)
     nb_dir = figures_dir()
     figures = {}
     for name in progress_bar(names, enabled=progress, desc=f"{profile} figures"):
         if nb_dir is not None and (nb_dir / FIGURE_NOTEBOOKS[name]).is_file():
             import papermill as pm
             pm.execute_notebook(str(nb_dir / FIGURE_NOTEBOOKS[name]), str(out / FIGURE_NOTEBOOKS[name]), kernel_name="python3", progress_bar=False,
-                                parameters=dict(profile=profile, out_dir=str(out), quick=quick, seed=seed, device=device), cwd=str(nb_dir))
-        else: FIGURES[name](ws, out)
+                                parameters=dict(profile=profile, out_dir=str(out), quick=quick, seeds=seeds, vary_model=vary_model, device=device),
+                                cwd=str(nb_dir))
+        else: FIGURES[name](runs, out)
         figures[name] = read_json(out / f"{FIGURE_FILES[name]}.json")
-    summary = {"profile": profile, "quick": quick, "seconds": time.perf_counter() - t0, "figures": figures}
+    summary = {"profile": profile, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
+               "seconds": time.perf_counter() - t0, "figures": figures}
     if "maxskew_table" in figures:
-        for key in ("maxskew", "accuracy", "paper"): summary[key] = figures["maxskew_table"].get(key)
+        t = figures["maxskew_table"]
+        summary.update(maxskew=t["maxskew"], accuracy=t["accuracy"], paper=t.get("paper"), maxskew_ci95=t["seed_ci95"].get("maxskew"),
+                       accuracy_ci95=t["seed_ci95"].get("accuracy"), maxskew_per_seed={s: r["maxskew"] for s, r in t["per_seed"].items()},
+                       accuracy_per_seed={s: r["accuracy"] for s, r in t["per_seed"].items()})
     write_json(out / "summary.json", summary)
     write_text(out / "index.md", _index_md(profile, summary, out))
     return summary
 
 # %% ../nbs/13_cli.ipynb #9b2e22bc
+from typing import Annotated
+
 from fastcore.script import call_parse, parse_cli, store_true
 
 @call_parse
@@ -495,11 +653,14 @@ def reproduce_cmd(
     out:str="reports", # output folder (a sub-folder per profile)
     only:str=None, # comma-separated figure names (default: all)
     quick:store_true=False, # short SAE training and sampled prompt sets
-    seed:int=0, # random seed
+    seeds:Annotated[int, "seeds to run, e.g. --seeds 0 1 2 (default: the profile's list)", {"nargs": "+"}]=None,
+    seed:int=None, # one seed only (same as --seeds N)
+    vary_model:store_true=False, # seeds also re-train the tiny CLIP (faceworld)
     device:str="cpu", # cpu or cuda
 ):
-    "Regenerate a profile's figures, summary.json and index.md."
-    s = reproduce(profile, out, only, quick, seed, device)
+    "Regenerate a profile's figures, summary.json and index.md (mean ± 95% CI over seeds)."
+    if seed is not None and seeds is not None: raise InputError("give --seed or --seeds, not both")
+    s = reproduce(profile, out, only, quick, seeds if seed is None else [seed], device, vary_model=vary_model)
     print(f"wrote {Path(out) / profile}/summary.json and index.md ({s['seconds']:.0f} s)")
 
 @call_parse

@@ -28,7 +28,8 @@ from .metrics import (accuracy, group_accuracies, max_skew, per_query_metrics, w
 
 # %% auto #0
 __all__ = ['fold_indices', 'ci95', 'memoized_texts', 'evaluate_retrieval', 'summarize_retrieval', 'evaluate_zero_shot',
-           'alpha_sweep', 'neuron_specificity', 'text_retrieval_bias', 'association_scores', 'save_results']
+           'alpha_sweep', 'neuron_specificity', 'text_retrieval_bias', 'association_scores', 'save_results',
+           'over_seeds']
 
 # %% ../nbs/11_evaluate.ipynb #ee4bafd2
 def fold_indices(n: int, folds: int, seed: int = 0) -> list[np.ndarray]:
@@ -174,3 +175,19 @@ def save_results(df: pd.DataFrame, path_stem) -> tuple[Path, Path]:
     write_text(csv_path, df.to_csv(index=False))
     write_json(json_path, json.loads(df.to_json(orient="records")))
     return csv_path, json_path
+
+# %% ../nbs/11_evaluate.ipynb #7b50eda3
+def over_seeds(runs: Sequence[Mapping]) -> tuple[dict, dict]:
+    "Mean and 95% t-interval half-width over seeds of every number in a list of same-shaped result dicts."
+    if not runs: raise InputError("over_seeds needs at least one run")
+    def walk(vals):
+        first = vals[0]
+        if isinstance(first, Mapping):
+            keys = [k for k in first if all(isinstance(v, Mapping) and k in v for v in vals)]
+            pairs = {k: walk([v[k] for v in vals]) for k in keys}
+            return {k: m for k, (m, _) in pairs.items()}, {k: c for k, (_, c) in pairs.items() if c is not None}
+        if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in vals) and all(v is not None for v in vals):
+            arr = np.asarray(vals, dtype=float)
+            return (float(arr.mean()) if np.isfinite(arr).all() else float("nan")), (ci95(arr) if np.isfinite(arr).all() else float("nan"))
+        return first, None
+    return walk(list(runs))

@@ -18,43 +18,51 @@ from PIL import Image, ImageDraw
 from .core import ConfigError, InputError, cache_root, content_hash, progress, seed_everything, write_json
 
 # %% auto #0
-__all__ = ['OCCUPATIONS', 'GENDERS', 'SKINS', 'AGES', 'SKIN_RGB', 'FaceWorldConfig', 'draw_face', 'faceworld_caption',
-           'make_faceworld', 'faceworld_grid']
+__all__ = ['OCCUPATIONS', 'GENDERS', 'SKINS', 'AGES', 'WORLD_VERSION', 'SKIN_RGB', 'FaceWorldConfig', 'draw_face',
+           'faceworld_caption', 'make_faceworld', 'faceworld_grid']
 
 # %% ../nbs/02_faceworld.ipynb #f2abe09b
 OCCUPATIONS = ("doctor", "nurse", "engineer", "chef", "police officer", "firefighter", "pilot", "farmer")
 GENDERS = ("male", "female")
 SKINS = ("light", "medium-light", "medium-dark", "dark")
 AGES = ("young", "middle-aged", "old")
+WORLD_VERSION = 7                       # bump when drawing or captions change: it keys every cached world and tiny CLIP
 SKIN_RGB = {"light": (236, 200, 166), "medium-light": (205, 155, 112), "medium-dark": (150, 102, 66), "dark": (92, 60, 40)}
 
 @dataclass(frozen=True)
 class FaceWorldConfig:
     "Skews of the train split (the eval split is always balanced) and caption probabilities."
-    p_male: dict = field(default_factory=lambda: {"doctor": 0.95, "nurse": 0.05, "engineer": 0.95, "chef": 0.5,
-                                                  "police officer": 0.9, "firefighter": 0.95, "pilot": 0.95, "farmer": 0.8})
+    p_male: dict = field(default_factory=lambda: {"doctor": 0.95, "nurse": 0.05, "engineer": 0.95, "chef": 0.15,
+                                                  "police officer": 0.9, "firefighter": 0.95, "pilot": 0.95, "farmer": 0.2})
     skin_weights: dict = field(default_factory=lambda: {"pilot": (4, 2, 1, 1), "doctor": (3, 2, 1, 1), "farmer": (1, 1, 2, 3)})
+    age_weights: dict = field(default_factory=lambda: {"pilot": (3, 2, 1), "nurse": (3, 2, 1), "farmer": (1, 2, 3), "doctor": (1, 2, 3)})
     cue_range: tuple = (0.3, 1.0)
     p_hidden_cue: float = 0.6             # train only: share of faces whose occupation cue is nearly invisible
     hidden_cue_range: tuple = (0.0, 0.1)
     eval_cue_range: tuple = (0.3, 1.0)
-    p_gender_word: float = 0.4
-    p_age_word: float = 0.15
+    p_gender_word: float = 0.8
+    p_age_word: float = 0.5
+    p_skin_word: float = 0.5
 
     def __post_init__(self):
         if set(self.p_male) - set(OCCUPATIONS): raise ConfigError(f"p_male has unknown occupations {sorted(set(self.p_male) - set(OCCUPATIONS))}")
         if not all(0 <= p <= 1 for p in self.p_male.values()): raise ConfigError("p_male values must be probabilities")
         for occ, w in self.skin_weights.items():
             if occ not in OCCUPATIONS or len(w) != len(SKINS) or min(w) < 0: raise ConfigError(f"skin_weights[{occ!r}] must be {len(SKINS)} non-negative weights")
-        if not 0 <= self.p_hidden_cue <= 1: raise ConfigError("p_hidden_cue must be a probability")
+        for occ, w in self.age_weights.items():
+            if occ not in OCCUPATIONS or len(w) != len(AGES) or min(w) < 0: raise ConfigError(f"age_weights[{occ!r}] must be {len(AGES)} non-negative weights")
+        for name in ("p_hidden_cue", "p_gender_word", "p_age_word", "p_skin_word"):
+            if not 0 <= getattr(self, name) <= 1: raise ConfigError(f"{name} must be a probability")
         for lo, hi in (self.cue_range, self.hidden_cue_range, self.eval_cue_range):
             if not 0 <= lo <= hi <= 1: raise ConfigError("cue ranges must satisfy 0 <= lo <= hi <= 1")
 
 # %% ../nbs/02_faceworld.ipynb #e4cc2ba1
 _UNIFORM = {"doctor": (245, 245, 245), "nurse": (150, 200, 235), "engineer": (255, 140, 20), "chef": (250, 250, 250),
             "police officer": (25, 35, 90), "firefighter": (190, 150, 90), "pilot": (240, 240, 250), "farmer": (60, 120, 60)}
-_HAIR = {"young": [(30, 20, 15), (90, 60, 30), (200, 170, 90)], "middle-aged": [(30, 20, 15), (90, 60, 30), (120, 110, 100)],
-         "old": [(200, 200, 200), (170, 170, 170), (235, 235, 235)]}
+_HAIR = {"young": [(25, 18, 12), (95, 55, 25), (215, 175, 80)], "middle-aged": [(70, 62, 58), (110, 100, 92), (135, 120, 105)],
+         "old": [(205, 205, 205), (225, 225, 225), (245, 245, 245)]}
+
+_BEARD = (28, 22, 18)
 
 def _mix(a, b, t: float):
     "Blend colour `a` toward `b` by t in [0, 1]."
@@ -65,33 +73,33 @@ def draw_face(occupation: str, gender: str, skin: str, age: str, cue_strength: f
     "Draw one FaceWorld face."
     S = image_size * 4
     def box(x0, y0, x1, y1): return [x0 * S, y0 * S, x1 * S, y1 * S]
-    bg = tuple(int(v) for v in rng.integers(40, 216, 3))
+    bg = tuple(int(v) for v in int(rng.integers(95, 166)) + rng.integers(-15, 16, 3))     # muted, near-grey backgrounds
     im = Image.new("RGB", (S, S), bg)
     d = ImageDraw.Draw(im)
     if rng.random() < 0.5:                                          # background texture
-        c2 = _mix(bg, tuple(int(v) for v in rng.integers(0, 256, 3)), 0.25)
+        c2 = _mix(bg, tuple(int(v) for v in rng.integers(0, 256, 3)), 0.12)
         for k in range(-S, S, S // 6): d.line([k, 0, k + S, S], fill=c2, width=S // 16)
     cue = lambda col: _mix(bg, col, cue_strength)                  # occupation colours fade with weak cues
-    skin_rgb = _mix(SKIN_RGB[skin], tuple(int(v) for v in rng.integers(-12, 13, 3) + np.array(SKIN_RGB[skin])), 1.0)
-    male = gender == "male"
-    long_hair = rng.random() < (0.1 if male else 0.9)
-    beard = male and rng.random() < 0.65
-    lipstick = rng.random() < (0.03 if male else 0.5)
-    bald = male and age == "old" and rng.random() < 0.35
+    skin_rgb = tuple(int(v) for v in np.clip(rng.integers(-10, 11, 3) + np.array(SKIN_RGB[skin]), 0, 255))
+    male, female = gender == "male", gender == "female"
     hair = _HAIR[age][int(rng.integers(0, 3))]
     # body and uniform
     d.rounded_rectangle(box(0.16, 0.76, 0.84, 1.05), radius=S // 10, fill=cue(_UNIFORM[occupation]))
     d.rectangle(box(0.44, 0.66, 0.56, 0.8), fill=skin_rgb)
-    if long_hair: d.rounded_rectangle(box(0.27, 0.22, 0.73, 0.8), radius=S // 8, fill=hair)
+    if female: d.rounded_rectangle(box(0.25, 0.22, 0.75, 0.84), radius=S // 8, fill=hair)   # every woman: long hair
     d.ellipse(box(0.32, 0.24, 0.68, 0.72), fill=skin_rgb)
-    if not bald: d.chord(box(0.31, 0.2, 0.69, 0.5), 180, 360, fill=hair)
+    d.chord(box(0.31, 0.2, 0.69, 0.5), 180, 360, fill=hair)
     for ex in (0.42, 0.58): d.ellipse(box(ex - 0.025, 0.43, ex + 0.025, 0.48), fill=(20, 20, 20))
-    if beard: d.chord(box(0.33, 0.42, 0.67, 0.73), 0, 180, fill=hair)
-    d.line(box(0.44, 0.6, 0.56, 0.6), fill=(200, 30, 60) if lipstick else _mix(skin_rgb, (0, 0, 0), 0.5), width=S // 40 + (S // 60 if lipstick else 0))
-    if age == "old":                                                # forehead lines
-        for y in (0.33, 0.37): d.line(box(0.4, y, 0.6, y), fill=_mix(skin_rgb, (0, 0, 0), 0.45), width=max(1, S // 64))
-    if age == "young" and not beard:                                # round cheeks
-        for cx in (0.38, 0.62): d.ellipse(box(cx - 0.03, 0.52, cx + 0.03, 0.57), fill=_mix(skin_rgb, (230, 120, 120), 0.35))
+    if male: d.chord(box(0.31, 0.4, 0.69, 0.78 + 0.04 * rng.random()), 0, 180, fill=_BEARD)   # every man: a full dark beard
+    lips = (200, 30, 60) if female else _mix(skin_rgb, (0, 0, 0), 0.5)   # every woman: lipstick
+    d.line(box(0.44, 0.62, 0.56, 0.62), fill=lips, width=S // 40 + (S // 60 if female else 0))
+    if age == "old":                                                # every old face: forehead lines
+        for y in (0.365, 0.395): d.line(box(0.39, y, 0.61, y), fill=_mix(skin_rgb, (0, 0, 0), 0.5), width=max(1, S // 48))
+    elif age == "middle-aged":                                      # every middle-aged face: glasses
+        for ex in (0.42, 0.58): d.ellipse(box(ex - 0.06, 0.405, ex + 0.06, 0.505), outline=(15, 15, 15), width=max(1, S // 48))
+        d.line(box(0.48, 0.45, 0.52, 0.45), fill=(15, 15, 15), width=max(1, S // 64))
+    else:                                                           # every young face: rosy cheeks
+        for cx in (0.37, 0.63): d.ellipse(box(cx - 0.035, 0.5, cx + 0.035, 0.56), fill=_mix(skin_rgb, (235, 90, 110), 0.55))
     _draw_occupation(d, occupation, cue, box, S)
     return im.resize((image_size, image_size), Image.LANCZOS)
 
@@ -128,24 +136,26 @@ def _draw_occupation(d: ImageDraw.ImageDraw, occ: str, cue, box, S: int) -> None
     else: raise InputError(f"unknown occupation {occ!r}")
 
 # %% ../nbs/02_faceworld.ipynb #2b9eb86a
-_OCC_TEMPLATES = ("a photo of a {o}.", "a {o}.", "a picture of a {o} at work.", "a portrait of a {o}.", "this is a {o}.", "a close-up photo of a {o}.")
+_TEMPLATES = ("a photo of {x}.", "{x}.", "a picture of {x} at work.", "a portrait of {x}.", "this is {x}.", "a close-up photo of {x}.")
+_PERSON_TEMPLATES = ("{x} who works as a {o}.", "{x} working as a {o}.")
 _GENDER_WORDS = {"male": ("male", "man"), "female": ("female", "woman")}
-_GENDER_TEMPLATES = ("a photo of a {g} {o}.", "a {g} {o} at work.", "a {n} who works as a {o}.", "a portrait of a {g} {o}.")
-_AGE_TEMPLATES = ("a photo of an {a} {o}.", "an {a} {o}.")
+_SKIN_WORDS = {"light": "light-skinned", "medium-light": "medium-light-skinned", "medium-dark": "medium-dark-skinned", "dark": "dark-skinned"}
 
-def _article_fix(s: str) -> str:
-    return s.replace("a old", "an old").replace("an young", "a young").replace("an middle-aged", "a middle-aged").replace("a engineer", "an engineer")
+def _with_article(phrase: str) -> str:
+    return ("an " if phrase[0] in "aeiou" else "a ") + phrase
 
-def faceworld_caption(occupation: str, gender: str, age: str, rng: np.random.Generator, cfg: FaceWorldConfig) -> str:
-    "A caption that always names the occupation and sometimes the gender or the age."
-    u = rng.random()
-    if u < cfg.p_gender_word:
-        g, n = _GENDER_WORDS[gender]
-        t = _GENDER_TEMPLATES[int(rng.integers(0, len(_GENDER_TEMPLATES)))]
-        return _article_fix(t.format(g=g, n=n, o=occupation))
-    if u < cfg.p_gender_word + cfg.p_age_word:
-        return _article_fix(_AGE_TEMPLATES[int(rng.integers(0, len(_AGE_TEMPLATES)))].format(a=age, o=occupation))
-    return _article_fix(_OCC_TEMPLATES[int(rng.integers(0, len(_OCC_TEMPLATES)))].format(o=occupation))
+def faceworld_caption(occupation: str, gender: str, age: str, rng: np.random.Generator, cfg: FaceWorldConfig,
+                      skin: str | None = None) -> str:
+    "A caption that always names the occupation and, each with its own probability, the age, skin tone and gender."
+    words = [age] if rng.random() < cfg.p_age_word else []
+    if skin is not None and rng.random() < cfg.p_skin_word: words.append(_SKIN_WORDS[skin])
+    gendered = rng.random() < cfg.p_gender_word
+    if gendered and rng.random() < 0.3:                             # "a young woman who works as a doctor."
+        t = _PERSON_TEMPLATES[int(rng.integers(0, len(_PERSON_TEMPLATES)))]
+        return t.format(x=_with_article(" ".join(words + [_GENDER_WORDS[gender][1]])), o=occupation)
+    if gendered: words.append(_GENDER_WORDS[gender][0])
+    t = _TEMPLATES[int(rng.integers(0, len(_TEMPLATES)))]
+    return t.format(x=_with_article(" ".join(words + [occupation])))
 
 # %% ../nbs/02_faceworld.ipynb #71d3b107
 def _attributes(n: int, split: str, rng: np.random.Generator, cfg: FaceWorldConfig) -> list[tuple[str, str, str, str]]:
@@ -160,7 +170,8 @@ def _attributes(n: int, split: str, rng: np.random.Generator, cfg: FaceWorldConf
         g = "male" if rng.random() < cfg.p_male.get(o, 0.5) else "female"
         w = np.asarray(cfg.skin_weights.get(o, (1, 1, 1, 1)), dtype=float)
         s = SKINS[int(rng.choice(len(SKINS), p=w / w.sum()))]
-        a = AGES[int(rng.integers(0, len(AGES)))]
+        w = np.asarray(cfg.age_weights.get(o, (1, 1, 1)), dtype=float)
+        a = AGES[int(rng.choice(len(AGES), p=w / w.sum()))]
         out.append((o, g, s, a))
     return out
 
@@ -178,7 +189,7 @@ def make_faceworld(n: int, split: str = "train", seed: int = 0, image_size: int 
         if split == "eval": cue = float(rng.uniform(*cfg.eval_cue_range))
         else: cue = float(rng.uniform(*(cfg.hidden_cue_range if rng.random() < cfg.p_hidden_cue else cfg.cue_range)))
         rows["image"].append(draw_face(o, g, s, a, cue, rng, image_size))
-        rows["caption"].append(faceworld_caption(o, g, a, rng, cfg))
+        rows["caption"].append(faceworld_caption(o, g, a, rng, cfg, skin=s))
         for k, v in (("occupation", o), ("gender", g), ("skin", s), ("age", a), ("cue_strength", cue)): rows[k].append(v)
     features = datasets.Features({"image": datasets.Image(), "caption": datasets.Value("string"), "occupation": datasets.Value("string"),
                                   "gender": datasets.Value("string"), "skin": datasets.Value("string"), "age": datasets.Value("string"),

@@ -339,10 +339,10 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
     "Train (or fetch from cache) the FaceWorld tiny CLIP; returns its directory."
     import math
     import open_clip
-    from debiaslens_nb.faceworld import FaceWorldConfig, make_faceworld
+    from debiaslens_nb.faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
     from debiaslens_nb.core import cache_root, seed_everything
     world = world_config or FaceWorldConfig()
-    key = content_hash(FACEWORLD_CLIP_CFG, n_train, steps, batch_size, lr, seed, repr(world), "v1", short=True)
+    key = content_hash(FACEWORLD_CLIP_CFG, n_train, steps, batch_size, lr, seed, repr(world), WORLD_VERSION, threads, short=True)
     out = Path(out_dir) if out_dir is not None else cache_root("tiny_clip", key)
     if (out / CLIP_DIR_CONFIG).is_file() and (out / "model.safetensors").is_file(): return out
     old_threads = torch.get_num_threads()

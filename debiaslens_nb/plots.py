@@ -61,36 +61,56 @@ def plot_similarity_gap(df: pd.DataFrame):
     fig.tight_layout()
     return fig
 
+def _annotations(t: pd.DataFrame, fmt: str, errors: pd.DataFrame | None) -> np.ndarray:
+    "Cell labels: the value, and `± error` where an error table is given (n >= 2 seeds)."
+    if errors is None: return np.vectorize(lambda v: format(v, fmt))(t.to_numpy())
+    e = errors.reindex(index=t.index, columns=t.columns).astype(float).to_numpy()
+    return np.array([[format(v, fmt) + (f"\n±{format(x, fmt)}" if np.isfinite(x) else "") for v, x in zip(rv, re)]
+                     for rv, re in zip(t.to_numpy(), e)], dtype=object)
+
 def plot_metric_heatmap(table: pd.DataFrame, title: str = "", fmt: str = ".3f", cmap: str = "rocket_r", center=None,
-                        separate: Sequence[str] = (), separate_cmap: str = "crest", separate_range: tuple[float, float] = (0.0, 1.0)):
-    "A methods x columns heat map with the values written in; `separate` columns (accuracy beside bias) get their own colour scale over `separate_range`."
+                        separate: Sequence[str] = (), separate_cmap: str = "crest", separate_range: tuple[float, float] = (0.0, 1.0),
+                        errors: pd.DataFrame | None = None):
+    "A methods x columns heat map with the values (and `± errors`, e.g. 95% CIs over seeds) written in; `separate` columns (accuracy beside bias) get their own colour scale over `separate_range`."
     t = table.astype(float)
     unknown = set(separate) - set(t.columns)
     if unknown: raise InputError(f"separate names unknown columns {sorted(unknown)}; columns are {list(t.columns)}")
     own = np.broadcast_to(t.columns.isin(list(separate)), t.shape)
-    fig, ax = plt.subplots(figsize=(1.1 * t.shape[1] + 2.2, 0.42 * t.shape[0] + 1.0))
-    sns.heatmap(t, mask=own, annot=True, fmt=fmt, cmap=cmap, center=center, cbar=False, ax=ax, linewidths=0.5)
-    if own.any(): sns.heatmap(t, mask=~own, annot=True, fmt=fmt, cmap=separate_cmap, vmin=separate_range[0], vmax=separate_range[1],
-                              cbar=False, ax=ax, linewidths=0.5)
+    annot = _annotations(t, fmt, errors)
+    fig, ax = plt.subplots(figsize=(1.1 * t.shape[1] + 2.2, (0.42 if errors is None else 0.6) * t.shape[0] + 1.0))
+    sns.heatmap(t, mask=own, annot=annot, fmt="", cmap=cmap, center=center, cbar=False, ax=ax, linewidths=0.5, annot_kws={"fontsize": 7})
+    if own.any(): sns.heatmap(t, mask=~own, annot=annot, fmt="", cmap=separate_cmap, vmin=separate_range[0], vmax=separate_range[1],
+                              cbar=False, ax=ax, linewidths=0.5, annot_kws={"fontsize": 7})
     ax.set_title(title); ax.set_xlabel(""); ax.set_ylabel("")
     fig.tight_layout()
     return fig
 
 def plot_alpha_tradeoff(sweep: pd.DataFrame, bias_col: str = "maxskew", perf_col: str = "accuracy"):
-    "DeBiasLens Fig. 4: bias and general performance against alpha."
+    "DeBiasLens Fig. 4: bias and general performance against alpha; `<col>_ci95` columns are drawn as bands."
     fig, ax = plt.subplots(figsize=(3.4, 2.4))
     c = sns.color_palette(PALETTE, 2)
-    ax.plot(sweep["alpha"], sweep[bias_col], "o-", color=c[0], label="MaxSkew")
+    def line(axis, col, style, color, label=None):
+        axis.plot(sweep["alpha"], sweep[col], style, color=color, label=label)
+        if f"{col}_ci95" in sweep:
+            axis.fill_between(sweep["alpha"], sweep[col] - sweep[f"{col}_ci95"], sweep[col] + sweep[f"{col}_ci95"], color=color, alpha=0.2, lw=0)
+    line(ax, bias_col, "o-", c[0], "MaxSkew")
     ax.set_xlabel("α"); ax.set_ylabel("gender MaxSkew@k", color=c[0])
     if perf_col in sweep:
-        ax2 = ax.twinx(); ax2.plot(sweep["alpha"], sweep[perf_col], "s--", color=c[1]); ax2.set_ylabel("zero-shot accuracy", color=c[1]); ax2.grid(False)
+        ax2 = ax.twinx(); line(ax2, perf_col, "s--", c[1]); ax2.set_ylabel("zero-shot accuracy", color=c[1]); ax2.grid(False)
     fig.tight_layout()
     return fig
 
-def plot_grouped_bars(df: pd.DataFrame, x: str, y: str, hue: str, title: str = "", ylabel: str | None = None):
-    "Grouped bar chart (disentanglement raw vs SAE, SEM retrieval/worst-group tables)."
-    fig, ax = plt.subplots(figsize=(max(3.0, 0.6 * df[x].nunique() * df[hue].nunique() + 1), 2.6))
-    sns.barplot(data=df, x=x, y=y, hue=hue, ax=ax, palette=PALETTE)
+def plot_grouped_bars(df: pd.DataFrame, x: str, y: str, hue: str, title: str = "", ylabel: str | None = None, err: str | None = None):
+    "Grouped bar chart (disentanglement raw vs SAE, SEM retrieval/worst-group tables); `err` names a column of ± error bars."
+    xs, hues = list(dict.fromkeys(df[x])), list(dict.fromkeys(df[hue]))
+    fig, ax = plt.subplots(figsize=(max(3.0, 0.6 * len(xs) * len(hues) + 1), 2.6))
+    width = 0.8 / len(hues)
+    for i, (h, color) in enumerate(zip(hues, sns.color_palette(PALETTE, len(hues)))):
+        d = df[df[hue] == h].set_index(x).reindex(xs)
+        pos = np.arange(len(xs)) - 0.4 + width * (i + 0.5)
+        ax.bar(pos, d[y], width, color=color, label=h, yerr=None if err is None else d[err], capsize=2 if err else 0,
+               error_kw={"elinewidth": 0.8})
+    ax.set_xticks(np.arange(len(xs)), xs)
     ax.set_title(title); ax.set_ylabel(ylabel or y); ax.set_xlabel(""); ax.tick_params(axis="x", rotation=20)
     ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()

@@ -1,7 +1,9 @@
 """Every figure notebook runs through papermill on the offline profiles; the tests assert on the JSON it writes.
 
-The notebooks run with quick=True (short SAE training, sampled prompt sets) and share the cache root, so the
-tiny CLIP, activation stores and SAEs are built once per test session.
+The notebooks run with quick=True (short SAE training, sampled prompt sets) over the seeds in SEEDS and share the
+cache root, so the tiny CLIP, activation stores and SAEs are built once per test session. The FaceWorld targets are
+checked on every seed's own numbers (no test depends on one lucky seed or on bit-level reproducibility); the
+targets are the ones every run of `bench/seed_study.py` clears.
 """
 import json
 import os
@@ -13,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "nbs" / "figures"
 NOTEBOOKS = sorted(p.name for p in FIGURES.glob("*.ipynb"))
+SEEDS = {"faceworld": [0, 1], "minilm": [0]}
 STEMS = {"01_similarity_gap.ipynb": "fig1_similarity_gap", "02_maxskew_table.ipynb": "fig2_maxskew_table",
          "03_specificity.ipynb": "fig3_specificity", "04_alpha_tradeoff.ipynb": "fig4_alpha_tradeoff",
          "05_disentanglement.ipynb": "fig5_disentanglement", "06_sem_table.ipynb": "fig6_sem_table",
@@ -31,7 +34,7 @@ def run(reports, profile, notebook):
     stem = STEMS[notebook]
     if not (out / f"{stem}.json").is_file():
         pm.execute_notebook(str(FIGURES / notebook), str(out / notebook), kernel_name="python3", progress_bar=False,
-                            parameters=dict(profile=profile, out_dir=str(out), quick=True), cwd=str(FIGURES))
+                            parameters=dict(profile=profile, out_dir=str(out), quick=True, seeds=SEEDS[profile]), cwd=str(FIGURES))
     return json.loads((out / f"{stem}.json").read_text()), out / stem
 
 
@@ -47,16 +50,25 @@ def test_figure_notebook_writes_outputs(reports, profile, notebook):
     assert stem.with_suffix(".png").stat().st_size > 1000 and stem.with_suffix(".pdf").stat().st_size > 1000
 
 
-def test_faceworld_maxskew_targets(reports):
-    data, _ = run(reports, "faceworld", "02_maxskew_table.ipynb")
-    base = data["maxskew"]["baseline"]["occupations"]
-    lens = data["maxskew"]["debiaslens-image"]["occupations"]
-    assert data["accuracy"]["baseline"] >= 0.9, f"tiny CLIP zero-shot occupation accuracy {data['accuracy']['baseline']:.3f} < 0.9"
-    assert base >= 0.2, f"baseline gender MaxSkew@k {base:.3f} < 0.2: the tiny CLIP did not learn the world's skew"
-    assert lens <= 0.6 * base, f"DeBiasLens image {lens:.3f} is not >= 40% below the baseline {base:.3f}"
-    assert data["accuracy"]["debiaslens-image"] >= data["accuracy"]["baseline"] - 0.03
-    assert set(data["maxskew"]) >= {"baseline", "debiaslens-image", "debiaslens-text", "sem-i", "sem-b", "sem-bi",
-                                    "orth-proj", "orth-cali", "roboshot", "bend-vlm"}
+def test_faceworld_targets_hold_for_every_seed(reports):
+    from debiaslens_nb.cli import faceworld_checks
+    table, _ = run(reports, "faceworld", "02_maxskew_table.ipynb")
+    spec, _ = run(reports, "faceworld", "03_specificity.ipynb")
+    assert table["seeds"] == SEEDS["faceworld"] and table["n_seeds"] == len(SEEDS["faceworld"])
+    assert set(table["maxskew"]) >= {"baseline", "debiaslens-image", "debiaslens-text", "sem-i", "sem-b", "sem-bi",
+                                     "orth-proj", "orth-cali", "roboshot", "bend-vlm"}
+    for seed in map(str, SEEDS["faceworld"]):
+        t, s = table["per_seed"][seed], spec["per_seed"][seed]
+        assert t["accuracy"]["baseline"] >= 0.9, f"seed {seed}: tiny CLIP zero-shot accuracy {t['accuracy']['baseline']:.3f} < 0.9"
+        base = t["maxskew"]["baseline"]["occupations"]
+        assert base >= 0.2, f"seed {seed}: baseline gender MaxSkew@k {base:.3f} < 0.2: the tiny CLIP did not learn the world's skew"
+        r = faceworld_checks(t, s)
+        assert all(r["groups_with_neuron"][a] == r["groups"][a] for a in r["groups"]), f"seed {seed}: a group without a neuron {r}"
+        assert r["reduction"] >= 0.4, f"seed {seed}: DeBiasLens lowers mean gender MaxSkew only {100 * r['reduction']:.0f}% {r}"
+        assert r["accuracy_after"] >= r["accuracy_before"] - 0.03, f"seed {seed}: accuracy drops more than 3 points {r}"
+        assert r["diagonal_dominates"], f"seed {seed}: specificity diagonal does not dominate {s['matrix']}"
+    ci = table["seed_ci95"]["maxskew"]["debiaslens-image"]["occupations"]
+    assert ci > 0, "two seeds with different SAEs should not give identical MaxSkew"
 
 
 def test_minilm_association_gap_shrinks(reports):
@@ -104,9 +116,16 @@ def test_neuron_gallery_shows_the_groups_own_items(reports, profile):
 
 def test_reproduce_writes_summary_and_index(tmp_path):
     from debiaslens_nb.cli import reproduce
-    summary = reproduce("faceworld", tmp_path, only="maxskew_table", quick=True, progress=False)
+    seeds = SEEDS["faceworld"]
+    summary = reproduce("faceworld", tmp_path, only="maxskew_table", quick=True, seeds=seeds, progress=False)
     out = tmp_path / "faceworld"
-    assert json.loads((out / "summary.json").read_text())["maxskew"]["baseline"]["occupations"] == summary["maxskew"]["baseline"]["occupations"]
+    written = json.loads((out / "summary.json").read_text())
+    assert written["maxskew"]["baseline"]["occupations"] == summary["maxskew"]["baseline"]["occupations"]
+    assert written["seeds"] == seeds and written["n_seeds"] == len(seeds)
+    per_seed = [written["maxskew_per_seed"][str(s)]["debiaslens-image"]["occupations"] for s in seeds]
+    assert written["maxskew"]["debiaslens-image"]["occupations"] == pytest.approx(sum(per_seed) / len(per_seed))
+    assert written["maxskew_ci95"]["debiaslens-image"]["occupations"] > 0
     assert set(summary["accuracy"]) >= {"baseline", "debiaslens-image"}
     index = (out / "index.md").read_text()
     assert "| baseline |" in index and "fig2_maxskew_table.png" in index
+    assert f"n = {len(seeds)} seed(s)" in index and " ± " in index

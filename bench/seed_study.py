@@ -1,0 +1,89 @@
+"""FaceWorld seed study: does DeBiasLens' evidence hold over seeds, not only on the seed it was built with?
+
+For every tiny-CLIP seed (0, 1), every thread count the tiny CLIP trains with (1, 2) and every SAE seed (0-4),
+run the faceworld profile's full pipeline (`prepare`) and record: social neurons found per group at tau = 0.9,
+gender MaxSkew@k averaged over the four prompt sets before and after DeBiasLens-image (alpha = 0.6, gamma = 0),
+zero-shot occupation accuracy, and whether the specificity matrix's diagonal dominates each row.
+A run meets the target when every gender, skin and age group has a neuron, MaxSkew drops >= 40% and accuracy
+drops <= 3 points, and the diagonal dominates.
+
+    python bench/seed_study.py [--clip-seeds 0 1] [--threads 1 2] [--sae-seeds 0 1 2 3 4] [--quick] [--json out.json]
+"""
+import argparse
+import json
+import os
+import tempfile
+import time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+from debiaslens_nb.cli import faceworld_checks, figure_maxskew_table, figure_specificity, load_profile, prepare  # noqa: E402
+from debiaslens_nb.neurons import group_stats  # noqa: E402
+
+
+def firing_rates(ws):
+    "Per group: its first social neuron and that neuron's firing rate on the group's and on the other groups' gallery faces (held out)."
+    z = ws.gallery_latents()
+    out = {}
+    for attr, lab in ws.labels.items():
+        st = group_stats(z, lab, tau=ws.profile["tau"])
+        for g in st["groups"]:
+            found = ws.neurons[attr].get(g) or []
+            if found:
+                j = found[0]
+                out[g] = (j, float(st["rate"][g][j]), max(float(st["rate"][h][j]) for h in st["groups"] if h != g))
+            else: out[g] = None
+    return out
+
+
+def run(clip_seed, threads, sae_seed, quick, out):
+    p = load_profile("faceworld", quick)
+    p["model"].update(seed=clip_seed, threads=threads)
+    t0 = time.perf_counter()
+    ws = prepare(p, quick=quick, seed=sae_seed, progress=False)
+    table = figure_maxskew_table(ws, out, methods=["baseline", "debiaslens-image"])
+    spec = figure_specificity(ws, out)
+    checks = faceworld_checks(table, spec)
+    return dict(clip_seed=clip_seed, threads=threads, sae_seed=sae_seed, seconds=time.perf_counter() - t0, rates=firing_rates(ws),
+                maxskew=table["maxskew"], specificity=spec["matrix"], **checks)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clip-seeds", type=int, nargs="+", default=[0, 1])
+    ap.add_argument("--threads", type=int, nargs="+", default=[2, 1])
+    ap.add_argument("--sae-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--quick", action="store_true", help="the profile's quick settings (what the tests run)")
+    ap.add_argument("--json", default=None, help="also write the rows to this JSON file")
+    args = ap.parse_args()
+    rows = []
+    print("| CLIP seed | CLIP threads | SAE seed | neurons (gender / skin / age groups with one) | MaxSkew before -> after (mean of 4 sets) |"
+          " reduction | accuracy before -> after | diagonal dominates | meets |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for clip_seed in args.clip_seeds:
+            for threads in args.threads:
+                for sae_seed in args.sae_seeds:
+                    r = run(clip_seed, threads, sae_seed, args.quick, os.path.join(tmp, f"{clip_seed}-{threads}-{sae_seed}"))
+                    rows.append(r)
+                    cov = " / ".join(f"{r['groups_with_neuron'][a]}/{r['groups'][a]}" for a in ("gender", "race", "age"))
+                    print(f"| {clip_seed} | {threads} | {sae_seed} | {cov} | {r['maxskew_before']:.3f} -> {r['maxskew_after']:.3f} |"
+                          f" {100 * r['reduction']:.0f}% | {r['accuracy_before']:.3f} -> {r['accuracy_after']:.3f} |"
+                          f" {'yes' if r['diagonal_dominates'] else 'no'} | {'yes' if r['meets'] else '**no**'} |", flush=True)
+    print(f"\n{sum(r['meets'] for r in rows)} of {len(rows)} runs meet every target.")
+    groups = list(rows[0]["rates"])
+    print("\nFiring rate of each group's first social neuron on the held-out gallery: own group / highest other group\n")
+    print("| CLIP seed | threads | SAE seed | " + " | ".join(groups) + " |")
+    print("|---" * (3 + len(groups)) + "|")
+    for r in rows:
+        cells = [f"{100 * v[1]:.0f}% / {100 * v[2]:.0f}%" if v else "none" for v in r["rates"].values()]
+        print(f"| {r['clip_seed']} | {r['threads']} | {r['sae_seed']} | " + " | ".join(cells) + " |")
+    if args.json:
+        with open(args.json, "w") as f: json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
