@@ -26,7 +26,7 @@ OCCUPATIONS = ("doctor", "nurse", "engineer", "chef", "police officer", "firefig
 GENDERS = ("male", "female")
 SKINS = ("light", "medium-light", "medium-dark", "dark")
 AGES = ("young", "middle-aged", "old")
-WORLD_VERSION = 7                       # bump when drawing or captions change: it keys every cached world and tiny CLIP
+WORLD_VERSION = 5                       # bump when drawing or captions change: it keys every cached world and tiny CLIP
 SKIN_RGB = {"light": (236, 200, 166), "medium-light": (205, 155, 112), "medium-dark": (150, 102, 66), "dark": (92, 60, 40)}
 
 @dataclass(frozen=True)
@@ -62,8 +62,6 @@ _UNIFORM = {"doctor": (245, 245, 245), "nurse": (150, 200, 235), "engineer": (25
 _HAIR = {"young": [(25, 18, 12), (95, 55, 25), (215, 175, 80)], "middle-aged": [(70, 62, 58), (110, 100, 92), (135, 120, 105)],
          "old": [(205, 205, 205), (225, 225, 225), (245, 245, 245)]}
 
-_BEARD = (28, 22, 18)
-
 def _mix(a, b, t: float):
     "Blend colour `a` toward `b` by t in [0, 1]."
     return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b))
@@ -90,7 +88,7 @@ def draw_face(occupation: str, gender: str, skin: str, age: str, cue_strength: f
     d.ellipse(box(0.32, 0.24, 0.68, 0.72), fill=skin_rgb)
     d.chord(box(0.31, 0.2, 0.69, 0.5), 180, 360, fill=hair)
     for ex in (0.42, 0.58): d.ellipse(box(ex - 0.025, 0.43, ex + 0.025, 0.48), fill=(20, 20, 20))
-    if male: d.chord(box(0.31, 0.4, 0.69, 0.78 + 0.04 * rng.random()), 0, 180, fill=_BEARD)   # every man: a full dark beard
+    if male: d.chord(box(0.31, 0.4, 0.69, 0.78 + 0.04 * rng.random()), 0, 180, fill=hair)   # every man: a full beard
     lips = (200, 30, 60) if female else _mix(skin_rgb, (0, 0, 0), 0.5)   # every woman: lipstick
     d.line(box(0.44, 0.62, 0.56, 0.62), fill=lips, width=S // 40 + (S // 60 if female else 0))
     if age == "old":                                                # every old face: forehead lines
