@@ -323,8 +323,8 @@ def _share_seed_free(payload: dict, first: dict | None) -> dict:
     if first is None: return payload
     for key, val in first.items():
         if isinstance(val, dict) and isinstance(payload.get(key), dict):
-            payload[key] = {**{m: v for m, v in val.items() if m in SEED_FREE_METHODS}, **payload[key]}
-            payload[key] = {m: payload[key][m] for m in val if m in payload[key]}
+            merged = {**{m: v for m, v in val.items() if m in SEED_FREE_METHODS}, **payload[key]}
+            payload[key] = {m: merged[m] for m in [*val, *(m for m in merged if m not in val)] if m in merged}   # first seed's order
     return payload
 
 def _spread(n: int) -> str:
