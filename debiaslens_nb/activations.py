@@ -8,24 +8,36 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/activations.html.md"""
 # %% ../nbs/04_activations.ipynb #667365b7
 from __future__ import annotations
 
-import math
+import warnings
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator
 
-import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
 from .core import (CheckpointError, DatasetSchemaError, InputError, ResourceNotFoundError, atomic_write,
-                                cache_root, content_hash, progress as progress_bar, read_json, write_json)
+                                check_activations, cache_root, content_hash, progress as progress_bar, read_json, write_json)
 from .models import VLM
 from .sae import epoch_seed
 
 # %% auto #0
-__all__ = ['MANIFEST', 'PROGRESS', 'ActivationStore', 'StoreWriter', 'write_store', 'collect_activations']
+__all__ = ['MANIFEST', 'PROGRESS', 'STORE_MARKER', 'ActivationStore', 'StoreWriter', 'write_store', 'collect_activations']
 
 # %% ../nbs/04_activations.ipynb #040a3884
-MANIFEST, PROGRESS = "manifest.json", "progress.json"
+MANIFEST, PROGRESS, STORE_MARKER = "manifest.json", "progress.json", ".debiaslens-store"
+
+def _check_manifest(m, directory: Path) -> None:
+    "A manifest must name its dim, vector count and shards, and the shard counts must add up."
+    def bad(why): return CheckpointError(f"{directory / MANIFEST} is not a valid store manifest ({why}); delete {directory} and collect again")
+    if not isinstance(m, dict): raise bad("not a JSON object")
+    for field in ("dim", "n_vectors", "shards"):
+        if field not in m: raise bad(f"no {field!r}")
+    if not all(isinstance(m[f], int) and not isinstance(m[f], bool) and m[f] > 0 for f in ("dim", "n_vectors")): raise bad("dim and n_vectors must be positive ints")
+    shards = m["shards"]
+    if not isinstance(shards, list) or not shards or not all(isinstance(s, dict) and isinstance(s.get("file"), str)
+                                                               and isinstance(s.get("n"), int) and s["n"] > 0 for s in shards):
+        raise bad("shards must be a non-empty list of {file, n}")
+    if sum(s["n"] for s in shards) != m["n_vectors"]: raise bad(f"the shards hold {sum(s['n'] for s in shards)} vectors, n_vectors says {m['n_vectors']}")
 
 class ActivationStore:
     "A complete on-disk activation store (read side)."
@@ -34,10 +46,20 @@ class ActivationStore:
         if not (self.dir / MANIFEST).is_file():
             raise ResourceNotFoundError(f"{self.dir} has no {MANIFEST}: the store is missing or incomplete; rerun collect_activations")
         self.manifest = read_json(self.dir / MANIFEST)
+        _check_manifest(self.manifest, self.dir)
         self.shards = [self.dir / s["file"] for s in self.manifest["shards"]]
         self.shard_sizes = [int(s["n"]) for s in self.manifest["shards"]]
         for p in self.shards:
             if not p.is_file(): raise CheckpointError(f"{p} listed in the manifest is missing; delete {self.dir} and collect again")
+
+    def verify(self) -> None:
+        "Check every shard against the size and checksum the manifest recorded (stores written before checksums: size only)."
+        for i, (p, s) in enumerate(zip(self.shards, self.manifest["shards"])):
+            t = self.load_shard(i)
+            if len(t["acts"]) != s["n"] or t["acts"].shape[-1] != self.dim:
+                raise CheckpointError(f"{p} holds {tuple(t['acts'].shape)}, the manifest says {s['n']} x {self.dim}; delete {self.dir} and collect again")
+            if "sha256" in s and content_hash(p) != s["sha256"]:
+                raise CheckpointError(f"{p} does not match its checksum in the manifest (corrupt); delete {self.dir} and collect again")
 
     def __len__(self) -> int: return int(self.manifest["n_vectors"])
 
@@ -62,12 +84,14 @@ class ActivationStore:
 
     def iter_batches(self, batch_size: int, seed: int = 0, start: int = 0, window: int = 4) -> Iterator[torch.Tensor]:
         "Endless shuffled batches; memory holds at most `window` shards; batch i depends only on (seed, i)."
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
         if batch_size > len(self): raise InputError(f"batch_size={batch_size} exceeds the {len(self)} stored vectors")
         produced, epoch = 0, 0
         while True:
             g = torch.Generator().manual_seed(epoch_seed(seed, epoch))
             order = torch.randperm(len(self.shards), generator=g).tolist()
-            carry = None
+            carry, produced_before = None, produced
             for w in range(0, len(order), window):
                 pool = torch.cat(([carry] if carry is not None else []) + [self.load_shard(i)["acts"].float() for i in order[w:w + window]])
                 perm = torch.randperm(len(pool), generator=g)
@@ -77,6 +101,9 @@ class ActivationStore:
                     produced += 1
                 carry = pool[perm[n_full * batch_size:]]
                 del pool
+            if produced == produced_before:
+                raise CheckpointError(f"{self.dir} holds fewer than batch_size={batch_size} vectors although its manifest lists {len(self)}; "
+                                      "delete the store and collect again")
             epoch += 1
 
     def tensor(self) -> torch.Tensor:
@@ -95,11 +122,30 @@ class ActivationStore:
         return [values[i] for i in self.sample_ids().tolist()]
 
 # %% ../nbs/04_activations.ipynb #07d0929a
+def _owned_by_us(directory: Path) -> bool:
+    return any((directory / f).is_file() for f in (STORE_MARKER, MANIFEST, PROGRESS))
+
+def _claim_store_dir(directory: Path) -> None:
+    "Create `directory` for a store, or accept it if empty or already a store; never write into a user's folder."
+    directory.mkdir(parents=True, exist_ok=True)
+    if not _owned_by_us(directory) and any(directory.iterdir()):
+        raise InputError(f"{directory} is not empty and holds no activation store; pass a new or empty directory")
+    (directory / STORE_MARKER).touch()
+
+def _clear_store_dir(directory: Path) -> None:
+    "Delete a store's own files (shards, manifest, progress, temp files); refuse a folder the package did not create."
+    if not directory.exists(): return
+    if not _owned_by_us(directory):
+        if any(directory.iterdir()): raise InputError(f"{directory} is not empty and holds no activation store; pass a new or empty directory")
+        return
+    for f in directory.iterdir():
+        if f.is_file() and (f.name in (MANIFEST, PROGRESS) or (f.name.startswith("shard_") and ".safetensors" in f.name)): f.unlink()
+
 class StoreWriter:
     "Append vectors shard by shard; `finish()` writes the manifest. Resumes after completed shards."
     def __init__(self, directory, dim: int, shard_size: int = 65536, dtype: torch.dtype = torch.float32):
         self.dir, self.dim, self.shard_size, self.dtype = Path(directory), dim, shard_size, dtype
-        self.dir.mkdir(parents=True, exist_ok=True)
+        _claim_store_dir(self.dir)
         prog = read_json(self.dir / PROGRESS) if (self.dir / PROGRESS).is_file() else {"shards": [], "samples_done": 0}
         self.shards, self.samples_done = prog["shards"], int(prog["samples_done"])
         self._buf: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
@@ -108,6 +154,7 @@ class StoreWriter:
     def add(self, acts: torch.Tensor, sample_ids: torch.Tensor, token_ids: torch.Tensor, samples_done: int) -> None:
         "Buffer vectors; flush full shards. `samples_done` = data samples fully covered after this call."
         if acts.shape[-1] != self.dim: raise InputError(f"vectors have dim {acts.shape[-1]}, store expects {self.dim}")
+        check_activations(acts.detach(), "vectors written to the store")
         self._buf.append((acts.detach().to("cpu", self.dtype), sample_ids.cpu().long(), token_ids.cpu().long()))
         self._buffered += len(acts)
         self._pending_samples = samples_done
@@ -122,7 +169,7 @@ class StoreWriter:
         name = f"shard_{len(self.shards):05d}.safetensors"
         with atomic_write(self.dir / name) as tmp:
             save_file({"acts": acts[:n].contiguous(), "sample_ids": sids[:n].contiguous(), "token_ids": tids[:n].contiguous()}, str(tmp))
-        self.shards.append({"file": name, "n": int(n)})
+        self.shards.append({"file": name, "n": int(n), "sha256": content_hash(self.dir / name)})
         rest = (acts[n:], sids[n:], tids[n:])
         self._buf, self._buffered = ([rest] if len(rest[0]) else []), len(rest[0])
         self.samples_done = int(rest[1][0]) if len(rest[1]) else self._pending_samples
@@ -204,9 +251,15 @@ def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_si
     key = content_hash(vlm.fingerprint(), site, tokens, seed, str(dtype), data_key,
                        repr(getattr(vlm, "preprocess", None)) if tower == "image" else type(getattr(vlm, "tokenizer", None)).__name__, short=True)
     out = Path(directory) if directory is not None else cache_root("activations", f"{site}-{key}")
-    if cache and (out / MANIFEST).is_file(): return ActivationStore(out)
-    if not cache and out.exists():
-        for p in out.glob("*"): p.unlink()
+    if cache and (out / MANIFEST).is_file():
+        try:
+            store = ActivationStore(out)
+            store.verify()
+            return store
+        except CheckpointError as e:
+            warnings.warn(f"cached activation store {out} is damaged ({e}); collecting it again", stacklevel=2)
+            _clear_store_dir(out)
+    if not cache: _clear_store_dir(out)
     writer = StoreWriter(out, vlm.site_dim(site), shard_size, dtype)
     gen = torch.Generator().manual_seed(seed)
     captured = {}

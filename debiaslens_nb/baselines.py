@@ -9,7 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/baselines.html.md"""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np

@@ -9,19 +9,23 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/cli.html.md"""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
+import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .activations import collect_activations
 from .baselines import BiasContext, make_debiaser
-from .core import (ConfigError, InputError, atomic_write, cache_root, content_hash, load_asset_json, progress as progress_bar,
+from .core import (CheckpointError, ConfigError, DebiasLensError, InputError, ResourceNotFoundError, atomic_write, cache_root, content_hash, load_asset_json, progress as progress_bar,
                                 read_json, seed_everything, write_json, write_text)
 from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
 from .evaluate import (alpha_sweep, association_scores, evaluate_retrieval, evaluate_zero_shot, neuron_specificity, over_seeds,
@@ -36,25 +40,54 @@ from .sae import SAE, SAEConfig, train_sae
 from .sem import sem_latents
 
 # %% auto #0
-__all__ = ['PROFILES', 'OFFLINE_PROFILES', 'SEED_FREE_METHODS', 'SEM_TABLE_METHODS', 'FIGURES', 'FIGURE_NOTEBOOKS',
-           'FIGURE_FILES', 'COMMANDS', 'load_profile', 'with_overrides', 'Workspace', 'sample_latents', 'prepare',
-           'profile_seeds', 'prepare_seeds', 'over_runs', 'figure_similarity_gap', 'figure_maxskew_table',
-           'figure_specificity', 'figure_alpha_tradeoff', 'figure_disentanglement', 'figure_sem_table',
-           'figure_neuron_gallery', 'faceworld_checks', 'figures_dir', 'reproduce', 'reproduce_cmd', 'train_sae_cmd',
-           'find_neurons_cmd', 'audit_cmd', 'main']
+__all__ = ['PROFILES', 'OFFLINE_PROFILES', 'PROFILE_REQUIRED', 'PROFILE_OPTIONAL', 'SEED_FREE_METHODS', 'SEM_TABLE_METHODS',
+           'FIGURES', 'FIGURE_NOTEBOOKS', 'FIGURE_FILES', 'COMMANDS', 'check_profile', 'load_profile', 'with_overrides',
+           'Workspace', 'sample_latents', 'prepare', 'profile_seeds', 'prepare_seeds', 'over_runs',
+           'figure_similarity_gap', 'figure_maxskew_table', 'figure_specificity', 'figure_alpha_tradeoff',
+           'figure_disentanglement', 'figure_sem_table', 'figure_neuron_gallery', 'faceworld_checks', 'figures_dir',
+           'reproduce', 'reproduce_cmd', 'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'main']
 
 # %% ../nbs/13_cli.ipynb #ae1fffcb
 PROFILES = ("faceworld", "minilm", "paper-vitb16", "paper-vitl14")
 OFFLINE_PROFILES = ("faceworld", "minilm")
 
+PROFILE_REQUIRED = ("name", "tower", "model", "gallery", "localisation", "sae_data", "attributes", "contexts", "site", "tokens",
+                    "sae", "sem_sae", "prompt_sets", "k", "folds", "tau", "alpha", "gamma", "zero_shot")
+PROFILE_OPTIONAL = ("description", "seeds", "text_site", "text_sae", "sem_eval", "concepts", "quick")
+
+def check_profile(prof, source: str = "profile") -> dict:
+    "Refuse a profile that is not an object, lacks a section, has a key the pipeline does not read, or a value of the wrong type."
+    if not isinstance(prof, dict): raise ConfigError(f"{source} must be a JSON object, got {type(prof).__name__}")
+    missing = [k for k in PROFILE_REQUIRED if k not in prof]
+    unknown = sorted(set(prof) - set(PROFILE_REQUIRED) - set(PROFILE_OPTIONAL) - {"quick_mode"})
+    if missing: raise ConfigError(f"{source} lacks {missing}; start from a shipped profile (debiaslens_nb/assets/profiles)")
+    if unknown: raise ConfigError(f"{source} has unknown key(s) {unknown}; known keys: {sorted(PROFILE_REQUIRED + PROFILE_OPTIONAL)}")
+    sections = ("model", "gallery", "localisation", "sae_data", "attributes", "contexts", "sae", "sem_sae", "k", "zero_shot")
+    for key in sections + tuple(k for k in ("text_sae", "sem_eval", "concepts", "quick") if k in prof):
+        if not isinstance(prof[key], dict): raise ConfigError(f"{source}: {key!r} must be an object, got {type(prof[key]).__name__}")
+    def number(key): return not isinstance(prof[key], bool) and isinstance(prof[key], (int, float))
+    if not (number("tau") and 0 < prof["tau"] <= 1): raise ConfigError(f"{source}: tau must be a number in (0, 1], got {prof['tau']!r}")
+    if not (number("alpha") and 0 <= prof["alpha"] <= 1): raise ConfigError(f"{source}: alpha must be a number in [0, 1], got {prof['alpha']!r}")
+    if not number("gamma"): raise ConfigError(f"{source}: gamma must be a number, got {prof['gamma']!r}")
+    if not isinstance(prof["prompt_sets"], list) or not all(isinstance(s, str) for s in prof["prompt_sets"]):
+        raise ConfigError(f"{source}: prompt_sets must be a list of prompt-set names")
+    for name, k in prof["k"].items():
+        if isinstance(k, bool) or not isinstance(k, int) or k <= 0: raise ConfigError(f"{source}: k[{name!r}] must be a positive int, got {k!r}")
+    for key in ("sae", "sem_sae") + (("text_sae",) if "text_sae" in prof else ()):
+        for setting in ("steps", "batch_size", "k"):
+            v = prof[key].get(setting)
+            if isinstance(v, bool) or not isinstance(v, int) or v <= 0: raise ConfigError(f"{source}: {key}.{setting} must be a positive int, got {v!r}")
+    return prof
+
 def load_profile(name_or_path: str, quick: bool = False) -> dict:
-    "A profile dict from a shipped name or a JSON path; `quick` applies its quick overrides."
-    p = Path(name_or_path)
-    prof = read_json(p) if p.suffix == ".json" and p.is_file() else None
-    if prof is None:
-        if name_or_path not in PROFILES: raise InputError(f"unknown profile {name_or_path!r}; shipped profiles: {PROFILES}")
-        prof = load_asset_json("profiles", f"{name_or_path}.json")
-    prof = json.loads(json.dumps(prof))
+    "A profile dict from a shipped name or a JSON file (absolute or relative path); `quick` applies its quick overrides."
+    p = Path(str(name_or_path)).expanduser()
+    if p.suffix == ".json":
+        if not p.is_file(): raise ResourceNotFoundError(f"profile file {p} does not exist")
+        prof, source = read_json(p), f"profile {p}"
+    elif name_or_path in PROFILES: prof, source = load_asset_json("profiles", f"{name_or_path}.json"), f"profile {name_or_path!r}"
+    else: raise InputError(f"unknown profile {name_or_path!r}; shipped profiles: {PROFILES}, or a path to a .json profile")
+    prof = json.loads(json.dumps(check_profile(prof, source)))
     if quick:
         q = prof.get("quick", {})
         for key, step_key in (("sae", "sae_steps"), ("text_sae", "text_sae_steps"), ("sem_sae", "sem_sae_steps")):
@@ -148,16 +181,21 @@ def _cached_faceworld(n: int, split: str, seed: int):
     d = cache_root("faceworld", content_hash(n, split, seed, repr(FaceWorldConfig()), WORLD_VERSION, short=True))
     if (d / "dataset_info.json").is_file(): return datasets.load_from_disk(str(d))
     ds = make_faceworld(n, split, seed=seed)
-    tmp = d.with_name(d.name + ".tmp")
-    if tmp.exists(): shutil.rmtree(tmp)
-    ds.save_to_disk(str(tmp))
-    shutil.rmtree(d); tmp.rename(d)
+    tmp = d.with_name(f"{d.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")   # one temp folder per builder: concurrent builds never share one
+    try:
+        ds.save_to_disk(str(tmp))
+        try: os.rename(tmp, d)                 # onto the empty folder; fails if another process finished first
+        except OSError:
+            if not (d / "dataset_info.json").is_file(): raise
+    finally: shutil.rmtree(tmp, ignore_errors=True)
     return datasets.load_from_disk(str(d))
 
 def _cached_texts(vlm, texts: list) -> torch.Tensor:
     "Plain text embeddings of `texts`, cached by model fingerprint and content."
     path = cache_root("embeddings") / f"{content_hash(vlm.fingerprint(), texts, short=True)}.safetensors"
-    if path.is_file(): return load_file(str(path))["e"]
+    if path.is_file():
+        try: return load_file(str(path))["e"]
+        except (SafetensorError, OSError, KeyError) as e: warnings.warn(f"cached text embeddings {path} are unreadable ({e}); rebuilding them", stacklevel=2)
     e = vlm.encode_texts(texts, progress=False)
     with atomic_write(path) as tmp: save_file({"e": e.contiguous()}, str(tmp))
     return e
@@ -199,7 +237,7 @@ def _train_cached(cfg: SAEConfig, data, data_key: str, spec: dict, seed: int, pr
     d = cache_root("sae", key)
     if (d / "config.json").is_file():
         try: return SAE.load(d)
-        except Exception: pass
+        except CheckpointError as e: warnings.warn(f"cached SAE {d} is unreadable ({e}); training it again", stacklevel=2)
     sae = SAE(cfg, seed=seed)
     train_sae(sae, data, steps=spec["steps"], batch_size=min(spec["batch_size"], len(data)), seed=seed, progress=progress)
     sae.save(d)
@@ -616,11 +654,13 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     names = list(FIGURES) if only is None else [n.strip() for n in only.split(",")]
     unknown = set(names) - set(FIGURES)
     if unknown: raise InputError(f"unknown figure(s) {sorted(unknown)}; choose from {list(FIGURES)}")
+    if str(profile).endswith(".json"): profile = str(Path(profile).expanduser().resolve())   # the notebooks run in another folder
+    name = load_profile(profile)["name"]
     seeds = profile_seeds(profile, seeds)
-    out = Path(out).resolve() / profile
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out).resolve() / name
     t0 = time.perf_counter()
     runs = prepare_seeds(profile, seeds, quick=quick, vary_model=vary_model, device=device, progress=progress)
+    out.mkdir(parents=True, exist_ok=True)                    # nothing is written before the pipeline has run
     nb_dir = figures_dir()
     figures = {}
     for name in progress_bar(names, enabled=progress, desc=f"{profile} figures"):
@@ -631,7 +671,7 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
                                 cwd=str(nb_dir))
         else: FIGURES[name](runs, out)
         figures[name] = read_json(out / f"{FIGURE_FILES[name]}.json")
-    summary = {"profile": profile, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
+    summary = {"profile": name, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
                "seconds": time.perf_counter() - t0, "figures": figures}
     if "maxskew_table" in figures:
         t = figures["maxskew_table"]
@@ -639,7 +679,7 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
                        accuracy_ci95=t["seed_ci95"].get("accuracy"), maxskew_per_seed={s: r["maxskew"] for s, r in t["per_seed"].items()},
                        accuracy_per_seed={s: r["accuracy"] for s, r in t["per_seed"].items()})
     write_json(out / "summary.json", summary)
-    write_text(out / "index.md", _index_md(profile, summary, out))
+    write_text(out / "index.md", _index_md(name, summary, out))
     return summary
 
 # %% ../nbs/13_cli.ipynb #9b2e22bc
@@ -693,14 +733,29 @@ def audit_cmd(
 
 COMMANDS = {"reproduce": reproduce_cmd, "train-sae": train_sae_cmd, "find-neurons": find_neurons_cmd, "audit": audit_cmd}
 
-def main():
-    "Entry point of the `debiaslens` command."
+def _usage() -> str:
+    lines = ["usage: debiaslens <command> [options] [--debug]", "", "commands:"]
+    lines += [f"  {name:<13} {fn.__wrapped__.__doc__}" for name, fn in COMMANDS.items()]
+    lines += ["", "debiaslens <command> --help lists a command's options; --debug shows the full traceback of an error."]
+    return "\n".join(lines)
+
+def main(argv: list[str] | None = None) -> None:
+    "Entry point of the `debiaslens` command: errors of the package print as one line and exit with status 1."
     import sys
-    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
-        print(f"usage: debiaslens {{{','.join(COMMANDS)}}} [options]  (debiaslens <command> --help)")
-        raise SystemExit(2)
-    cmd = sys.argv.pop(1)
-    sys.argv[0] = f"debiaslens {cmd}"
-    fn = COMMANDS[cmd].__wrapped__
-    pargs, kwargs, _ = parse_cli(fn)
-    fn(*pargs, **kwargs)
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    if not args or args[0] in ("-h", "--help"):
+        print(_usage()); raise SystemExit(0 if args else 2)
+    if args[0] not in COMMANDS:
+        print(f"debiaslens: unknown command {args[0]!r}\n\n{_usage()}", file=sys.stderr); raise SystemExit(2)
+    cmd, fn = args[0], COMMANDS[args[0]].__wrapped__
+    old_argv, sys.argv = sys.argv, [f"debiaslens {cmd}", *args[1:]]
+    try:
+        pargs, kwargs, _ = parse_cli(fn)
+        fn(*pargs, **kwargs)
+    except DebiasLensError as e:
+        if debug: raise
+        print(f"debiaslens {cmd}: error: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
+    finally: sys.argv = old_argv

@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DebiasLensError', 'InputError', 'LabelError', 'CheckpointError', 'DatasetSchemaError', 'ConfigError',
-           'ResourceNotFoundError', 'as_float_tensor', 'check_finite', 'seed_everything', 'default_device',
-           'cache_root', 'content_hash', 'atomic_write', 'write_text', 'write_json', 'read_json', 'progress',
-           'asset_path', 'load_asset_json']
+__all__ = ['MAX_ACTIVATION', 'DebiasLensError', 'InputError', 'LabelError', 'CheckpointError', 'DatasetSchemaError',
+           'ConfigError', 'ResourceNotFoundError', 'as_float_tensor', 'check_finite', 'check_activations',
+           'seed_everything', 'default_device', 'cache_root', 'content_hash', 'atomic_write', 'write_text',
+           'write_json', 'read_json', 'progress', 'asset_path', 'load_asset_json']
 
 # %% ../nbs/00_core.ipynb #d7979b3b
 class DebiasLensError(Exception):
@@ -75,6 +75,15 @@ def check_finite(x: torch.Tensor, name: str = "x") -> torch.Tensor:
     if x.is_floating_point() and not torch.isfinite(x).all():
         n_bad = int((~torch.isfinite(x)).sum())
         raise InputError(f"{name} contains {n_bad} NaN/inf value(s); clean or drop those rows first")
+    return x
+
+MAX_ACTIVATION = 1e10   # larger values overflow float32 sums of squares (input scale, losses); no real residual stream comes close
+
+def check_activations(x: torch.Tensor, name: str = "activations") -> torch.Tensor:
+    "Raise `InputError` if `x` holds NaN/inf or magnitudes above `MAX_ACTIVATION`."
+    check_finite(x, name)
+    if x.numel() and x.is_floating_point() and float(x.abs().max()) > MAX_ACTIVATION:
+        raise InputError(f"{name} holds values up to {float(x.abs().max()):.3g}, above {MAX_ACTIVATION:.0e}; rescale them first")
     return x
 
 # %% ../nbs/00_core.ipynb #51b02f32

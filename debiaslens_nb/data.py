@@ -107,6 +107,7 @@ def load_fairface(config: str = "0.25", split: str = "validation", path=None):
 def fairface_fixture(directory, n: int = 12, seed: int = 0):
     "Write a tiny dataset in FairFace's exact Hub schema to `directory` (for offline tests)."
     import datasets
+    from PIL import Image
     rng = np.random.default_rng(seed)
     feats = datasets.Features({"image": datasets.Image(), "age": datasets.ClassLabel(names=list(_FF_AGE)),
                                "gender": datasets.ClassLabel(names=list(_FF_GENDER)), "race": datasets.ClassLabel(names=list(_FF_RACE)),

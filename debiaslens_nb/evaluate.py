@@ -20,8 +20,8 @@ import scipy.stats as st
 import torch
 import torch.nn.functional as F
 
-from .baselines import BiasContext, Debiaser, make_debiaser
-from .core import InputError, LabelError, progress, write_json, write_text
+from .baselines import BiasContext, Debiaser
+from .core import InputError, progress, write_json, write_text
 from .intervene import Intervention, attach
 from .metrics import (accuracy, group_accuracies, max_skew, per_query_metrics, worst_group_accuracy,
                                    zero_shot_predict)

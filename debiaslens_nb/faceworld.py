@@ -8,14 +8,12 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/faceworld.html.md"""
 # %% ../nbs/02_faceworld.ipynb #4e5c601e
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .core import ConfigError, InputError, cache_root, content_hash, progress, seed_everything, write_json
+from .core import ConfigError, InputError, progress
 
 # %% auto #0
 __all__ = ['OCCUPATIONS', 'GENDERS', 'SKINS', 'AGES', 'WORLD_VERSION', 'SKIN_RGB', 'FaceWorldConfig', 'draw_face',

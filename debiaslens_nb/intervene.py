@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import torch
 
-from .core import CheckpointError, ConfigError, InputError, read_json, write_json
+from .core import CheckpointError, InputError, read_json, write_json
 from .models import VLM
 from .sae import SAE
 
@@ -26,9 +26,13 @@ __all__ = ['TOKEN_MODES', 'BUNDLE_FORMAT', 'flatten_neurons', 'Intervention', 'a
 def flatten_neurons(neurons) -> list[int]:
     "Sorted unique latent indices from a list or a `{group: [indices]}` mapping."
     if isinstance(neurons, Mapping): neurons = [i for v in neurons.values() for i in v]
-    try: idx = sorted({int(i) for i in neurons})
-    except (TypeError, ValueError) as e: raise InputError(f"neurons must be ints or a mapping of groups to ints, got {neurons!r}") from e
-    return idx
+    def index(i) -> int:
+        if isinstance(i, torch.Tensor) and i.ndim == 0 and not i.is_floating_point() and i.dtype != torch.bool: return int(i)
+        if isinstance(i, int) and not isinstance(i, bool) or type(i).__module__ == "numpy" and type(i).__name__.startswith(("int", "uint")): return int(i)
+        raise InputError(f"neuron indices must be ints, got {i!r} ({type(i).__name__}) in {neurons!r}; floats and bools are not rounded")
+    try: items = list(neurons)
+    except TypeError as e: raise InputError(f"neurons must be ints or a mapping of groups to ints, got {neurons!r}") from e
+    return sorted({index(i) for i in items})
 
 class Intervention:
     "`h -> (1-alpha) h + alpha decode(encode(h) with z[neurons] = gamma)` on any tensor [..., d_in]."

@@ -9,7 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/metrics.html.md"""
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -159,7 +159,6 @@ def _pairs(labels: np.ndarray, n_pairs: int, rng: np.random.Generator, same: boo
         i, j = rng.integers(0, n, n_pairs), rng.integers(0, n - 1, n_pairs)
         return i, j + (j >= i)
     by = {g: np.nonzero(labels == g)[0] for g in set(labels)}
-    sizes = np.array([len(v) for v in by.values()], dtype=float)
     groups = [g for g, v in by.items() if len(v) >= 2]
     if not groups: raise LabelError("no group has two samples; cannot form same-group pairs")
     w = np.array([len(by[g]) for g in groups], dtype=float); w /= w.sum()

@@ -98,7 +98,7 @@ class VLM:
         "Raw text embeddings [n, d] of a list of strings."
         if not self.has_texts: raise InputError(f"{self.name} has no text tower; use encode_images")
         if isinstance(texts, str): texts = [texts]
-        n = _check_batchable(texts, "texts")
+        _check_batchable(texts, "texts")
         if not all(isinstance(t, str) for t in texts): raise InputError("texts must be strings")
         memo = self._text_memo if self._text_memo is not None and not self._hooked() else None
         todo = list(texts) if memo is None else list(dict.fromkeys(t for t in texts if t not in memo))
@@ -147,7 +147,7 @@ class VLM:
 
 def _check_batchable(xs, name) -> int:
     try: n = len(xs)
-    except TypeError: raise InputError(f"{name} must be a list or tensor, got {type(xs).__name__}")
+    except TypeError: raise InputError(f"{name} must be a list or tensor, got {type(xs).__name__}") from None
     if n == 0: raise InputError(f"{name} is empty")
     return n
 
@@ -164,7 +164,7 @@ class OpenClipVLM(VLM):
         self.name, self.pretrained, self.preprocess, self.tokenizer = name, pretrained, preprocess, tokenizer
         text = getattr(model, "text", model)
         blocks = {"image": model.visual.transformer.resblocks, "text": text.transformer.resblocks}
-        for tower, b in blocks.items():
+        for tower in blocks:
             tr = model.visual.transformer if tower == "image" else text.transformer
             if not getattr(tr, "batch_first", True): raise ConfigError(f"{name}: only batch-first open_clip transformers are supported")
         super().__init__(model.to(device), blocks, device)

@@ -9,7 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/neurons.html.md"""
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,10 @@ def _groups(labels: np.ndarray, min_group_size: int, on_small: str) -> tuple[lis
     if on_small not in ("error", "skip"): raise InputError(f"on_small must be 'error' or 'skip', got {on_small!r}")
     values, counts = np.unique(labels.astype(str), return_counts=True)
     first = {}
-    for v in labels: first.setdefault(str(v), v)
+    for v in labels:
+        prev = first.setdefault(str(v), v)
+        if isinstance(prev, str) != isinstance(v, str):
+            raise LabelError(f"labels mix {prev!r} ({type(prev).__name__}) and {v!r} ({type(v).__name__}), which name the same group; use one type")
     groups, skipped = [], []
     for v, c in zip(values, counts):
         if c < min_group_size:

@@ -12,7 +12,7 @@ import json
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -22,8 +22,8 @@ import torch.nn.functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, as_float_tensor,
-                                atomic_write, default_device, progress as progress_bar, read_json, write_json)
+from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, as_float_tensor, check_activations,
+                                atomic_write, content_hash, default_device, progress as progress_bar, read_json, write_json)
 
 # %% auto #0
 __all__ = ['SAE_KINDS', 'INPUT_NORMS', 'DEBIASLENS_GROUP_FRACTIONS', 'SAE_FORMAT', 'SAEConfig', 'SAE', 'TensorActivations',
@@ -52,33 +52,40 @@ class SAEConfig:
 
     def __post_init__(self):
         def bad(msg): raise ConfigError(f"SAEConfig: {msg}")
-        if not isinstance(self.d_in, int) or self.d_in <= 0: bad(f"d_in must be a positive int, got {self.d_in!r}")
+        def is_int(v): return isinstance(v, int) and not isinstance(v, bool)
+        def ints(name, vals):
+            if not isinstance(vals, (list, tuple)) or not all(is_int(v) for v in vals): bad(f"{name} must be a list of ints, got {vals!r}")
+            return tuple(vals)
+        if not is_int(self.d_in) or self.d_in <= 0: bad(f"d_in must be a positive int, got {self.d_in!r}")
         if self.kind not in SAE_KINDS: bad(f"kind must be one of {SAE_KINDS}, got {self.kind!r}")
         if self.input_norm not in INPUT_NORMS: bad(f"input_norm must be one of {INPUT_NORMS}, got {self.input_norm!r}")
         d_sae = self.d_sae
         if d_sae is None:
             if self.expansion_factor is None: bad("give d_sae or expansion_factor")
+            if not is_int(self.expansion_factor) or self.expansion_factor <= 0: bad(f"expansion_factor must be a positive int, got {self.expansion_factor!r}")
             d_sae = self.d_in * int(self.expansion_factor)
         elif self.expansion_factor is not None and d_sae != self.d_in * self.expansion_factor:
             bad(f"d_sae={d_sae} disagrees with expansion_factor={self.expansion_factor} x d_in={self.d_in}")
-        if not isinstance(d_sae, int) or d_sae <= 0: bad(f"d_sae must be a positive int, got {d_sae!r}")
+        if not is_int(d_sae) or d_sae <= 0: bad(f"d_sae must be a positive int, got {d_sae!r}")
         object.__setattr__(self, "d_sae", d_sae)
-        if not isinstance(self.k, int) or not 0 < self.k <= d_sae: bad(f"k must be an int in [1, d_sae={d_sae}], got {self.k!r}")
+        if not is_int(self.k) or not 0 < self.k <= d_sae: bad(f"k must be an int in [1, d_sae={d_sae}], got {self.k!r}")
         if self.kind == "matryoshka_batchtopk":
             sizes = self.group_sizes
             if sizes is None:
+                if not isinstance(self.group_fractions, (list, tuple)) or not all(isinstance(f, (int, float)) and not isinstance(f, bool) for f in self.group_fractions):
+                    bad(f"group_fractions must be a list of numbers, got {self.group_fractions!r}")
                 fr = tuple(float(f) for f in self.group_fractions)
                 if not fr or any(f <= 0 for f in fr) or not math.isclose(sum(fr), 1.0): bad(f"group_fractions must be positive and sum to 1, got {fr}")
                 sizes = [int(f * d_sae) for f in fr[:-1]]
                 sizes.append(d_sae - sum(sizes))
                 object.__setattr__(self, "group_fractions", fr)
-            sizes = tuple(int(s) for s in sizes)
+            sizes = ints("group_sizes", sizes)
             if any(s <= 0 for s in sizes) or sum(sizes) != d_sae: bad(f"group_sizes must be positive and sum to d_sae={d_sae}, got {sizes}")
             object.__setattr__(self, "group_sizes", sizes)
         else:
             object.__setattr__(self, "group_sizes", (d_sae,))
         if self.topk_levels is not None:
-            lv = tuple(int(v) for v in self.topk_levels)
+            lv = ints("topk_levels", self.topk_levels)
             if not lv or list(lv) != sorted(set(lv)) or lv[0] <= 0 or lv[-1] > d_sae: bad(f"topk_levels must be strictly increasing ints in [1, d_sae], got {lv}")
             object.__setattr__(self, "topk_levels", lv)
         if self.weighting not in ("uniform", "reverse"): bad(f"weighting must be 'uniform' or 'reverse', got {self.weighting!r}")
@@ -91,12 +98,14 @@ class SAEConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "SAEConfig":
         "Inverse of `to_dict`; unknown keys are an error."
+        if not isinstance(d, dict): raise CheckpointError(f"an SAE config must be a JSON object, got {type(d).__name__}")
         known = set(cls.__dataclass_fields__)
         extra = set(d) - known
         if extra: raise CheckpointError(f"unknown SAEConfig fields {sorted(extra)}; was this saved by a newer debiaslens-nb?")
         d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
         d.pop("expansion_factor", None)
-        return cls(**d)
+        try: return cls(**d)
+        except TypeError as e: raise CheckpointError(f"invalid SAE config {d} ({e})") from e
 
     @property
     def group_bounds(self) -> list[int]:
@@ -205,7 +214,8 @@ def _save(self: SAE, directory) -> Path:
     directory = Path(directory); directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
     with atomic_write(directory / "model.safetensors") as tmp: save_file(state, str(tmp), metadata={"format": SAE_FORMAT})
-    write_json(directory / "config.json", {"format": SAE_FORMAT, "format_version": 1, "config": self.cfg.to_dict()})
+    write_json(directory / "config.json", {"format": SAE_FORMAT, "format_version": 1, "config": self.cfg.to_dict(),
+                                           "sha256": content_hash(self.cfg.to_dict(), directory / "model.safetensors")})
     return directory
 
 @classmethod
@@ -221,6 +231,9 @@ def _load(cls, directory, device=None) -> SAE:
     except (KeyError, TypeError, ConfigError) as e: raise CheckpointError(f"{directory}/config.json: invalid config ({e})") from e
     state = _load_safetensors(directory / "model.safetensors")
     _check_state(state, cfg, directory / "model.safetensors")
+    if "sha256" in meta and meta["sha256"] != content_hash(meta["config"], directory / "model.safetensors"):
+        raise CheckpointError(f"{directory}: model.safetensors and config.json do not match the checksum saved with them (a corrupt, "
+                              "replaced or edited file); save the SAE again")
     sae = cls(cfg, seed=None)
     sae.load_state_dict(state)
     return sae.to(default_device(device) if device else "cpu")
@@ -319,7 +332,7 @@ SAE.from_dictionary_learning, SAE.from_msae = _from_dictionary_learning, _from_m
 class TensorActivations:
     "An in-memory activation source over a tensor [n, d]."
     def __init__(self, x):
-        self.x = as_float_tensor(x, "activations", ndim=2)
+        self.x = check_activations(as_float_tensor(x, "activations", ndim=2))
 
     def __len__(self) -> int: return self.x.shape[0]
 
@@ -540,25 +553,30 @@ def _update_threshold(sae: SAE, vals: torch.Tensor, n_rows: int, beta: float) ->
 # %% ../nbs/05_sae.ipynb #83b91f12
 _STATE_FILE = "trainer_state.safetensors"
 
-def _save_checkpoint(sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int) -> None:
+def _save_checkpoint(sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int) -> None:
+    "One atomic file holds the weights, the optimiser and the step, so a kill at any point leaves a consistent checkpoint."
     tensors = {"since_fired": st.since_fired.cpu()}
+    tensors.update({f"model.{k}": v.detach().cpu().contiguous() for k, v in sae.state_dict().items()})
     for i, p in enumerate(sae.parameters()):
         for name, t in opt.state.get(p, {}).items(): tensors[f"adam.{i}.{name}"] = t.detach().cpu().reshape(t.shape).contiguous()
-    meta = {"step": str(st.step), "seed": str(seed), "config": json.dumps(sae.cfg.to_dict()),
+    meta = {"step": str(st.step), "seed": str(seed), "batch_size": str(batch_size), "config": json.dumps(sae.cfg.to_dict()),
             "losses": json.dumps(st.losses), "aux_losses": json.dumps(st.aux_losses)}
     with atomic_write(directory / _STATE_FILE) as tmp: save_file(tensors, str(tmp), metadata=meta)
-    sae.save(directory)                       # the trainer state is never newer than the weights it belongs to
+    sae.save(directory)                       # a loadable copy for users; resuming reads the weights from the state file
 
-def _load_checkpoint(sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int) -> bool:
+def _load_checkpoint(sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int) -> bool:
     if not (directory / _STATE_FILE).is_file(): return False
     from safetensors import safe_open
     try:
         with safe_open(str(directory / _STATE_FILE), "pt") as f: meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, OSError) as e: raise CheckpointError(f"{directory / _STATE_FILE} is unreadable ({e}); delete the checkpoint directory to start over") from e
+    except (SafetensorError, OSError) as e:
+        raise CheckpointError(f"{directory / _STATE_FILE} is unreadable ({e}); delete the checkpoint directory to start over") from e
     if json.loads(meta["config"]) != sae.cfg.to_dict() or int(meta["seed"]) != seed:
         raise CheckpointError(f"checkpoint in {directory} was trained with another config or seed; use a fresh checkpoint_dir")
-    saved = SAE.load(directory)
-    sae.load_state_dict({k: v.to(sae.W_enc.device) for k, v in saved.state_dict().items()})
+    if "batch_size" not in meta or int(meta["batch_size"]) != batch_size:
+        raise CheckpointError(f"checkpoint in {directory} was trained with batch_size={meta.get('batch_size', 'unknown')}, not {batch_size}; "
+                              "resume with the same batch size or use a fresh checkpoint_dir")
+    sae.load_state_dict({k[len("model."):]: v.to(sae.W_enc.device) for k, v in tensors.items() if k.startswith("model.")})
     for i, p in enumerate(sae.parameters()):
         names = [k.split(".", 2)[2] for k in tensors if k.startswith(f"adam.{i}.")]
         if names: opt.state[p] = {n: tensors[f"adam.{i}.{n}"].to(p.device) for n in names}
@@ -592,7 +610,7 @@ def train_sae(sae: SAE, activations, steps: int = 1000, batch_size: int = 4096, 
     st = _TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
     ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if resume and ckpt is None: raise InputError("resume=True needs checkpoint_dir")
-    resumed = ckpt is not None and resume and _load_checkpoint(sae, opt, st, ckpt, seed)
+    resumed = ckpt is not None and resume and _load_checkpoint(sae, opt, st, ckpt, seed, batch_size)
     if not resumed: fit_input_norm(sae, src)
     start = st.step
     t0 = time.perf_counter()
@@ -619,7 +637,7 @@ def train_sae(sae: SAE, activations, steps: int = 1000, batch_size: int = 4096, 
             if cfg.kind != "msae": sae.W_dec.copy_(_unit_rows(sae.W_dec))
             if cfg.kind != "msae" and step > thr_start: _update_threshold(sae, vals, xn.shape[0], threshold_beta)
         st.losses.append(loss.item()); st.aux_losses.append(aux.item()); st.step = step + 1
-        if ckpt is not None and (st.step % checkpoint_every == 0 or st.step == steps): _save_checkpoint(sae, opt, st, ckpt, seed)
+        if ckpt is not None and (st.step % checkpoint_every == 0 or st.step == steps): _save_checkpoint(sae, opt, st, ckpt, seed, batch_size)
     seconds = time.perf_counter() - t0
     sae.eval()
     metrics = evaluate_sae(sae, src, max_samples=eval_samples)

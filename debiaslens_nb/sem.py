@@ -8,13 +8,11 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/sem.html.md"""
 # %% ../nbs/08_sem.ipynb #978a893d
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Mapping, Sequence
 
 import torch
 
-from .core import ConfigError, InputError, ResourceNotFoundError, as_float_tensor, load_asset_json, read_json
+from .core import ConfigError, InputError, as_float_tensor, load_asset_json, read_json
 from .sae import SAE
 
 # %% auto #0
