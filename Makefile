@@ -31,7 +31,7 @@ test: $(STAMP)
 	tools/unchanged.sh nbs -- $(BIN)/nbdev-clean
 	tools/unchanged.sh debiaslens_nb -- $(BIN)/nbdev-export
 	$(BIN)/nbdev-test --n-workers 2 --skip-folder-re '^figures$$'
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -n 2 tests
 
 test-slow: $(STAMP)
 	$(BIN)/nbdev-test --n-workers 1 --flags slow --skip-folder-re '^figures$$'

@@ -14,7 +14,7 @@ import time
 
 import torch
 
-from debiaslens_nb.sae import (SAE, SAEConfig, TensorActivations, _lr_factor, _unit_rows, _update_threshold,
+from debiaslens_nb.sae import (SAE, SAEConfig, TensorActivations, _lr_factor, _update_threshold,
                                default_lr, evaluate_sae, fit_input_norm, geometric_median,
                                planted_dictionary, train_sae)
 
@@ -88,8 +88,8 @@ def main():
     rows.append(("straightforward (dense)", secs, evaluate_sae(plain, x, max_samples=16384)))
     print(f"# SAE training: d_in 768, d_sae 6144, k 20, matryoshka_batchtopk, batch {args.batch_size}, "
           f"{args.steps} steps, {args.threads} torch thread(s), torch {torch.__version__}, {platform.processor() or platform.machine()}")
-    print(f"| trainer | samples/s | seconds | FVU | L0 | dead fraction |")
-    print(f"|---|---|---|---|---|---|")
+    print("| trainer | samples/s | seconds | FVU | L0 | dead fraction |")
+    print("|---|---|---|---|---|---|")
     for name, s, m in rows:
         print(f"| {name} | {args.steps * args.batch_size / s:,.0f} | {s:.1f} | {m['fvu']:.4f} | {m['l0']:.1f} | {m['dead_fraction']:.3f} |")
     ratio = rows[1][1] / rows[0][1]

@@ -8,7 +8,6 @@ the store is written by a separate process first.
     python bench/store_memory.py
 """
 import json
-import resource
 import subprocess
 import sys
 import tempfile

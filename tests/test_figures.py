@@ -1,7 +1,8 @@
 """Every figure notebook runs through papermill on the offline profiles; the tests assert on the JSON it writes.
 
 The notebooks run with quick=True (short SAE training, sampled prompt sets) over the seeds in SEEDS and share the
-cache root, so the tiny CLIP, activation stores and SAEs are built once per test session. The FaceWorld targets are
+cache root, so the tiny CLIP, activation stores and SAEs are built once per test session; `make test` runs two xdist
+workers that share one reports folder, with file locks so that every cache and every notebook is built once. The FaceWorld targets are
 checked on every seed's own numbers (no test depends on one lucky seed or on bit-level reproducibility); the
 targets are the ones every run of `bench/seed_study.py` clears.
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import papermill as pm
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "nbs" / "figures"
@@ -24,17 +26,42 @@ STEMS = {"01_similarity_gap.ipynb": "fig1_similarity_gap", "02_maxskew_table.ipy
 
 @pytest.fixture(scope="session")
 def reports(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    return out
+    "The session's reports folder, shared by the xdist workers (`make test` runs two) so each notebook runs once."
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        out = tmp_path_factory.getbasetemp().parent / "reports"      # the session's folder, above the workers' own
+        out.mkdir(exist_ok=True)
+        return out
+    return tmp_path_factory.mktemp("reports")
+
+
+REPRODUCED = ("faceworld", "02_maxskew_table.ipynb")   # run through `reproduce`, which executes the same notebook
+
+
+def warm_caches(reports, profile):
+    "Build a profile's cached model, activation stores and SAEs once, under a lock: parallel workers never build them twice."
+    with FileLock(str(reports / f"{profile}-caches.lock")):
+        done = reports / f"{profile}-caches.done"
+        if not done.exists():
+            from debiaslens_nb.cli import prepare_seeds
+            prepare_seeds(profile, SEEDS[profile], quick=True, progress=False)
+            done.touch()
 
 
 def run(reports, profile, notebook):
+    "Execute a figure notebook once per session (under a lock) and return its JSON and output stem."
     out = reports / profile
-    out.mkdir(exist_ok=True)
     stem = STEMS[notebook]
-    if not (out / f"{stem}.json").is_file():
-        pm.execute_notebook(str(FIGURES / notebook), str(out / notebook), kernel_name="python3", progress_bar=False,
-                            parameters=dict(profile=profile, out_dir=str(out), quick=True, seeds=SEEDS[profile]), cwd=str(FIGURES))
+    out.mkdir(exist_ok=True)
+    with FileLock(str(reports / f"{profile}-{stem}.lock")):
+        if not (out / f"{stem}.json").is_file():
+            warm_caches(reports, profile)
+            if (profile, notebook) == REPRODUCED:
+                from debiaslens_nb.cli import reproduce
+                reproduce(profile, reports, only="maxskew_table", quick=True, seeds=SEEDS[profile], progress=False)
+            else:
+                pm.execute_notebook(str(FIGURES / notebook), str(out / notebook), kernel_name="python3", progress_bar=False,
+                                    parameters=dict(profile=profile, out_dir=str(out), quick=True, seeds=SEEDS[profile]),
+                                    cwd=str(FIGURES))
     return json.loads((out / f"{stem}.json").read_text()), out / stem
 
 
@@ -125,18 +152,18 @@ def test_neuron_gallery_shows_the_groups_own_items(reports, profile):
             assert g["purity"] >= 0.5, f"seed {seed}: social neurons' top items are mostly of another group (purity {g['purity']:.2f})"
 
 
-def test_reproduce_writes_summary_and_index(tmp_path):
-    from debiaslens_nb.cli import reproduce
+def test_reproduce_writes_summary_and_index(reports):
     seeds = SEEDS["faceworld"]
-    summary = reproduce("faceworld", tmp_path, only="maxskew_table", quick=True, seeds=seeds, progress=False)
-    out = tmp_path / "faceworld"
+    table, _ = run(reports, *REPRODUCED)
+    out = reports / "faceworld"
     written = json.loads((out / "summary.json").read_text())
-    assert written["maxskew"]["baseline"]["occupations"] == summary["maxskew"]["baseline"]["occupations"]
+    assert written["maxskew"]["baseline"]["occupations"] == table["maxskew"]["baseline"]["occupations"]
+    assert (out / REPRODUCED[1]).is_file(), "reproduce did not execute the figure notebook"
     assert written["seeds"] == seeds and written["n_seeds"] == len(seeds)
     per_seed = [written["maxskew_per_seed"][str(s)]["debiaslens-image"]["occupations"] for s in seeds]
     assert written["maxskew"]["debiaslens-image"]["occupations"] == pytest.approx(sum(per_seed) / len(per_seed))
     assert written["maxskew_ci95"]["debiaslens-image"]["occupations"] > 0
-    assert set(summary["accuracy"]) >= {"baseline", "debiaslens-image"}
+    assert set(written["accuracy"]) >= {"baseline", "debiaslens-image"}
     index = (out / "index.md").read_text()
     assert "| baseline |" in index and "fig2_maxskew_table.png" in index
     assert f"n = {len(seeds)} seed(s)" in index and " ± " in index
