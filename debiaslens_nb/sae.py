@@ -610,6 +610,8 @@ def train_sae(sae: SAE, activations, steps: int = 1000, batch_size: int = 4096, 
     st = _TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
     ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if resume and ckpt is None: raise InputError("resume=True needs checkpoint_dir")
+    if ckpt is not None and ckpt.is_dir():
+        for stale in ckpt.glob(".*.tmp"): stale.unlink()          # temp files of a run killed mid-write
     resumed = ckpt is not None and resume and _load_checkpoint(sae, opt, st, ckpt, seed, batch_size)
     if not resumed: fit_input_norm(sae, src)
     start = st.step

@@ -1,0 +1,105 @@
+"""Fault injection: a process killed at each write point of an SAE checkpoint, and two processes building the same
+cached artefact at once. The in-process cases (a hook that raises between two files, corrupt and truncated cache
+entries, bad manifests, foreign folders) are tested in the chapters (`04_activations`, `05_sae`, `13_cli`).
+
+Battery of cases, by category (where each is tested):
+- kill during a checkpoint write: mid state file, after the state file, between weights and config (here, SIGKILL)
+- exception between the two files of a checkpoint (`05_sae`)
+- resume with another batch size, seed or config (`05_sae`)
+- damaged cache entries: same-size corruption and truncation of an activation shard (`04_activations`),
+  of an SAE (`05_sae`), unreadable text embeddings and SAEs rebuilt with a warning (`13_cli`)
+- invalid manifests and a store with fewer rows than its manifest: named errors, never a hang (`04_activations`)
+- a user's folder passed as a store directory: refused, nothing deleted (`04_activations`)
+- NaN/inf and absurd magnitudes written to a store or trained on (`00_core`, `04_activations`)
+- silent coercions refused: float/bool neuron ids, bool/float/tensor k, non-int group sizes, 1 vs "1" labels
+  (`05_sae`, `06_neurons`, `07_intervene`)
+- profiles: not an object, missing sections, unknown keys, wrong types; the CLI's one-line errors (`13_cli`)
+- two processes building the same FaceWorld cache entry (here)
+"""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+import torch
+
+from debiaslens_nb.sae import SAE, SAEConfig, train_sae
+
+STEPS, EVERY, KILL_AT = 60, 20, "40"
+
+TRAINER = textwrap.dedent("""
+    import os, signal, sys, torch
+    import debiaslens_nb.sae as S
+    point, ckpt = sys.argv[1], sys.argv[2]
+    x = torch.randn(512, 16, generator=torch.Generator().manual_seed(0))
+    state = {"at_kill_step": False}
+    def die(): os.kill(os.getpid(), signal.SIGKILL)
+    real_save_file, real_sae_save, real_write_json = S.save_file, S.SAE.save, S.write_json
+    def save_file(tensors, path, metadata=None):
+        if metadata is not None and metadata.get("step") == "%s":
+            state["at_kill_step"] = True
+            if point == "mid-state":
+                real_save_file(tensors, path, metadata=metadata)
+                with open(path, "r+b") as f: f.truncate(os.path.getsize(path) // 2)
+                die()
+        return real_save_file(tensors, path, metadata=metadata)
+    def sae_save(self, directory):
+        if state["at_kill_step"] and point == "after-state": die()
+        return real_sae_save(self, directory)
+    def write_json(path, obj):
+        if state["at_kill_step"] and point == "before-config" and str(path).endswith("config.json"): die()
+        return real_write_json(path, obj)
+    S.save_file, S.SAE.save, S.write_json = save_file, sae_save, write_json
+    sae = S.SAE(S.SAEConfig(d_in=16, d_sae=48, kind="batchtopk", k=2), seed=0)
+    S.train_sae(sae, x, steps=%d, batch_size=64, progress=False, checkpoint_dir=ckpt, checkpoint_every=%d)
+""" % (KILL_AT, STEPS, EVERY))
+
+
+def data():
+    return torch.randn(512, 16, generator=torch.Generator().manual_seed(0))
+
+
+def fresh():
+    return SAE(SAEConfig(d_in=16, d_sae=48, kind="batchtopk", k=2), seed=0)
+
+
+@pytest.fixture(scope="module")
+def straight():
+    sae = fresh()
+    result = train_sae(sae, data(), steps=STEPS, batch_size=64, progress=False)
+    return sae, result
+
+
+@pytest.mark.parametrize("point, resumed_from", [("mid-state", 20), ("after-state", 40), ("before-config", 40)])
+def test_killed_checkpoint_resumes_bit_identically(tmp_path, straight, point, resumed_from):
+    ckpt = tmp_path / "ckpt"
+    proc = subprocess.run([sys.executable, "-c", TRAINER, point, str(ckpt)], capture_output=True, text=True,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    sae = fresh()
+    result = train_sae(sae, data(), steps=STEPS, batch_size=64, progress=False, checkpoint_dir=ckpt, resume=True)
+    assert result.resumed_from == resumed_from
+    want, _ = straight
+    assert all(torch.equal(a, b) for a, b in zip(want.state_dict().values(), sae.state_dict().values()))
+    assert not list(ckpt.glob(".*.tmp")), "stale temp files were not cleaned"
+    assert all(torch.equal(a, b) for a, b in zip(want.state_dict().values(), SAE.load(ckpt).state_dict().values()))
+
+
+def _build_faceworld(cache: str) -> list:
+    os.environ["DEBIASLENS_CACHE"] = cache
+    from debiaslens_nb.cli import _cached_faceworld
+    ds = _cached_faceworld(48, "eval", 3)
+    return [ds[i]["gender"] + ds[i]["occupation"] for i in range(len(ds))]
+
+
+def test_two_processes_build_the_same_faceworld_cache(tmp_path):
+    for trial in range(3):
+        cache = str(tmp_path / f"cache{trial}")
+        with ProcessPoolExecutor(2) as pool:
+            a, b = pool.map(_build_faceworld, [cache, cache])
+        assert a == b and len(a) == 48
+        assert not [p for p in Path(cache, "faceworld").iterdir() if p.name.endswith(".tmp")]
