@@ -8,6 +8,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/activations.html.md"""
 # %% ../nbs/04_activations.ipynb #667365b7
 from __future__ import annotations
 
+import contextlib
 import warnings
 from pathlib import Path
 from typing import Iterator
@@ -16,7 +17,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .core import (CheckpointError, DatasetSchemaError, InputError, ResourceNotFoundError, atomic_write,
-                                check_activations, cache_root, content_hash, progress as progress_bar, read_json, write_json)
+                                cache_lock, check_activations, cache_root, content_hash, progress as progress_bar, read_json, write_json)
 from .models import VLM
 from .sae import epoch_seed
 
@@ -251,6 +252,12 @@ def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_si
     key = content_hash(vlm.fingerprint(), site, tokens, seed, str(dtype), data_key,
                        repr(getattr(vlm, "preprocess", None)) if tower == "image" else type(getattr(vlm, "tokenizer", None)).__name__, short=True)
     out = Path(directory) if directory is not None else cache_root("activations", f"{site}-{key}")
+    with cache_lock(out) if directory is None else contextlib.nullcontext():   # concurrent builders of one cache entry wait
+        return _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache, shard_size, dtype, seed,
+                        progress)
+
+def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache, shard_size, dtype, seed,
+             progress) -> ActivationStore:
     if cache and (out / MANIFEST).is_file():
         try:
             store = ActivationStore(out)

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from .activations import collect_activations
 from .baselines import BiasContext, make_debiaser
-from .core import (CheckpointError, ConfigError, DebiasLensError, InputError, ResourceNotFoundError, atomic_write, cache_root, content_hash, load_asset_json, progress as progress_bar,
+from .core import (CheckpointError, ConfigError, DebiasLensError, InputError, ResourceNotFoundError, atomic_write, cache_lock, cache_root, content_hash, load_asset_json, progress as progress_bar,
                                 read_json, seed_everything, write_json, write_text)
 from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
 from .evaluate import (alpha_sweep, association_scores, evaluate_retrieval, evaluate_zero_shot, neuron_specificity, over_seeds,
@@ -175,29 +175,48 @@ def _items(spec: dict, tower: str):
         return tab["caption"].tolist(), {"gender": tab["gender"].tolist(), "age": tab["age"].tolist()}
     raise ConfigError(f"unknown data source {src!r}")
 
+def _file_checksums(directory: Path) -> dict:
+    "`{relative path: sha256}` of every file under `directory` but `checksum.json`."
+    return {str(p.relative_to(directory)): content_hash(p) for p in sorted(directory.rglob("*")) if p.is_file() and p.name != "checksum.json"}
+
+def _checksums_hold(directory: Path) -> bool:
+    "True when every file `checksum.json` lists is present and unchanged (entries written before checksums: True)."
+    if not (directory / "checksum.json").is_file(): return True
+    listed = read_json(directory / "checksum.json")["files"]
+    return all((directory / f).is_file() and content_hash(directory / f) == sha for f, sha in listed.items())
+
 def _cached_faceworld(n: int, split: str, seed: int):
     "make_faceworld, saved once under the cache root (drawing 12k faces takes seconds; loading them, less)."
     import datasets
     d = cache_root("faceworld", content_hash(n, split, seed, repr(FaceWorldConfig()), WORLD_VERSION, short=True))
-    if (d / "dataset_info.json").is_file(): return datasets.load_from_disk(str(d))
-    ds = make_faceworld(n, split, seed=seed)
-    tmp = d.with_name(f"{d.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")   # one temp folder per builder: concurrent builds never share one
-    try:
-        ds.save_to_disk(str(tmp))
-        try: os.rename(tmp, d)                 # onto the empty folder; fails if another process finished first
-        except OSError:
-            if not (d / "dataset_info.json").is_file(): raise
-    finally: shutil.rmtree(tmp, ignore_errors=True)
+    with cache_lock(d):
+        if (d / "dataset_info.json").is_file():
+            if _checksums_hold(d): return datasets.load_from_disk(str(d))
+            warnings.warn(f"cached FaceWorld {d} does not match its checksums (corrupt); drawing it again", stacklevel=2)
+        if any(d.iterdir()): shutil.rmtree(d); d.mkdir()
+        ds = make_faceworld(n, split, seed=seed)
+        tmp = d.with_name(f"{d.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")   # one temp folder per builder
+        try:
+            ds.save_to_disk(str(tmp))
+            write_json(tmp / "checksum.json", {"files": _file_checksums(tmp)})
+            os.rename(tmp, d)                      # onto the empty folder the lock guards
+        finally: shutil.rmtree(tmp, ignore_errors=True)
     return datasets.load_from_disk(str(d))
 
 def _cached_texts(vlm, texts: list) -> torch.Tensor:
-    "Plain text embeddings of `texts`, cached by model fingerprint and content."
+    "Plain text embeddings of `texts`, cached by model fingerprint and content (checksum in the file's metadata)."
     path = cache_root("embeddings") / f"{content_hash(vlm.fingerprint(), texts, short=True)}.safetensors"
-    if path.is_file():
-        try: return load_file(str(path))["e"]
-        except (SafetensorError, OSError, KeyError) as e: warnings.warn(f"cached text embeddings {path} are unreadable ({e}); rebuilding them", stacklevel=2)
-    e = vlm.encode_texts(texts, progress=False)
-    with atomic_write(path) as tmp: save_file({"e": e.contiguous()}, str(tmp))
+    with cache_lock(path):
+        if path.is_file():
+            try:
+                from safetensors import safe_open
+                with safe_open(str(path), "pt") as f: meta, e = f.metadata() or {}, f.get_tensor("e")
+                if meta.get("sha256") in (None, content_hash(e)): return e
+                warnings.warn(f"cached text embeddings {path} do not match their checksum (corrupt); rebuilding them", stacklevel=2)
+            except (SafetensorError, OSError, KeyError) as err:
+                warnings.warn(f"cached text embeddings {path} are unreadable ({err}); rebuilding them", stacklevel=2)
+        e = vlm.encode_texts(texts, progress=False).contiguous()
+        with atomic_write(path) as tmp: save_file({"e": e}, str(tmp), metadata={"sha256": content_hash(e)})
     return e
 
 def _pooled_token(vlm, site: str) -> str:
@@ -235,12 +254,13 @@ def _cached_sae(vlm, site, items, profile, cfg_spec: dict, seed: int, progress: 
 def _train_cached(cfg: SAEConfig, data, data_key: str, spec: dict, seed: int, progress: bool) -> SAE:
     key = content_hash(cfg.to_dict(), data_key, spec["steps"], spec["batch_size"], seed, short=True)
     d = cache_root("sae", key)
-    if (d / "config.json").is_file():
-        try: return SAE.load(d)
-        except CheckpointError as e: warnings.warn(f"cached SAE {d} is unreadable ({e}); training it again", stacklevel=2)
-    sae = SAE(cfg, seed=seed)
-    train_sae(sae, data, steps=spec["steps"], batch_size=min(spec["batch_size"], len(data)), seed=seed, progress=progress)
-    sae.save(d)
+    with cache_lock(d):
+        if (d / "config.json").is_file():
+            try: return SAE.load(d)
+            except (CheckpointError, ResourceNotFoundError) as e: warnings.warn(f"cached SAE {d} is unreadable ({e}); training it again", stacklevel=2)
+        sae = SAE(cfg, seed=seed)
+        train_sae(sae, data, steps=spec["steps"], batch_size=min(spec["batch_size"], len(data)), seed=seed, progress=progress)
+        sae.save(d)
     return sae
 
 def _load_model(spec: dict, device, progress: bool):

@@ -24,7 +24,7 @@ import torch
 __all__ = ['MAX_ACTIVATION', 'DebiasLensError', 'InputError', 'LabelError', 'CheckpointError', 'DatasetSchemaError',
            'ConfigError', 'ResourceNotFoundError', 'as_float_tensor', 'check_finite', 'check_activations',
            'seed_everything', 'default_device', 'cache_root', 'content_hash', 'atomic_write', 'write_text',
-           'write_json', 'read_json', 'progress', 'asset_path', 'load_asset_json']
+           'write_json', 'read_json', 'cache_lock', 'progress', 'asset_path', 'load_asset_json']
 
 # %% ../nbs/00_core.ipynb #d7979b3b
 class DebiasLensError(Exception):
@@ -181,6 +181,15 @@ def read_json(path: str | os.PathLike) -> Any:
     if not path.is_file(): raise ResourceNotFoundError(f"{path} does not exist")
     try: return json.loads(path.read_text())
     except json.JSONDecodeError as e: raise CheckpointError(f"{path} is not valid JSON ({e}); delete it and regenerate") from e
+
+@contextlib.contextmanager
+def cache_lock(path: str | os.PathLike) -> Iterator[None]:
+    "Hold `<path>.lock` while building the cache entry `path`: a second process waits, then finds the entry built."
+    from filelock import FileLock
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock"): yield
+
 
 # %% ../nbs/00_core.ipynb #afbf5c41
 def progress(iterable, enabled: bool = True, **kwargs):

@@ -9,6 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/models.html.md"""
 from __future__ import annotations
 
 import json
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
@@ -213,14 +214,22 @@ def save_open_clip(model: nn.Module, model_cfg: dict, directory, mean=None, std=
     with atomic_write(directory / "model.safetensors") as tmp: save_file(state, str(tmp))
     write_json(directory / CLIP_DIR_CONFIG, {"format": "debiaslens-open-clip", "model_cfg": model_cfg,
                                             "mean": list(mean or open_clip.OPENAI_DATASET_MEAN),
-                                            "std": list(std or open_clip.OPENAI_DATASET_STD), **(extra or {})})
+                                            "std": list(std or open_clip.OPENAI_DATASET_STD), **(extra or {}),
+                                            "sha256": content_hash(model_cfg, directory / "model.safetensors")})
     return directory
+
+def _clip_dir_intact(directory: Path) -> bool:
+    "True when the weights match the checksum saved in the config (directories saved before checksums: True)."
+    meta = read_json(directory / CLIP_DIR_CONFIG)
+    return "sha256" not in meta or meta["sha256"] == content_hash(meta["model_cfg"], directory / "model.safetensors")
 
 def _open_clip_from_dir(directory: Path, device) -> OpenClipVLM:
     import open_clip
     from safetensors.torch import load_file
     meta = read_json(directory / CLIP_DIR_CONFIG)
     if meta.get("format") != "debiaslens-open-clip": raise CheckpointError(f"{directory / CLIP_DIR_CONFIG} is not a debiaslens open_clip config")
+    if not _clip_dir_intact(directory):
+        raise CheckpointError(f"{directory}: model.safetensors does not match the checksum in {CLIP_DIR_CONFIG} (corrupt or replaced)")
     model = build_open_clip(meta["model_cfg"])
     try: state = load_file(str(directory / "model.safetensors"))
     except Exception as e: raise CheckpointError(f"{directory}/model.safetensors is unreadable ({e})") from e
@@ -337,14 +346,22 @@ def pixels_from_images(images, mean, std) -> torch.Tensor:
 def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch_size: int = 128, lr: float = 1e-3,
                     seed: int = 0, world_config=None, threads: int = 2, progress: bool = True) -> Path:
     "Train (or fetch from cache) the FaceWorld tiny CLIP; returns its directory."
-    import math
-    import open_clip
-    from debiaslens_nb.faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
-    from debiaslens_nb.core import cache_root, seed_everything
+    from debiaslens_nb.faceworld import WORLD_VERSION, FaceWorldConfig
+    from debiaslens_nb.core import cache_lock, cache_root
     world = world_config or FaceWorldConfig()
     key = content_hash(FACEWORLD_CLIP_CFG, n_train, steps, batch_size, lr, seed, repr(world), WORLD_VERSION, threads, short=True)
     out = Path(out_dir) if out_dir is not None else cache_root("tiny_clip", key)
-    if (out / CLIP_DIR_CONFIG).is_file() and (out / "model.safetensors").is_file(): return out
+    with cache_lock(out):
+        if (out / CLIP_DIR_CONFIG).is_file() and (out / "model.safetensors").is_file():
+            if _clip_dir_intact(out): return out
+            warnings.warn(f"cached tiny CLIP {out} does not match its checksum (corrupt); training it again", stacklevel=2)
+        return _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress)
+
+def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress) -> Path:
+    import math
+    import open_clip
+    from debiaslens_nb.faceworld import make_faceworld
+    from debiaslens_nb.core import seed_everything
     old_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
