@@ -341,6 +341,8 @@ class TensorActivations:
 
     def iter_batches(self, batch_size: int, seed: int = 0, start: int = 0) -> Iterator[torch.Tensor]:
         "Endless shuffled batches (epoch-wise permutations, last partial batch dropped), from batch `start`."
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
         n = len(self)
         per_epoch = n // batch_size
         if per_epoch == 0: raise InputError(f"batch_size={batch_size} exceeds the {n} activations; lower batch_size")
@@ -531,6 +533,8 @@ def fit_input_norm(sae: SAE, source, n_samples: int = 16384) -> None:
     x = torch.cat(xs)[:n_samples].to(sae.W_enc.device)
     mean = x.mean(0) if mode == "center_scale" else torch.zeros_like(x[0])
     scale = ((x - mean).pow(2).sum(1).mean() / x.shape[1]).sqrt().clamp_min(1e-8)
+    if not (torch.isfinite(mean).all() and torch.isfinite(scale)):
+        raise InputError("the activations' mean or scale is not finite (NaN/inf or values near float32's limit); clean or rescale them first")
     sae.input_mean.copy_(mean); sae.input_scale.copy_(scale)
 
 def _lr_factor(step: int, steps: int, warmup: int, decay_start: int) -> float:
@@ -618,7 +622,10 @@ def train_sae(sae: SAE, activations, steps: int = 1000, batch_size: int = 4096, 
     t0 = time.perf_counter()
     batches = src.iter_batches(batch_size, seed=seed, start=start)
     for step in progress_bar(range(start, steps), progress, desc=f"train {cfg.kind} SAE", initial=start, total=steps):
-        xn = sae.normalize(next(batches).to(dev, torch.float32))
+        batch = next(batches).to(dev, torch.float32)
+        if not torch.isfinite(batch).all():
+            raise InputError(f"batch {step} of the activations holds NaN/inf; the store was written without checks: rebuild it")
+        xn = sae.normalize(batch)
         if step == 0:
             with torch.no_grad(): sae.b_dec.copy_(geometric_median(xn))
         for g in opt.param_groups: g["lr"] = lr * _lr_factor(step, steps, warmup, decay_start)
