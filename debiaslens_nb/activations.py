@@ -132,6 +132,7 @@ def _claim_store_dir(directory: Path) -> None:
     if not _owned_by_us(directory) and any(directory.iterdir()):
         raise InputError(f"{directory} is not empty and holds no activation store; pass a new or empty directory")
     (directory / STORE_MARKER).touch()
+    for stale in directory.glob(".*.tmp"): stale.unlink()            # temp files of a run killed mid-write
 
 def _clear_store_dir(directory: Path) -> None:
     "Delete a store's own files (shards, manifest, progress, temp files); refuse a folder the package did not create."

@@ -194,6 +194,7 @@ def _cached_faceworld(n: int, split: str, seed: int):
             if _checksums_hold(d): return datasets.load_from_disk(str(d))
             warnings.warn(f"cached FaceWorld {d} does not match its checksums (corrupt); drawing it again", stacklevel=2)
         if any(d.iterdir()): shutil.rmtree(d); d.mkdir()
+        for stale in d.parent.glob(f"{d.name}.*.tmp"): shutil.rmtree(stale, ignore_errors=True)   # left by a killed builder
         ds = make_faceworld(n, split, seed=seed)
         tmp = d.with_name(f"{d.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")   # one temp folder per builder
         try:

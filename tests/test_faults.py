@@ -103,3 +103,16 @@ def test_two_processes_build_the_same_faceworld_cache(tmp_path):
             a, b = pool.map(_build_faceworld, [cache, cache])
         assert a == b and len(a) == 48
         assert not [p for p in Path(cache, "faceworld").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_killed_builders_temp_folder_is_cleaned(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEBIASLENS_CACHE", str(tmp_path))
+    from debiaslens_nb.cli import _cached_faceworld
+    _cached_faceworld(8, "eval", 4)
+    entry = next(p for p in (tmp_path / "faceworld").iterdir() if p.is_dir())
+    stale = entry.with_name(f"{entry.name}.4242-deadbeef.tmp")
+    stale.mkdir()
+    (stale / "data-00000-of-00001.arrow").write_bytes(b"half written")
+    (entry / "dataset_info.json").unlink()                     # the entry must be built again
+    _cached_faceworld(8, "eval", 4)
+    assert not stale.exists()
