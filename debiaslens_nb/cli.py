@@ -16,6 +16,7 @@ import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -41,11 +42,11 @@ from .sem import sem_latents
 
 # %% auto #0
 __all__ = ['PROFILES', 'OFFLINE_PROFILES', 'PROFILE_REQUIRED', 'PROFILE_OPTIONAL', 'SEED_FREE_METHODS', 'SEM_TABLE_METHODS',
-           'FIGURES', 'FIGURE_NOTEBOOKS', 'FIGURE_FILES', 'COMMANDS', 'check_profile', 'load_profile', 'with_overrides',
-           'Workspace', 'sample_latents', 'prepare', 'profile_seeds', 'prepare_seeds', 'over_runs',
-           'figure_similarity_gap', 'figure_maxskew_table', 'figure_specificity', 'figure_alpha_tradeoff',
-           'figure_disentanglement', 'figure_sem_table', 'figure_neuron_gallery', 'faceworld_checks', 'figures_dir',
-           'reproduce', 'reproduce_cmd', 'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'main']
+           'FIGURES', 'COMMANDS', 'check_profile', 'load_profile', 'with_overrides', 'Workspace', 'sample_latents',
+           'prepare', 'profile_seeds', 'prepare_seeds', 'over_runs', 'figure_similarity_gap', 'figure_maxskew_table',
+           'figure_specificity', 'figure_alpha_tradeoff', 'figure_disentanglement', 'figure_sem_table',
+           'figure_neuron_gallery', 'Figure', 'faceworld_checks', 'figures_dir', 'reproduce', 'reproduce_cmd',
+           'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'main']
 
 # %% ../nbs/13_cli.ipynb #ae1fffcb
 PROFILES = ("faceworld", "minilm", "paper-vitb16", "paper-vitl14")
@@ -415,7 +416,7 @@ def figure_similarity_gap(ws, out_dir) -> dict:
         rows += [row(sp, a, payload["same"][sp][a], ci["same"][sp][a], one["same_ci"][sp][a]) for a in payload["same"][sp]]
     fig = plot_similarity_gap(pd.DataFrame(rows))
     fig.suptitle(_spread(len(runs)), fontsize=7, y=1.02)
-    return _save(fig, payload, out_dir, "fig1_similarity_gap")
+    return _save(fig, payload, out_dir, FIGURES["similarity_gap"].stem)
 
 def _paper_numbers(profile: dict) -> dict | None:
     if not profile["name"].startswith("paper-vitb16"): return None
@@ -458,7 +459,7 @@ def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
     table["zero-shot acc"] = [payload["accuracy"][m] for m in table.index]
     if errors is not None: errors["zero-shot acc"] = [payload["seed_ci95"]["accuracy"][m] for m in errors.index]
     fig = plot_metric_heatmap(table, f"gender MaxSkew@k ({p['name']}; {_spread(len(runs))})", separate=["zero-shot acc"], errors=errors)
-    return _save(fig, payload, out_dir, "fig2_maxskew_table")
+    return _save(fig, payload, out_dir, FIGURES["maxskew_table"].stem)
 
 def _zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
     zs = ws.zero_shot
@@ -483,7 +484,7 @@ def figure_specificity(ws, out_dir) -> dict:
     mat = pd.DataFrame(payload["matrix"]).T.rename_axis("deactivated").rename_axis("measured", axis=1)
     errors = pd.DataFrame(payload["seed_ci95"]["matrix"]).T if len(runs) > 1 else None
     fig = plot_metric_heatmap(mat, f"relative change of MaxSkew ({_spread(len(runs))})", fmt=".2f", cmap="vlag", center=0, errors=errors)
-    return _save(fig, payload, out_dir, "fig3_specificity")
+    return _save(fig, payload, out_dir, FIGURES["specificity"].stem)
 
 def _text_gallery(ws: Workspace):
     "The plainly encoded gallery when it is text (the debiased encoder must not touch it), else None."
@@ -510,7 +511,7 @@ def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) ->
         sweep["accuracy_ci95"] = [agg["seed_ci95"]["accuracy"][a] for a in keys]
     fig = plot_alpha_tradeoff(sweep)
     fig.axes[0].set_title(_spread(len(runs)))
-    return _save(fig, payload, out_dir, "fig4_alpha_tradeoff")
+    return _save(fig, payload, out_dir, FIGURES["alpha_tradeoff"].stem)
 
 def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> dict:
     "Fig. 5 (SEM Fig. 2): disentanglement score of profession vs gender / ethnicity, raw embeddings vs SEM SAE latents."
@@ -535,7 +536,7 @@ def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> d
     rows = [dict(bias=b, space=sp, D=r["D"], err=ci[b][sp]["D"] if len(runs) > 1 else 0.0) for b, v in payload.items()
             if b in ("gender", "ethnicity") for sp, r in v.items()]
     fig = plot_grouped_bars(pd.DataFrame(rows), "bias", "D", "space", f"disentanglement score D ({_spread(len(runs))})", err="err")
-    return _save(fig, payload, out_dir, "fig5_disentanglement")
+    return _save(fig, payload, out_dir, FIGURES["disentanglement"].stem)
 
 SEM_TABLE_METHODS = ("baseline", "orth-proj", "orth-cali", "bend-vlm", "sem-i", "sem-b", "sem-bi", "bendsem")
 
@@ -565,7 +566,7 @@ def figure_sem_table(ws, out_dir) -> dict:
     ci = payload["seed_ci95"]["maxskew"] if len(runs) > 1 else payload["fold_ci95"]
     rows = [dict(column=col, method=m, mean=v, err=ci[m][col]) for m, cols in payload["maxskew"].items() for col, v in cols.items()]
     fig = plot_grouped_bars(pd.DataFrame(rows), "column", "mean", "method", f"MaxSkew@K, prior target ({_spread(len(runs))})", "MaxSkew", err="err")
-    return _save(fig, payload, out_dir, "fig6_sem_table")
+    return _save(fig, payload, out_dir, FIGURES["sem_table"].stem)
 
 def _candidates(z: torch.Tensor, labels, n: int) -> dict:
     "Per group, the latents with the largest firing-rate margin over every other group (audit fallback)."
@@ -611,11 +612,24 @@ def figure_neuron_gallery(ws, out_dir, n_neurons: int = 3, n_items: int = 6) -> 
     if len(runs) > 1 and payload["purity"] is not None:
         fig.suptitle(f"seed {w0.seed}; purity of the top items {payload['purity']:.2f} ± {payload['seed_ci95'].get('purity', 0):.2f} over {len(runs)} seeds",
                      fontsize=7, y=1.0)
-    return _save(fig, payload, out_dir, "fig7_neuron_gallery")
+    return _save(fig, payload, out_dir, FIGURES["neuron_gallery"].stem)
 
-FIGURES = {"similarity_gap": figure_similarity_gap, "maxskew_table": figure_maxskew_table, "specificity": figure_specificity,
-           "alpha_tradeoff": figure_alpha_tradeoff, "disentanglement": figure_disentanglement, "sem_table": figure_sem_table,
-           "neuron_gallery": figure_neuron_gallery}
+@dataclass(frozen=True)
+class Figure:
+    "One paper figure: the function that computes and draws it, the notebook that renders it, the stem of its files."
+    name: str
+    function: Callable
+    notebook: str
+    stem: str
+
+FIGURES = {f.name: f for f in (
+    Figure("similarity_gap", figure_similarity_gap, "01_similarity_gap.ipynb", "fig1_similarity_gap"),
+    Figure("maxskew_table", figure_maxskew_table, "02_maxskew_table.ipynb", "fig2_maxskew_table"),
+    Figure("specificity", figure_specificity, "03_specificity.ipynb", "fig3_specificity"),
+    Figure("alpha_tradeoff", figure_alpha_tradeoff, "04_alpha_tradeoff.ipynb", "fig4_alpha_tradeoff"),
+    Figure("disentanglement", figure_disentanglement, "05_disentanglement.ipynb", "fig5_disentanglement"),
+    Figure("sem_table", figure_sem_table, "06_sem_table.ipynb", "fig6_sem_table"),
+    Figure("neuron_gallery", figure_neuron_gallery, "07_neuron_gallery.ipynb", "fig7_neuron_gallery"))}   # the one registry of figures
 
 # %% ../nbs/13_cli.ipynb #6a612292
 def faceworld_checks(table: dict, specificity: dict) -> dict:
@@ -634,13 +648,6 @@ def faceworld_checks(table: dict, specificity: dict) -> dict:
     return out
 
 # %% ../nbs/13_cli.ipynb #6dd288a1
-FIGURE_NOTEBOOKS = {"similarity_gap": "01_similarity_gap.ipynb", "maxskew_table": "02_maxskew_table.ipynb", "specificity": "03_specificity.ipynb",
-                    "alpha_tradeoff": "04_alpha_tradeoff.ipynb", "disentanglement": "05_disentanglement.ipynb", "sem_table": "06_sem_table.ipynb",
-                    "neuron_gallery": "07_neuron_gallery.ipynb"}
-FIGURE_FILES = {"similarity_gap": "fig1_similarity_gap", "maxskew_table": "fig2_maxskew_table", "specificity": "fig3_specificity",
-                "alpha_tradeoff": "fig4_alpha_tradeoff", "disentanglement": "fig5_disentanglement", "sem_table": "fig6_sem_table",
-                "neuron_gallery": "fig7_neuron_gallery"}
-
 def figures_dir() -> Path | None:
     "The repository's `nbs/figures` folder, if this package runs from a checkout."
     d = Path(__file__).resolve().parents[1] / "nbs" / "figures" if "__file__" in globals() else Path("nbs/figures").resolve()
@@ -665,8 +672,8 @@ def _index_md(profile: str, summary: dict, out: Path) -> str:
             acc = summary.get("accuracy", {}).get(m, float("nan"))
             lines.append(f"| {m} | " + " | ".join(cells) + f" | {cell(acc, (summary.get('accuracy_ci95') or {}).get(m))} |")
         lines.append("")
-    for name, stem in FIGURE_FILES.items():
-        if (out / f"{stem}.png").is_file(): lines += [f"## {name}", "", f"![{name}]({stem}.png)", ""]
+    for name, f in FIGURES.items():
+        if (out / f"{f.stem}.png").is_file(): lines += [f"## {name}", "", f"![{name}]({f.stem}.png)", ""]
     return "\n".join(lines) + "\n"
 
 def reproduce(profile: str = "faceworld", out="reports", only: str | None = None, quick: bool = False, seeds=None,
@@ -685,13 +692,14 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     nb_dir = figures_dir()
     figures = {}
     for name in progress_bar(names, enabled=progress, desc=f"{profile} figures"):
-        if nb_dir is not None and (nb_dir / FIGURE_NOTEBOOKS[name]).is_file():
+        fig = FIGURES[name]
+        if nb_dir is not None and (nb_dir / fig.notebook).is_file():
             import papermill as pm
-            pm.execute_notebook(str(nb_dir / FIGURE_NOTEBOOKS[name]), str(out / FIGURE_NOTEBOOKS[name]), kernel_name="python3", progress_bar=False,
+            pm.execute_notebook(str(nb_dir / fig.notebook), str(out / fig.notebook), kernel_name="python3", progress_bar=False,
                                 parameters=dict(profile=profile, out_dir=str(out), quick=quick, seeds=seeds, vary_model=vary_model, device=device),
                                 cwd=str(nb_dir))
-        else: FIGURES[name](runs, out)
-        figures[name] = read_json(out / f"{FIGURE_FILES[name]}.json")
+        else: fig.function(runs, out)
+        figures[name] = read_json(out / f"{fig.stem}.json")
     summary = {"profile": name, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
                "seconds": time.perf_counter() - t0, "figures": figures}
     if "maxskew_table" in figures:

@@ -14,14 +14,13 @@ import papermill as pm
 import pytest
 from filelock import FileLock
 
+from debiaslens_nb.cli import FIGURES
+
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ROOT / "nbs" / "figures"
-NOTEBOOKS = sorted(p.name for p in FIGURES.glob("*.ipynb"))
+FIGURE_DIR = ROOT / "nbs" / "figures"
+NOTEBOOKS = sorted(p.name for p in FIGURE_DIR.glob("*.ipynb"))
 SEEDS = {"faceworld": [0, 1], "minilm": [0]}
-STEMS = {"01_similarity_gap.ipynb": "fig1_similarity_gap", "02_maxskew_table.ipynb": "fig2_maxskew_table",
-         "03_specificity.ipynb": "fig3_specificity", "04_alpha_tradeoff.ipynb": "fig4_alpha_tradeoff",
-         "05_disentanglement.ipynb": "fig5_disentanglement", "06_sem_table.ipynb": "fig6_sem_table",
-         "07_neuron_gallery.ipynb": "fig7_neuron_gallery"}
+STEMS = {f.notebook: f.stem for f in FIGURES.values()}   # the package's one registry of figures
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +58,9 @@ def run(reports, profile, notebook):
                 from debiaslens_nb.cli import reproduce
                 reproduce(profile, reports, only="maxskew_table", quick=True, seeds=SEEDS[profile], progress=False)
             else:
-                pm.execute_notebook(str(FIGURES / notebook), str(out / notebook), kernel_name="python3", progress_bar=False,
+                pm.execute_notebook(str(FIGURE_DIR / notebook), str(out / notebook), kernel_name="python3", progress_bar=False,
                                     parameters=dict(profile=profile, out_dir=str(out), quick=True, seeds=SEEDS[profile]),
-                                    cwd=str(FIGURES))
+                                    cwd=str(FIGURE_DIR))
     return json.loads((out / f"{stem}.json").read_text()), out / stem
 
 
