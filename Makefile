@@ -15,7 +15,7 @@ export MPLBACKEND := Agg
 export DEBIASLENS_CACHE ?= $(CURDIR)/.cache/debiaslens
 PROFILES ?= faceworld minilm
 
-.PHONY: setup test reproduce test-slow bench clean
+.PHONY: setup test reproduce test-slow bench docs clean
 
 setup: $(STAMP)
 
@@ -39,8 +39,11 @@ test-slow: $(STAMP)
 reproduce: $(STAMP)
 	for p in $(PROFILES); do $(BIN)/debiaslens reproduce --profile $$p --out reports || exit 1; done
 
+docs: $(STAMP)
+	$(BIN)/python tools/render_docs.py --out _html
+
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf reports _docs _proc .pytest_cache
+	rm -rf reports _docs _proc _html .pytest_cache
