@@ -15,9 +15,17 @@ export MPLBACKEND := Agg
 export DEBIASLENS_CACHE ?= $(CURDIR)/.cache/debiaslens
 PROFILES ?= faceworld minilm
 
-.PHONY: setup test reproduce test-slow bench docs clean
+.PHONY: setup browser test reproduce test-slow bench docs clean
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+# Headless Chromium for the index.html test: Debian's package where no Chromium/Chrome is installed.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || \
+	  { command -v apt-get >/dev/null && { $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
+	  echo "note: no Chromium could be installed; the index.html browser test will be skipped"
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,7 +35,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name python3 >/dev/null
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	tools/unchanged.sh nbs -- $(BIN)/nbdev-clean
 	tools/unchanged.sh debiaslens_nb -- $(BIN)/nbdev-export
 	$(BIN)/nbdev-test --n-workers 2 --skip-folder-re '^figures$$'

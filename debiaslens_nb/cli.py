@@ -653,28 +653,72 @@ def figures_dir() -> Path | None:
     d = Path(__file__).resolve().parents[1] / "nbs" / "figures" if "__file__" in globals() else Path("nbs/figures").resolve()
     return d if d.is_dir() else None
 
-def _index_md(profile: str, summary: dict, out: Path) -> str:
+def _maxskew_rows(summary: dict) -> tuple[list[str], list[list[str]]]:
+    "Header and rows of the MaxSkew / accuracy table (mean ± 95% CI over seeds, the paper's numbers beside ours)."
     n = summary.get("n_seeds", 1)
-    lines = [f"# debiaslens reproduce: `{profile}`", "",
-             f"n = {n} seed(s) {summary.get('seeds', [])}" + ("; cells are mean ± 95% CI (t-interval) over seeds." if n > 1 else "."), ""]
-    mx, ci = summary.get("maxskew", {}), summary.get("maxskew_ci95") or {}
-    if mx:
-        cols = list(next(iter(mx.values())).keys())
-        paper = summary.get("paper") or {}
-        def cell(v, e): return f"{v:.3f}" + (f" ± {e:.3f}" if n > 1 and e is not None else "")
-        lines += ["## Gender MaxSkew@k (lower is better) and zero-shot accuracy", "",
-                  "| method | " + " | ".join(cols) + " | accuracy |", "|---" * (len(cols) + 2) + "|"]
-        for m, row in mx.items():
-            cells = []
-            for c in cols:
-                theirs = (paper.get(m) or {}).get(c)
-                cells.append(cell(row[c], (ci.get(m) or {}).get(c)) + (f" (paper {theirs:.3f})" if theirs is not None else ""))
-            acc = summary.get("accuracy", {}).get(m, float("nan"))
-            lines.append(f"| {m} | " + " | ".join(cells) + f" | {cell(acc, (summary.get('accuracy_ci95') or {}).get(m))} |")
-        lines.append("")
+    mx, ci, paper = summary.get("maxskew") or {}, summary.get("maxskew_ci95") or {}, summary.get("paper") or {}
+    if not mx: return [], []
+    cols = list(next(iter(mx.values())).keys())
+    def cell(v, e): return f"{v:.3f}" + (f" ± {e:.3f}" if n > 1 and e is not None else "")
+    rows = []
+    for m, row in mx.items():
+        cells = []
+        for c in cols:
+            theirs = (paper.get(m) or {}).get(c)
+            cells.append(cell(row[c], (ci.get(m) or {}).get(c)) + (f" (paper {theirs:.3f})" if theirs is not None else ""))
+        acc = summary.get("accuracy", {}).get(m, float("nan"))
+        rows.append([m, *cells, cell(acc, (summary.get("accuracy_ci95") or {}).get(m))])
+    return ["method", *cols, "accuracy"], rows
+
+def _seeds_line(summary: dict) -> str:
+    n = summary.get("n_seeds", 1)
+    return f"n = {n} seed(s) {summary.get('seeds', [])}" + ("; cells are mean ± 95% CI (t-interval) over seeds." if n > 1 else ".")
+
+def _index_md(profile: str, summary: dict, out: Path) -> str:
+    lines = [f"# debiaslens reproduce: `{profile}`", "", _seeds_line(summary), ""]
+    header, rows = _maxskew_rows(summary)
+    if rows:
+        lines += ["## Gender MaxSkew@k (lower is better) and zero-shot accuracy", "", "| " + " | ".join(header) + " |",
+                  "|---" * len(header) + "|", *("| " + " | ".join(r) + " |" for r in rows), ""]
     for name, f in FIGURES.items():
         if (out / f"{f.stem}.png").is_file(): lines += [f"## {name}", "", f"![{name}]({f.stem}.png)", ""]
     return "\n".join(lines) + "\n"
+
+_IMAGE_CHECK = """window.addEventListener("load", () => {
+  const broken = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute("src"));
+  document.body.dataset.images = broken.length ? "broken:" + broken.join(",") : "ok:" + document.images.length;
+});"""
+
+def _index_html(profile: str, summary: dict, out: Path) -> str:
+    "A self-contained page: the table, every figure with its PDF, JSON and executed notebook, no external resources."
+    import html
+    esc = html.escape
+    header, rows = _maxskew_rows(summary)
+    parts = [f"<h1>debiaslens reproduce: <code>{esc(profile)}</code></h1>", f"<p>{esc(_seeds_line(summary))}</p>"]
+    if rows:
+        parts += ["<h2>Gender MaxSkew@k (lower is better) and zero-shot accuracy</h2>", "<table>",
+                  "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>",
+                  *("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows), "</table>"]
+    for name, f in FIGURES.items():
+        if not (out / f"{f.stem}.png").is_file(): continue
+        links = [f'<a href="{f.stem}.pdf">PDF</a>', f'<a href="{f.stem}.json">numbers (JSON)</a>']
+        page = Path(f.notebook).with_suffix(".html").name
+        if (out / page).is_file(): links.append(f'<a href="{page}">the executed notebook</a>')
+        parts += [f"<section><h2>{esc(name)}</h2>", f'<img src="{f.stem}.png" alt="{esc(name)}">', "<p>" + " · ".join(links) + "</p></section>"]
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}img{max-width:100%}"
+             "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
+             "td:first-child,th:first-child{text-align:left}")
+    return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>debiaslens reproduce: {esc(profile)}</title>"
+            f"<style>{style}</style></head>\n<body>\n" + "\n".join(parts) + f"\n<script>{_IMAGE_CHECK}</script>\n</body></html>\n")
+
+def _render_notebooks(out: Path) -> None:
+    "The executed figure notebooks in `out`, rendered to HTML beside them (nbconvert)."
+    import nbformat
+    from nbconvert import HTMLExporter
+    for f in FIGURES.values():
+        if (out / f.notebook).is_file():
+            body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(out / f.notebook, as_version=4))
+            write_text(out / Path(f.notebook).with_suffix(".html").name, body)
 
 def reproduce(profile: str = "faceworld", out="reports", only: str | None = None, quick: bool = False, seeds=None,
               device: str = "cpu", progress: bool = True, vary_model: bool = False) -> dict:
@@ -683,9 +727,9 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     unknown = set(names) - set(FIGURES)
     if unknown: raise InputError(f"unknown figure(s) {sorted(unknown)}; choose from {list(FIGURES)}")
     if str(profile).endswith(".json"): profile = str(Path(profile).expanduser().resolve())   # the notebooks run in another folder
-    name = load_profile(profile)["name"]
+    profile_name = load_profile(profile)["name"]
     seeds = profile_seeds(profile, seeds)
-    out = Path(out).resolve() / name
+    out = Path(out).resolve() / profile_name
     t0 = time.perf_counter()
     runs = prepare_seeds(profile, seeds, quick=quick, vary_model=vary_model, device=device, progress=progress)
     out.mkdir(parents=True, exist_ok=True)                    # nothing is written before the pipeline has run
@@ -700,7 +744,7 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
                                 cwd=str(nb_dir))
         else: fig.function(runs, out)
         figures[name] = read_json(out / f"{fig.stem}.json")
-    summary = {"profile": name, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
+    summary = {"profile": profile_name, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
                "seconds": time.perf_counter() - t0, "figures": figures}
     if "maxskew_table" in figures:
         t = figures["maxskew_table"]
@@ -708,7 +752,9 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
                        accuracy_ci95=t["seed_ci95"].get("accuracy"), maxskew_per_seed={s: r["maxskew"] for s, r in t["per_seed"].items()},
                        accuracy_per_seed={s: r["accuracy"] for s, r in t["per_seed"].items()})
     write_json(out / "summary.json", summary)
-    write_text(out / "index.md", _index_md(name, summary, out))
+    write_text(out / "index.md", _index_md(profile_name, summary, out))
+    _render_notebooks(out)
+    write_text(out / "index.html", _index_html(profile_name, summary, out))
     return summary
 
 # %% ../nbs/13_cli.ipynb #9b2e22bc

@@ -8,6 +8,8 @@ targets are the ones every run of `bench/seed_study.py` clears.
 """
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import papermill as pm
@@ -156,6 +158,7 @@ def test_reproduce_writes_summary_and_index(reports):
     table, _ = run(reports, *REPRODUCED)
     out = reports / "faceworld"
     written = json.loads((out / "summary.json").read_text())
+    assert written["profile"] == "faceworld"
     assert written["maxskew"]["baseline"]["occupations"] == table["maxskew"]["baseline"]["occupations"]
     assert (out / REPRODUCED[1]).is_file(), "reproduce did not execute the figure notebook"
     assert written["seeds"] == seeds and written["n_seeds"] == len(seeds)
@@ -166,3 +169,25 @@ def test_reproduce_writes_summary_and_index(reports):
     index = (out / "index.md").read_text()
     assert "| baseline |" in index and "fig2_maxskew_table.png" in index
     assert f"n = {len(seeds)} seed(s)" in index and " ± " in index
+
+
+def browser():
+    "A headless-capable Chromium (`make setup` installs Debian's `chromium` where it is missing)."
+    return next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+
+
+def test_index_html_opens_in_a_browser(reports):
+    run(reports, *REPRODUCED)
+    out = reports / "faceworld"
+    page = (out / "index.html").read_text()
+    assert "<table>" in page and 'src="fig2_maxskew_table.png"' in page and 'href="02_maxskew_table.html"' in page
+    assert "http://" not in page and "https://" not in page, "index.html must not need the network"
+    assert (out / "02_maxskew_table.html").stat().st_size > 10_000, "the executed notebook was not rendered"
+    exe = browser()
+    if exe is None: pytest.skip("no Chromium on this machine and none could be installed (see make setup)")
+    proc = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                           "--virtual-time-budget=5000", "--dump-dom", (out / "index.html").as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert 'data-images="ok:' in proc.stdout, f"an image did not load: {proc.stdout[-300:]}"
+    console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
+    assert not console, f"console messages: {console}"
