@@ -42,11 +42,11 @@ from .sem import sem_latents
 
 # %% auto #0
 __all__ = ['PROFILES', 'OFFLINE_PROFILES', 'PROFILE_REQUIRED', 'PROFILE_OPTIONAL', 'SEED_FREE_METHODS', 'SEM_TABLE_METHODS',
-           'FIGURES', 'COMMANDS', 'check_profile', 'load_profile', 'with_overrides', 'Workspace', 'sample_latents',
-           'prepare', 'profile_seeds', 'prepare_seeds', 'over_runs', 'figure_similarity_gap', 'figure_maxskew_table',
-           'figure_specificity', 'figure_alpha_tradeoff', 'figure_disentanglement', 'figure_sem_table',
-           'figure_neuron_gallery', 'Figure', 'faceworld_checks', 'figures_dir', 'reproduce', 'reproduce_cmd',
-           'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'main']
+           'FIGURES', 'COMMANDS', 'apply_override', 'check_profile', 'load_profile', 'with_overrides', 'Workspace',
+           'sample_latents', 'prepare', 'profile_seeds', 'prepare_seeds', 'over_runs', 'figure_similarity_gap',
+           'figure_maxskew_table', 'figure_specificity', 'figure_alpha_tradeoff', 'figure_disentanglement',
+           'figure_sem_table', 'figure_neuron_gallery', 'Figure', 'faceworld_checks', 'figures_dir', 'reproduce',
+           'reproduce_cmd', 'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'main']
 
 # %% ../nbs/13_cli.ipynb #ae1fffcb
 PROFILES = ("faceworld", "minilm", "paper-vitb16", "paper-vitl14")
@@ -54,7 +54,18 @@ OFFLINE_PROFILES = ("faceworld", "minilm")
 
 PROFILE_REQUIRED = ("name", "tower", "model", "gallery", "localisation", "sae_data", "attributes", "contexts", "site", "tokens",
                     "sae", "sem_sae", "prompt_sets", "k", "folds", "tau", "alpha", "gamma", "zero_shot")
-PROFILE_OPTIONAL = ("description", "seeds", "text_site", "text_sae", "sem_eval", "concepts", "quick")
+PROFILE_OPTIONAL = ("description", "seeds", "text_site", "text_sae", "sem_eval", "concepts", "quick", "max_concepts")
+
+def apply_override(base: dict, override: dict, source: str = "override") -> dict:
+    "`base` with `override` merged in, section by section; a key the base section does not have is an error."
+    out = json.loads(json.dumps(base))
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            unknown = sorted(set(value) - set(out[key]))
+            if unknown: raise ConfigError(f"{source}: {key} has no setting(s) {unknown} to override; it has {sorted(out[key])}")
+            out[key] = apply_override(out[key], value, f"{source}.{key}")
+        else: out[key] = value
+    return out
 
 def check_profile(prof, source: str = "profile") -> dict:
     "Refuse a profile that is not an object, lacks a section, has a key the pipeline does not read, or a value of the wrong type."
@@ -89,14 +100,7 @@ def load_profile(name_or_path: str, quick: bool = False) -> dict:
     elif name_or_path in PROFILES: prof, source = load_asset_json("profiles", f"{name_or_path}.json"), f"profile {name_or_path!r}"
     else: raise InputError(f"unknown profile {name_or_path!r}; shipped profiles: {PROFILES}, or a path to a .json profile")
     prof = json.loads(json.dumps(check_profile(prof, source)))
-    if quick:
-        q = prof.get("quick", {})
-        for key, step_key in (("sae", "sae_steps"), ("text_sae", "text_sae_steps"), ("sem_sae", "sem_sae_steps")):
-            if key in prof and step_key in q: prof[key]["steps"] = q[step_key]
-        for key, size_key in (("sae_data", "sae_data_n"), ("localisation", "localisation_n")):
-            if size_key in q: prof[key]["n"] = q[size_key]
-        for key in ("text_sae", "sem_sae"):
-            if key in prof and "corpus_size" in q: prof[key]["corpus_size"] = q["corpus_size"]
+    if quick: prof = check_profile(apply_override(prof, prof.get("quick", {}), source + " quick"), source + " with its quick settings")
     prof["quick_mode"] = bool(quick)
     return prof
 
@@ -275,7 +279,7 @@ def _load_model(spec: dict, device, progress: bool):
 
 def _prompt_sets(profile: dict) -> dict:
     out = {}
-    maxc = profile.get("quick", {}).get("max_concepts") if profile.get("quick_mode") else None
+    maxc = profile.get("max_concepts")                  # set by the quick settings
     for name in profile["prompt_sets"]:
         rows = prompt_set(name)
         if name in profile.get("concepts", {}):

@@ -89,7 +89,8 @@ class SAEConfig:
             if not lv or list(lv) != sorted(set(lv)) or lv[0] <= 0 or lv[-1] > d_sae: bad(f"topk_levels must be strictly increasing ints in [1, d_sae], got {lv}")
             object.__setattr__(self, "topk_levels", lv)
         if self.weighting not in ("uniform", "reverse"): bad(f"weighting must be 'uniform' or 'reverse', got {self.weighting!r}")
-        if self.auxk_alpha < 0: bad("auxk_alpha must be >= 0")
+        if isinstance(self.auxk_alpha, bool) or not isinstance(self.auxk_alpha, (int, float)) or not math.isfinite(self.auxk_alpha) or self.auxk_alpha < 0:
+            bad(f"auxk_alpha must be a finite number >= 0, got {self.auxk_alpha!r}")
 
     def to_dict(self) -> dict:
         "JSON-ready dict (tuples become lists)."
