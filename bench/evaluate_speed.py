@@ -18,15 +18,16 @@ def main():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     torch.set_num_threads(args.threads)
-    from debiaslens_nb import cli
+    from debiaslens_nb.figures import figure_sem_table
+    from debiaslens_nb.pipeline import prepare
     from debiaslens_nb.sem import _frac_below
 
-    ws = cli.prepare("minilm", quick=True, progress=False)
+    ws = prepare("minilm", quick=True, progress=False)
     rows = []
     with tempfile.TemporaryDirectory() as out:
-        t = time.perf_counter(); memo = cli.figure_sem_table(ws, out); rows.append(("SEM table, text memo (ours)", time.perf_counter() - t))
+        t = time.perf_counter(); memo = figure_sem_table(ws, out); rows.append(("SEM table, text memo (ours)", time.perf_counter() - t))
         ws.vlm.memoize_texts = contextlib.nullcontext          # every encode runs the model
-        t = time.perf_counter(); plain = cli.figure_sem_table(ws, out); rows.append(("SEM table, no memo (reference)", time.perf_counter() - t))
+        t = time.perf_counter(); plain = figure_sem_table(ws, out); rows.append(("SEM table, no memo (reference)", time.perf_counter() - t))
     same = max(abs(memo["maxskew"][m][c] - plain["maxskew"][m][c]) for m in memo["maxskew"] for c in memo["maxskew"][m])
 
     g = torch.Generator().manual_seed(0)

@@ -7,7 +7,12 @@ zero-shot occupation accuracy, and whether the specificity matrix's diagonal dom
 A run meets the target when every gender, skin and age group has a neuron, MaxSkew drops >= 40% and accuracy
 drops <= 3 points, and the diagonal dominates.
 
-    python bench/seed_study.py [--clip-seeds 0 1] [--threads 1 2] [--sae-seeds 0 1 2 3 4] [--quick] [--json out.json]
+For every tiny CLIP it also measures a bound that no choice of neurons can beat by much: the *direction oracle*
+replaces DeBiasLens' decode at the same site, token and blend weight by removing the exact gender direction
+(the difference of the men's and women's mean CLS vectors on the localisation split), h' = h - alpha ((h - m) . u) u.
+
+    python bench/seed_study.py [--clip-seeds 0 1] [--threads 1 2] [--sae-seeds 0 1 2 3 4] [--quick] [--oracle-only]
+                              [--json out.json]
 """
 import argparse
 import json
@@ -20,8 +25,45 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-from debiaslens_nb.cli import faceworld_checks, figure_maxskew_table, figure_specificity, load_profile, prepare  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from debiaslens_nb.figures import faceworld_checks, figure_maxskew_table, figure_specificity  # noqa: E402
+from debiaslens_nb.pipeline import _items, _site_vectors, load_profile, prepare  # noqa: E402
+from debiaslens_nb.intervene import Intervention, attach  # noqa: E402
+from debiaslens_nb.metrics import max_skew  # noqa: E402
 from debiaslens_nb.neurons import group_stats  # noqa: E402
+
+
+class DirectionOracle(Intervention):
+    "h -> h - alpha ((h - m) . u) u: removes the gender direction u (unit) around the midpoint m of the two group means."
+    def __init__(self, sae, u, m, alpha):
+        super().__init__(sae, [], alpha)
+        self.u, self.m = u, m
+
+    def __call__(self, h):
+        return h - self.alpha * ((h - self.m) @ self.u)[..., None] * self.u
+
+
+def direction_oracle(ws, alphas=(0.6, 1.0)):
+    "Mean gender MaxSkew@k over the prompt sets for the plain model and the direction oracle at each alpha."
+    p = ws.profile
+    items, labels = _items(p["localisation"], "image")
+    cls = _site_vectors(ws.vlm, ws.site, items, p, pooled=True).tensor()
+    gender = np.asarray(labels["gender"])
+    means = {g: cls[torch.from_numpy(gender == g)].mean(0) for g in ("male", "female")}
+    u, m = F.normalize(means["female"] - means["male"], dim=0), (means["female"] + means["male"]) / 2
+    prompts = {ps: F.normalize(ws.vlm.encode_texts(texts, progress=False), dim=-1) for ps, texts in ws.prompt_sets.items()}
+
+    def mean_skew(emb):
+        e = F.normalize(emb, dim=-1)
+        return float(np.mean([max_skew(q @ e.T, ws.labels["gender"], p["k"][ps]) for ps, q in prompts.items()]))
+
+    out = {"plain": mean_skew(ws.vlm.encode_images(ws.gallery, progress=False))}
+    for a in alphas:
+        with attach(ws.vlm, ws.site, DirectionOracle(ws.sae, u, m, a)): out[a] = mean_skew(ws.vlm.encode_images(ws.gallery, progress=False))
+    return out
 
 
 def firing_rates(ws):
@@ -57,8 +99,21 @@ def main():
     ap.add_argument("--threads", type=int, nargs="+", default=[2, 1])
     ap.add_argument("--sae-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--quick", action="store_true", help="the profile's quick settings (what the tests run)")
+    ap.add_argument("--oracle-only", action="store_true", help="print the direction-oracle table only")
     ap.add_argument("--json", default=None, help="also write the rows to this JSON file")
     args = ap.parse_args()
+    print("Direction oracle (no SAE, no neurons): mean gender MaxSkew@k over the four prompt sets\n")
+    print("| CLIP seed | CLIP threads | plain | oracle alpha = 0.6 | reduction | oracle alpha = 1.0 | reduction |")
+    print("|---|---|---|---|---|---|---|")
+    for clip_seed in args.clip_seeds:
+        for threads in args.threads:
+            p = load_profile("faceworld", args.quick)
+            p["model"].update(seed=clip_seed, threads=threads)
+            o = direction_oracle(prepare(p, quick=args.quick, seed=0, progress=False))
+            print(f"| {clip_seed} | {threads} | {o['plain']:.3f} | {o[0.6]:.3f} | {100 * (1 - o[0.6] / o['plain']):.0f}% |"
+                  f" {o[1.0]:.3f} | {100 * (1 - o[1.0] / o['plain']):.0f}% |", flush=True)
+    print()
+    if args.oracle_only: return
     rows = []
     print("| CLIP seed | CLIP threads | SAE seed | neurons (gender / skin / age groups with one) | MaxSkew before -> after (mean of 4 sets) |"
           " reduction | accuracy before -> after | diagonal dominates | meets |")

@@ -4,10 +4,10 @@ Modules:
 
 - `debiaslens_nb.activations`: Collect the residual stream at a site into a sharded, cached, resumable on-disk store that streams shuffled batches to the SAE trainer in constant memory.
 - `debiaslens_nb.baselines`: Orth-Proj, Orth-Cali, RoboShot, Bend-VLM and BendSEM on embeddings, and a `Debiaser` registry that puts them next to DeBiasLens and SEM so the evaluation harness treats every method alike.
-- `debiaslens_nb.cli`: Profiles, the cached pipeline (model → activations → SAEs → neurons), one function per paper figure, and `debiaslens reproduce`.
 - `debiaslens_nb.data`: Prompt sets, label vocabularies, a caption corpus, and loaders that bring FairFace, UTKFace, CelebA, Waterbirds and COCO captions into one schema.
 - `debiaslens_nb.evaluate`: Methods × prompt sets × folds → tidy results: retrieval bias with confidence intervals, zero-shot accuracy with worst-group accuracy, the α trade-off, neuron specificity and the text-side benchmark.
 - `debiaslens_nb.faceworld`: An offline model organism: procedurally drawn faces with known gender, skin tone and age, an occupation shown by headwear and uniform, biased captions — and a tiny CLIP that learns the bias.
+- `debiaslens_nb.figures`: One function per paper figure or table, over seeds, and `reproduce`: every figure of a profile into a folder with `summary.json`, `index.md` and `index.html`.
 - `debiaslens_nb.intervene`: Debias a model in place: encode the residual stream with the SAE, set the social neurons to γ, decode, and blend — through forward hooks that leave the model untouched.
 - `debiaslens_nb.metrics`: MaxSkew / MinSkew / NDKL / KL for retrieval fairness, accuracy metrics, the similarity gap and the disentanglement score.
 - `debiaslens_nb.models`: One interface over open_clip CLIPs, saved tiny CLIPs, Hugging Face CLIP/SigLIP towers and MiniLM, with named hook *sites* on every block.
