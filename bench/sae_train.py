@@ -14,9 +14,10 @@ import time
 
 import torch
 
-from debiaslens_nb.sae import (SAE, SAEConfig, TensorActivations, _lr_factor, _update_threshold,
-                               default_lr, evaluate_sae, fit_input_norm, geometric_median,
-                               planted_dictionary, train_sae)
+from debiaslens_nb.activations import TensorActivations
+from debiaslens_nb.sae import SAE, SAEConfig
+from debiaslens_nb.sae_training import (_lr_factor, _update_threshold, default_lr, evaluate_sae, fit_input_norm,
+                                        geometric_median, planted_dictionary, train_sae)
 
 
 def dense_auxk(sae, xn, acts, residual, since_fired, dead_after):

@@ -13,7 +13,8 @@ Modules:
 - `debiaslens_nb.models`: One interface over open_clip CLIPs, saved tiny CLIPs, Hugging Face CLIP/SigLIP towers and MiniLM, with named hook *sites* on every block.
 - `debiaslens_nb.neurons`: DeBiasLens' localisation: latents that fire for nearly every sample of one demographic group and for no other group.
 - `debiaslens_nb.plots`: One paper style for every figure, deterministic PNG + PDF output, and the audit view: a gallery of the images that most activate each group's social neurons.
-- `debiaslens_nb.sae`: SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), a fast exact trainer, checkpoints, importers for the SAEs the two papers ship, and evaluation.
+- `debiaslens_nb.sae`: SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), checksummed checkpoints and importers for the SAEs the two papers ship. Training and evaluation: `05a_sae_training`.
+- `debiaslens_nb.sae_training`: A fast, exact trainer for every SAE kind (sparse gradients checked against dense autograd), crash-consistent checkpoints, evaluation (FVU, L0, dead latents) and the planted-dictionary recovery test.
 - `debiaslens_nb.sem`: Score each SAE latent of a CLIP text embedding for content relevance and bias sensitivity, and pull the biased, irrelevant ones toward the neutral median."""
 
 __version__ = "0.1.0"

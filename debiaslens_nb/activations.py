@@ -16,13 +16,50 @@ from typing import Iterator
 import torch
 from safetensors.torch import load_file, save_file
 
-from .core import (CheckpointError, DatasetSchemaError, InputError, ResourceNotFoundError, atomic_write,
+from .core import (CheckpointError, DatasetSchemaError, InputError, ResourceNotFoundError, as_float_tensor, atomic_write,
                                 cache_lock, check_activations, cache_root, content_hash, progress as progress_bar, read_json, write_json)
 from .models import VLM
-from .sae import epoch_seed
 
 # %% auto #0
-__all__ = ['MANIFEST', 'PROGRESS', 'STORE_MARKER', 'ActivationStore', 'StoreWriter', 'write_store', 'collect_activations']
+__all__ = ['MANIFEST', 'PROGRESS', 'STORE_MARKER', 'TensorActivations', 'epoch_seed', 'as_activation_source', 'ActivationStore',
+           'StoreWriter', 'write_store', 'collect_activations']
+
+# %% ../nbs/04_activations.ipynb #41f86d16
+class TensorActivations:
+    "An in-memory activation source over a tensor [n, d]."
+    def __init__(self, x):
+        self.x = check_activations(as_float_tensor(x, "activations", ndim=2))
+
+    def __len__(self) -> int: return self.x.shape[0]
+
+    @property
+    def dim(self) -> int: return self.x.shape[1]
+
+    def iter_batches(self, batch_size: int, seed: int = 0, start: int = 0) -> Iterator[torch.Tensor]:
+        "Endless shuffled batches (epoch-wise permutations, last partial batch dropped), from batch `start`."
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
+        n = len(self)
+        per_epoch = n // batch_size
+        if per_epoch == 0: raise InputError(f"batch_size={batch_size} exceeds the {n} activations; lower batch_size")
+        epoch, offset = divmod(start, per_epoch)
+        while True:
+            perm = torch.randperm(n, generator=torch.Generator().manual_seed(epoch_seed(seed, epoch)))
+            for j in range(offset, per_epoch): yield self.x[perm[j * batch_size:(j + 1) * batch_size]]
+            epoch, offset = epoch + 1, 0
+
+    def iter_chunks(self, batch_size: int) -> Iterator[torch.Tensor]:
+        "One sequential pass in chunks of `batch_size`."
+        for i in range(0, len(self), batch_size): yield self.x[i:i + batch_size]
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    "Seed of the shuffling permutation of `epoch` (shared by every activation source)."
+    return (int(seed) * 1_000_003 + int(epoch) * 7919 + 17) % (2**63 - 1)
+
+def as_activation_source(activations):
+    "A tensor/array becomes `TensorActivations`; an object with the source protocol is returned as is."
+    if all(hasattr(activations, a) for a in ("iter_batches", "iter_chunks", "dim", "__len__")): return activations
+    return TensorActivations(activations)
 
 # %% ../nbs/04_activations.ipynb #040a3884
 MANIFEST, PROGRESS, STORE_MARKER = "manifest.json", "progress.json", ".debiaslens-store"

@@ -1,5 +1,5 @@
-"""SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), a fast exact trainer, checkpoints,
-importers for the SAEs the two papers ship, and evaluation.
+"""SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), checksummed checkpoints and importers for the
+SAEs the two papers ship. Training and evaluation: `05a_sae_training`.
 
 Docs: https://debiaslens-nb.github.io/debiaslens-nb/sae.html.md"""
 
@@ -8,27 +8,22 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/sae.html.md"""
 # %% ../nbs/05_sae.ipynb #ca7ec625
 from __future__ import annotations
 
-import json
 import math
-import time
-import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+from fastcore.basics import patch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, as_float_tensor, check_activations,
-                                atomic_write, content_hash, default_device, progress as progress_bar, read_json, write_json)
+from .core import (CheckpointError, ConfigError, ResourceNotFoundError, as_float_tensor, atomic_write, content_hash,
+                                default_device, read_json, write_json)
 
 # %% auto #0
-__all__ = ['SAE_KINDS', 'INPUT_NORMS', 'DEBIASLENS_GROUP_FRACTIONS', 'SAE_FORMAT', 'SAEConfig', 'SAE', 'TensorActivations',
-           'epoch_seed', 'as_activation_source', 'dense_reference_loss', 'TrainResult', 'default_lr',
-           'geometric_median', 'fit_input_norm', 'train_sae', 'evaluate_sae', 'planted_dictionary', 'atom_recovery']
+__all__ = ['SAE_KINDS', 'INPUT_NORMS', 'DEBIASLENS_GROUP_FRACTIONS', 'SAE_FORMAT', 'SAEConfig', 'SAE']
 
 # %% ../nbs/05_sae.ipynb #b124c461
 SAE_KINDS = ("topk", "batchtopk", "matryoshka_batchtopk", "msae")
@@ -210,7 +205,8 @@ def _check_state(state: dict, cfg: SAEConfig, source) -> None:
         if not torch.isfinite(state[k]).all(): raise CheckpointError(f"{source}: {k} contains NaN/inf")
 
 @torch.no_grad()
-def _save(self: SAE, directory) -> Path:
+@patch
+def save(self: SAE, directory) -> Path:
     "Write `model.safetensors` + `config.json` into `directory` (atomically, file by file)."
     directory = Path(directory); directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
@@ -219,8 +215,8 @@ def _save(self: SAE, directory) -> Path:
                                            "sha256": content_hash(self.cfg.to_dict(), directory / "model.safetensors")})
     return directory
 
-@classmethod
-def _load(cls, directory, device=None) -> SAE:
+@patch(cls_method=True)
+def load(cls: SAE, directory, device=None) -> SAE:
     "Load an SAE saved by `SAE.save`."
     directory = Path(directory)
     if not (directory / "config.json").is_file() or not (directory / "model.safetensors").is_file():
@@ -238,8 +234,6 @@ def _load(cls, directory, device=None) -> SAE:
     sae = cls(cfg, seed=None)
     sae.load_state_dict(state)
     return sae.to(default_device(device) if device else "cpu")
-
-SAE.save, SAE.load = _save, _load
 
 # %% ../nbs/05_sae.ipynb #b6c88235
 def _read_state(path_or_state) -> tuple[dict, Path | None]:
@@ -275,8 +269,8 @@ def _build(cfg: SAEConfig, W_enc, b_enc, W_dec, b_dec, threshold: float, source)
         sae.threshold.fill_(float(threshold))
     return sae
 
-@classmethod
-def _from_dictionary_learning(cls, path_or_state_dict, kind: str | None = None) -> SAE:
+@patch(cls_method=True)
+def from_dictionary_learning(cls: SAE, path_or_state_dict, kind: str | None = None) -> SAE:
     "Import a dictionary_learning MatryoshkaBatchTopK / BatchTopK / TopK checkpoint (path or state dict)."
     state, path = _read_state(path_or_state_dict)
     src = path or "state dict"
@@ -309,8 +303,8 @@ def _from_dictionary_learning(cls, path_or_state_dict, kind: str | None = None) 
 _MSAE_LAYOUTS = ({"pre": "bpre", "enc_b": "encoder.bias"}, {"pre": "pre_bias", "enc_b": "latent_bias"})
 _MSAE_IGNORED = {"stats_last_nonzero", "latents_activation_frequency", "latents_mean_square"}
 
-@classmethod
-def _from_msae(cls, path_or_state_dict, topk_levels: Sequence[int] | None = None, weighting: str = "uniform") -> SAE:
+@patch(cls_method=True)
+def from_msae(cls: SAE, path_or_state_dict, topk_levels: Sequence[int] | None = None, weighting: str = "uniform") -> SAE:
     "Import SEM's nested-k Matryoshka SAE (`bpre`, `encoder.*`, `decoder.weight`) or the MSAE release layout."
     state, path = _read_state(path_or_state_dict)
     src = path or "state dict"
@@ -327,384 +321,13 @@ def _from_msae(cls, path_or_state_dict, topk_levels: Sequence[int] | None = None
     return _build(cfg, W_enc, _tensor(state, layout["enc_b"], src, 1), _tensor(state, "decoder.weight", src, 2).T,
                   _tensor(state, layout["pre"], src, 1), -1.0, src)
 
-SAE.from_dictionary_learning, SAE.from_msae = _from_dictionary_learning, _from_msae
+# %% ../nbs/05_sae.ipynb #4a7d5f57
+_TRAINING = ("TrainResult", "default_lr", "dense_reference_loss", "evaluate_sae", "fit_input_norm", "geometric_median",
+             "planted_dictionary", "train_sae")
 
-# %% ../nbs/05_sae.ipynb #41f86d16
-class TensorActivations:
-    "An in-memory activation source over a tensor [n, d]."
-    def __init__(self, x):
-        self.x = check_activations(as_float_tensor(x, "activations", ndim=2))
-
-    def __len__(self) -> int: return self.x.shape[0]
-
-    @property
-    def dim(self) -> int: return self.x.shape[1]
-
-    def iter_batches(self, batch_size: int, seed: int = 0, start: int = 0) -> Iterator[torch.Tensor]:
-        "Endless shuffled batches (epoch-wise permutations, last partial batch dropped), from batch `start`."
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
-        n = len(self)
-        per_epoch = n // batch_size
-        if per_epoch == 0: raise InputError(f"batch_size={batch_size} exceeds the {n} activations; lower batch_size")
-        epoch, offset = divmod(start, per_epoch)
-        while True:
-            perm = torch.randperm(n, generator=torch.Generator().manual_seed(epoch_seed(seed, epoch)))
-            for j in range(offset, per_epoch): yield self.x[perm[j * batch_size:(j + 1) * batch_size]]
-            epoch, offset = epoch + 1, 0
-
-    def iter_chunks(self, batch_size: int) -> Iterator[torch.Tensor]:
-        "One sequential pass in chunks of `batch_size`."
-        for i in range(0, len(self), batch_size): yield self.x[i:i + batch_size]
-
-def epoch_seed(seed: int, epoch: int) -> int:
-    "Seed of the shuffling permutation of `epoch` (shared by every activation source)."
-    return (int(seed) * 1_000_003 + int(epoch) * 7919 + 17) % (2**63 - 1)
-
-def as_activation_source(activations):
-    "A tensor/array becomes `TensorActivations`; an object with the source protocol is returned as is."
-    if all(hasattr(activations, a) for a in ("iter_batches", "iter_chunks", "dim", "__len__")): return activations
-    return TensorActivations(activations)
-
-# %% ../nbs/05_sae.ipynb #9edf96d7
-class _SparseEncode(torch.autograd.Function):
-    "Selected pre-activations `h[rows, cols]` with a sparse backward into W_enc, b_enc and b_dec."
-    @staticmethod
-    def forward(ctx, W_enc, b_enc, b_dec, xn, rows, cols, h_sel):
-        ctx.save_for_backward(W_enc, b_dec, xn, rows, cols)
-        return h_sel.clone()
-
-    @staticmethod
-    def backward(ctx, g):
-        W_enc, b_dec, xn, rows, cols = ctx.saved_tensors
-        n_lat, n_rows = W_enc.shape[1], xn.shape[0]
-        g_b_enc = torch.zeros(n_lat, dtype=g.dtype, device=g.device).index_add_(0, cols, g)
-        order = torch.argsort(cols, stable=True)
-        crow = torch.zeros(n_lat + 1, dtype=torch.long, device=g.device)
-        crow[1:] = torch.bincount(cols, minlength=n_lat).cumsum(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)    # "sparse CSR support is in beta"
-            G = torch.sparse_csr_tensor(crow, rows[order], g[order], (n_lat, n_rows))
-        g_W_enc = (G @ (xn - b_dec)).T
-        return g_W_enc, g_b_enc, -(W_enc @ g_b_enc), None, None, None, None
-
-def _offsets(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
-    counts = torch.bincount(rows, minlength=n_rows)
-    return torch.cat([counts.new_zeros(1), counts.cumsum(0)[:-1]])
-
-def _sparse_decode(W_dec, rows, cols, vals, n_rows: int) -> torch.Tensor:
-    "`Σ vals · W_dec[cols]` per row (no bias); entries must be sorted by row."
-    return F.embedding_bag(cols, W_dec, _offsets(rows, n_rows), mode="sum", per_sample_weights=vals)
-
-def _batch_topk_flat(acts: torch.Tensor, n_keep: int) -> torch.Tensor:
-    "Flat indices of the `n_keep` largest entries of `acts` (exact), unsorted."
-    n_rows, n_lat = acts.shape
-    m = min(n_lat, 4 * math.ceil(n_keep / n_rows))
-    if m < n_lat:
-        cand_v, cand_i = acts.topk(m, dim=1, sorted=False)
-        v, pos = cand_v.flatten().topk(n_keep, sorted=False)
-        per_row = torch.bincount(pos // m, minlength=n_rows)
-        if int(per_row.max()) < m:                          # no row exhausted its candidates: exact
-            return (pos // m) * n_lat + cand_i.flatten()[pos]
-    return acts.flatten().topk(n_keep, sorted=False).indices
-
-def _select(acts: torch.Tensor, h: torch.Tensor, cfg: SAEConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    "(rows, cols) of the entries the training loss uses, sorted by row (see above)."
-    n_rows, n_lat = acts.shape
-    if cfg.kind in ("batchtopk", "matryoshka_batchtopk"):
-        flat = _batch_topk_flat(acts, min(cfg.k * n_rows, acts.numel())).sort().values
-        return flat // n_lat, flat % n_lat
-    if cfg.kind == "topk": cols = acts.topk(cfg.k, dim=1, sorted=False).indices
-    else: cols = h.topk(max(cfg.topk_levels), dim=1, sorted=True).indices
-    rows = torch.arange(n_rows, device=acts.device).repeat_interleave(cols.shape[1])
-    return rows, cols.flatten()
-
-# %% ../nbs/05_sae.ipynb #9b02d62a
-@dataclass
-class _TrainState:
-    "Mutable trainer bookkeeping that a checkpoint must restore."
-    step: int = 0
-    since_fired: torch.Tensor | None = None
-    losses: list = field(default_factory=list)
-    aux_losses: list = field(default_factory=list)
-
-def _loss(sae: SAE, xn: torch.Tensor, st: _TrainState, dead_after: int, autocast: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    "Training loss of one normalised batch; returns (loss, aux_loss, selected values, selected cols)."
-    cfg, n_rows = sae.cfg, xn.shape[0]
-    with torch.no_grad(), torch.autocast(xn.device.type, dtype=torch.bfloat16, enabled=autocast):
-        h = sae.hidden(xn)
-    h = h.float()
-    acts = torch.relu(h)
-    rows, cols = _select(acts, h, cfg)
-    vals = torch.relu(_SparseEncode.apply(sae.W_enc, sae.b_enc, sae.b_dec, xn, rows, cols, h[rows, cols]))
-    if cfg.kind == "msae":
-        levels, kmax = cfg.topk_levels, max(cfg.topk_levels)
-        weights = [float(len(levels) - i) for i in range(len(levels))] if cfg.weighting == "reverse" else [1.0] * len(levels)
-        v2, c2 = vals.view(n_rows, kmax), cols.view(n_rows, kmax)
-        recon, start, loss = sae.b_dec.expand_as(xn), 0, 0.0
-        for w, k in zip(weights, levels):
-            part_rows = torch.arange(n_rows, device=xn.device).repeat_interleave(k - start)
-            recon = recon + _sparse_decode(sae.W_dec, part_rows, c2[:, start:k].flatten(), v2[:, start:k].flatten(), n_rows)
-            loss = loss + w * F.mse_loss(recon, xn)
-            start = k
-        return loss, torch.zeros((), device=xn.device), vals, cols
-    recon, loss = sae.b_dec.expand_as(xn), 0.0
-    bounds = [0] + cfg.group_bounds
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        m = (cols >= lo) & (cols < hi) if len(bounds) > 2 else slice(None)
-        recon = recon + _sparse_decode(sae.W_dec, rows[m], cols[m], vals[m], n_rows)
-        loss = loss + (xn - recon).pow(2).sum(-1).mean() / (len(bounds) - 1)
-    aux = _auxk_loss(sae, xn, h, acts, (xn - recon).detach(), st, dead_after) if cfg.auxk_alpha > 0 else torch.zeros(())
-    return loss + cfg.auxk_alpha * aux, aux.detach(), vals.detach(), cols
-
-def _auxk_loss(sae, xn, h, acts, residual, st: _TrainState, dead_after: int) -> torch.Tensor:
-    dead = st.since_fired >= dead_after
-    n_dead = int(dead.sum())
-    if n_dead == 0: return torch.zeros((), device=xn.device)
-    k_aux = min(sae.cfg.d_in // 2, n_dead)
-    cols = torch.where(dead[None], acts, float("-inf")).topk(k_aux, dim=1, sorted=False).indices.flatten()
-    rows = torch.arange(xn.shape[0], device=xn.device).repeat_interleave(k_aux)
-    vals = torch.relu(_SparseEncode.apply(sae.W_enc, sae.b_enc, sae.b_dec, xn, rows, cols, h[rows, cols]))
-    aux_recon = _sparse_decode(sae.W_dec, rows, cols, vals, xn.shape[0])
-    l2 = (residual - aux_recon).pow(2).sum(-1).mean()
-    denom = (residual - residual.mean(0, keepdim=True)).pow(2).sum(-1).mean()
-    return (l2 / denom).nan_to_num(0.0)
-
-# %% ../nbs/05_sae.ipynb #395c657c
-def dense_reference_loss(sae: SAE, xn: torch.Tensor) -> torch.Tensor:
-    "The training loss (without AuxK) the straightforward way: dense code, dense decodes, autograd."
-    cfg, n_rows = sae.cfg, xn.shape[0]
-    h = (xn - sae.b_dec) @ sae.W_enc + sae.b_enc
-    acts = torch.relu(h)
-    if cfg.kind == "msae":
-        weights = [float(len(cfg.topk_levels) - i) for i in range(len(cfg.topk_levels))] if cfg.weighting == "reverse" else [1.0] * len(cfg.topk_levels)
-        loss = 0.0
-        for w, k in zip(weights, cfg.topk_levels):
-            mask = torch.zeros_like(h).scatter_(1, h.topk(k, dim=1).indices, 1.0)
-            loss = loss + w * F.mse_loss(torch.relu(h * mask) @ sae.W_dec + sae.b_dec, xn)
-        return loss
-    if cfg.kind == "topk":
-        v, i = acts.topk(cfg.k, dim=1)
-        z = torch.zeros_like(acts).scatter(1, i, v)
-    else:
-        v, i = acts.flatten().topk(cfg.k * n_rows)
-        z = torch.zeros_like(acts).flatten().scatter(0, i, v).view_as(acts)
-    bounds = [0] + cfg.group_bounds
-    loss = 0.0
-    for hi in bounds[1:]:
-        loss = loss + (xn - (z[:, :hi] @ sae.W_dec[:hi] + sae.b_dec)).pow(2).sum(-1).mean() / (len(bounds) - 1)
-    return loss
-
-# %% ../nbs/05_sae.ipynb #8660494a
-@dataclass
-class TrainResult:
-    "What `train_sae` returns: loss history, timing and final metrics."
-    losses: list[float]
-    aux_losses: list[float]
-    steps: int
-    lr: float
-    seconds: float
-    samples_per_second: float
-    metrics: dict
-    resumed_from: int = 0
-
-def default_lr(d_sae: int) -> float:
-    "dictionary_learning's learning-rate scaling law: `2e-4 / sqrt(d_sae / 2**14)`."
-    return 2e-4 / math.sqrt(d_sae / 2**14)
-
-def geometric_median(points: torch.Tensor, max_iter: int = 100, tol: float = 1e-5) -> torch.Tensor:
-    "Weiszfeld iterations for the geometric median of `points` [n, d]."
-    guess = points.mean(0)
-    for _ in range(max_iter):
-        prev = guess
-        w = 1 / (points - guess).norm(dim=1).clamp_min(1e-12)
-        guess = (w[:, None] * points).sum(0) / w.sum()
-        if (guess - prev).norm() < tol: break
-    return guess
-
-@torch.no_grad()
-def fit_input_norm(sae: SAE, source, n_samples: int = 16384) -> None:
-    "Set `input_mean` / `input_scale` from the first `n_samples` activations of `source`."
-    mode = sae.cfg.input_norm
-    if mode == "none": return
-    xs, n = [], 0
-    for chunk in source.iter_chunks(4096):
-        xs.append(chunk.float()); n += len(chunk)
-        if n >= n_samples: break
-    x = torch.cat(xs)[:n_samples].to(sae.W_enc.device)
-    mean = x.mean(0) if mode == "center_scale" else torch.zeros_like(x[0])
-    scale = ((x - mean).pow(2).sum(1).mean() / x.shape[1]).sqrt().clamp_min(1e-8)
-    if not (torch.isfinite(mean).all() and torch.isfinite(scale)):
-        raise InputError("the activations' mean or scale is not finite (NaN/inf or values near float32's limit); clean or rescale them first")
-    sae.input_mean.copy_(mean); sae.input_scale.copy_(scale)
-
-def _lr_factor(step: int, steps: int, warmup: int, decay_start: int) -> float:
-    f = min((step + 1) / warmup, 1.0) if warmup > 0 else 1.0
-    if step >= decay_start: f = min(f, (steps - step) / max(steps - decay_start, 1))
-    return f
-
-@torch.no_grad()
-def _update_threshold(sae: SAE, vals: torch.Tensor, n_rows: int, beta: float) -> None:
-    if sae.cfg.kind == "topk":
-        v = vals.view(n_rows, -1).clone(); v[v <= 0] = float("inf")
-        m = v.min(1).values; m = m[torch.isfinite(m)]
-        current = m.mean() if len(m) else torch.tensor(0.0)
-    else:
-        pos = vals[vals > 0]
-        current = pos.min() if len(pos) else torch.tensor(0.0)
-    if sae.threshold < 0: sae.threshold.fill_(float(current))
-    else: sae.threshold.mul_(beta).add_((1 - beta) * current)
-
-# %% ../nbs/05_sae.ipynb #83b91f12
-_STATE_FILE = "trainer_state.safetensors"
-
-def _save_checkpoint(sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int) -> None:
-    "One atomic file holds the weights, the optimiser and the step, so a kill at any point leaves a consistent checkpoint."
-    tensors = {"since_fired": st.since_fired.cpu()}
-    tensors.update({f"model.{k}": v.detach().cpu().contiguous() for k, v in sae.state_dict().items()})
-    for i, p in enumerate(sae.parameters()):
-        for name, t in opt.state.get(p, {}).items(): tensors[f"adam.{i}.{name}"] = t.detach().cpu().reshape(t.shape).contiguous()
-    meta = {"step": str(st.step), "seed": str(seed), "batch_size": str(batch_size), "config": json.dumps(sae.cfg.to_dict()),
-            "losses": json.dumps(st.losses), "aux_losses": json.dumps(st.aux_losses)}
-    with atomic_write(directory / _STATE_FILE) as tmp: save_file(tensors, str(tmp), metadata=meta)
-    sae.save(directory)                       # a loadable copy for users; resuming reads the weights from the state file
-
-def _load_checkpoint(sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int) -> bool:
-    if not (directory / _STATE_FILE).is_file(): return False
-    from safetensors import safe_open
-    try:
-        with safe_open(str(directory / _STATE_FILE), "pt") as f: meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, OSError) as e:
-        raise CheckpointError(f"{directory / _STATE_FILE} is unreadable ({e}); delete the checkpoint directory to start over") from e
-    if json.loads(meta["config"]) != sae.cfg.to_dict() or int(meta["seed"]) != seed:
-        raise CheckpointError(f"checkpoint in {directory} was trained with another config or seed; use a fresh checkpoint_dir")
-    if "batch_size" not in meta or int(meta["batch_size"]) != batch_size:
-        raise CheckpointError(f"checkpoint in {directory} was trained with batch_size={meta.get('batch_size', 'unknown')}, not {batch_size}; "
-                              "resume with the same batch size or use a fresh checkpoint_dir")
-    sae.load_state_dict({k[len("model."):]: v.to(sae.W_enc.device) for k, v in tensors.items() if k.startswith("model.")})
-    for i, p in enumerate(sae.parameters()):
-        names = [k.split(".", 2)[2] for k in tensors if k.startswith(f"adam.{i}.")]
-        if names: opt.state[p] = {n: tensors[f"adam.{i}.{n}"].to(p.device) for n in names}
-    st.step, st.since_fired = int(meta["step"]), tensors["since_fired"].to(sae.W_enc.device)
-    st.losses, st.aux_losses = json.loads(meta["losses"]), json.loads(meta["aux_losses"])
-    return True
-
-# %% ../nbs/05_sae.ipynb #b4aa409f
-def train_sae(sae: SAE, activations, steps: int = 1000, batch_size: int = 4096, lr: float | None = None,
-              seed: int = 0, progress: bool = True, checkpoint_dir=None, resume: bool = False, device=None,
-              checkpoint_every: int | None = None, warmup_steps: int | None = None, decay_start: int | None = None,
-              threshold_beta: float = 0.999, threshold_start_step: int | None = None,
-              dead_after: int | None = None, autocast: bool = False, eval_samples: int = 16384) -> TrainResult:
-    "Train `sae` in place on `activations` (a tensor [n, d_in] or an activation source); see above."
-    src = as_activation_source(activations)
-    cfg = sae.cfg
-    if src.dim != cfg.d_in: raise InputError(f"activations have dim {src.dim}, the SAE expects d_in={cfg.d_in}")
-    if not isinstance(steps, int) or steps <= 0: raise InputError(f"steps must be a positive int, got {steps!r}")
-    if batch_size <= 0 or batch_size > len(src): raise InputError(f"batch_size must be in [1, {len(src)}] (the number of activations), got {batch_size}")
-    if cfg.kind == "msae" and not cfg.topk_levels: raise ConfigError("msae training needs SAEConfig.topk_levels, e.g. (64, 256)")
-    dev = default_device(device)
-    sae.to(dev).train()
-    lr = lr or default_lr(cfg.d_sae)
-    warmup = min(1000, steps // 20) if warmup_steps is None else warmup_steps
-    decay_start = int(0.8 * steps) if decay_start is None else decay_start
-    thr_start = warmup if threshold_start_step is None else threshold_start_step
-    dead_after = min(10_000_000, steps * batch_size // 5) if dead_after is None else dead_after
-    checkpoint_every = checkpoint_every or max(steps // 10, 50)
-    use_autocast = bool(autocast) and dev.type == "cuda"
-    opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
-    st = _TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
-    ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    if resume and ckpt is None: raise InputError("resume=True needs checkpoint_dir")
-    if ckpt is not None and ckpt.is_dir():
-        for stale in ckpt.glob(".*.tmp"): stale.unlink()          # temp files of a run killed mid-write
-    resumed = ckpt is not None and resume and _load_checkpoint(sae, opt, st, ckpt, seed, batch_size)
-    if not resumed: fit_input_norm(sae, src)
-    start = st.step
-    t0 = time.perf_counter()
-    batches = src.iter_batches(batch_size, seed=seed, start=start)
-    for step in progress_bar(range(start, steps), progress, desc=f"train {cfg.kind} SAE", initial=start, total=steps):
-        batch = next(batches).to(dev, torch.float32)
-        if not torch.isfinite(batch).all():
-            raise InputError(f"batch {step} of the activations holds NaN/inf; the store was written without checks: rebuild it")
-        xn = sae.normalize(batch)
-        if step == 0:
-            with torch.no_grad(): sae.b_dec.copy_(geometric_median(xn))
-        for g in opt.param_groups: g["lr"] = lr * _lr_factor(step, steps, warmup, decay_start)
-        loss, aux, vals, cols = _loss(sae, xn, st, dead_after, use_autocast)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        loss = loss.detach()
-        with torch.no_grad():
-            fired = torch.zeros(cfg.d_sae, dtype=torch.bool, device=dev)
-            fired[cols if cfg.kind == "topk" else cols[vals > 0]] = True
-            st.since_fired += xn.shape[0]; st.since_fired[fired] = 0
-            if cfg.kind != "msae":
-                w = sae.W_dec
-                w.grad -= (w.grad * w).sum(1, keepdim=True) * w
-        torch.nn.utils.clip_grad_norm_(sae.parameters(), 1.0)
-        opt.step()
-        with torch.no_grad():
-            if cfg.kind != "msae": sae.W_dec.copy_(_unit_rows(sae.W_dec))
-            if cfg.kind != "msae" and step > thr_start: _update_threshold(sae, vals, xn.shape[0], threshold_beta)
-        st.losses.append(loss.item()); st.aux_losses.append(aux.item()); st.step = step + 1
-        if ckpt is not None and (st.step % checkpoint_every == 0 or st.step == steps): _save_checkpoint(sae, opt, st, ckpt, seed, batch_size)
-    seconds = time.perf_counter() - t0
-    sae.eval()
-    metrics = evaluate_sae(sae, src, max_samples=eval_samples)
-    return TrainResult(losses=st.losses, aux_losses=st.aux_losses, steps=steps, lr=lr, seconds=seconds,
-                       samples_per_second=(steps - start) * batch_size / max(seconds, 1e-9), metrics=metrics,
-                       resumed_from=start)
-
-# %% ../nbs/05_sae.ipynb #7216b7a2
-@torch.no_grad()
-def evaluate_sae(sae: SAE, activations, batch_size: int = 4096, max_samples: int | None = None) -> dict:
-    "FVU, L0, dead fraction, cosine and MSE of `sae` on `activations` (plus per-prefix / per-level)."
-    src = as_activation_source(activations)
-    cfg = sae.cfg
-    if src.dim != cfg.d_in: raise InputError(f"activations have dim {src.dim}, the SAE expects d_in={cfg.d_in}")
-    dev = sae.W_enc.device
-    if cfg.kind == "matryoshka_batchtopk": cuts = cfg.group_bounds
-    elif cfg.kind == "msae" and cfg.topk_levels: cuts = list(cfg.topk_levels)
-    else: cuts = []
-    n, sq_err, sum_x, sum_sq, l0, cos = 0, 0.0, 0.0, 0.0, 0.0, 0.0
-    fired = torch.zeros(cfg.d_sae, dtype=torch.bool, device=dev)
-    cut_err, cut_cos = [0.0] * len(cuts), [0.0] * len(cuts)
-    for x in src.iter_chunks(batch_size):
-        if max_samples is not None and n >= max_samples: break
-        if max_samples is not None: x = x[: max_samples - n]
-        x = x.to(dev, torch.float64)
-        z = sae.encode(x.float())
-        xh = sae.decode(z).double()
-        n += len(x); sq_err += float((x - xh).pow(2).sum())
-        sum_x = sum_x + x.sum(0); sum_sq += float(x.pow(2).sum())
-        l0 += float((z != 0).sum()); fired |= (z != 0).any(0)
-        cos += float(F.cosine_similarity(x, xh, dim=-1).sum())
-        for i, c in enumerate(cuts):
-            if cfg.kind == "msae":
-                v, idx = z.topk(c, dim=1)
-                xc = sae.decode(torch.zeros_like(z).scatter_(1, idx, v)).double()
-            else: xc = sae.decode_prefix(z, c).double()
-            cut_err[i] += float((x - xc).pow(2).sum()); cut_cos[i] += float(F.cosine_similarity(x, xc, dim=-1).sum())
-    if n == 0: raise InputError("no activations to evaluate")
-    total_var = max(sum_sq - float(sum_x.pow(2).sum()) / n, 1e-12)
-    out = {"n": n, "fvu": sq_err / total_var, "mse": sq_err / (n * cfg.d_in), "l0": l0 / n,
-           "dead_fraction": 1 - float(fired.float().mean()), "cosine": cos / n}
-    key = "levels" if cfg.kind == "msae" else "prefix"
-    if cuts: out[key] = [{"n_latents" if key == "prefix" else "k": c, "fvu": e / total_var, "cosine": cc / n}
-                         for c, e, cc in zip(cuts, cut_err, cut_cos)]
-    return out
-
-# %% ../nbs/05_sae.ipynb #6b812a32
-def planted_dictionary(n: int = 20000, d: int = 32, n_atoms: int = 64, active: int = 3, seed: int = 0,
-                       noise: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
-    "Synthetic activations: `active` random unit atoms per sample with Uniform(0.5, 1.5) weights; returns (x, atoms)."
-    g = torch.Generator().manual_seed(seed)
-    atoms = _unit_rows(torch.randn(n_atoms, d, generator=g))
-    idx = torch.rand(n, n_atoms, generator=g).argsort(1)[:, :active]
-    w = torch.zeros(n, n_atoms).scatter_(1, idx, 0.5 + torch.rand(n, active, generator=g))
-    return w @ atoms + noise * torch.randn(n, d, generator=g), atoms
-
-def atom_recovery(sae: SAE, atoms: torch.Tensor) -> float:
-    "Mean over `atoms` of the best cosine similarity with a decoder row."
-    dec = _unit_rows(sae.W_dec.detach().float())
-    return float((_unit_rows(atoms) @ dec.T).max(1).values.mean())
+def __getattr__(name: str):
+    "The trainer's public names, re-exported lazily (no import cycle): `from debiaslens_nb.sae import train_sae` works."
+    if name in _TRAINING:
+        from debiaslens_nb import sae_training
+        return getattr(sae_training, name)
+    raise AttributeError(f"module 'debiaslens_nb.sae' has no attribute {name!r}")

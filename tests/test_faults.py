@@ -34,11 +34,12 @@ STEPS, EVERY, KILL_AT = 60, 20, "40"
 TRAINER = textwrap.dedent("""
     import os, signal, sys, torch
     import debiaslens_nb.sae as S
+    import debiaslens_nb.sae_training as T
     point, ckpt = sys.argv[1], sys.argv[2]
     x = torch.randn(512, 16, generator=torch.Generator().manual_seed(0))
     state = {"at_kill_step": False}
     def die(): os.kill(os.getpid(), signal.SIGKILL)
-    real_save_file, real_sae_save, real_write_json = S.save_file, S.SAE.save, S.write_json
+    real_save_file, real_sae_save, real_write_json = T.save_file, S.SAE.save, S.write_json
     def save_file(tensors, path, metadata=None):
         if metadata is not None and metadata.get("step") == "%s":
             state["at_kill_step"] = True
@@ -53,9 +54,9 @@ TRAINER = textwrap.dedent("""
     def write_json(path, obj):
         if state["at_kill_step"] and point == "before-config" and str(path).endswith("config.json"): die()
         return real_write_json(path, obj)
-    S.save_file, S.SAE.save, S.write_json = save_file, sae_save, write_json
+    T.save_file, S.SAE.save, S.write_json = save_file, sae_save, write_json
     sae = S.SAE(S.SAEConfig(d_in=16, d_sae=48, kind="batchtopk", k=2), seed=0)
-    S.train_sae(sae, x, steps=%d, batch_size=64, progress=False, checkpoint_dir=ckpt, checkpoint_every=%d)
+    T.train_sae(sae, x, steps=%d, batch_size=64, progress=False, checkpoint_dir=ckpt, checkpoint_every=%d)
 """ % (KILL_AT, STEPS, EVERY))
 
 
