@@ -355,6 +355,7 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
         if (out / CLIP_DIR_CONFIG).is_file() and (out / "model.safetensors").is_file():
             if _clip_dir_intact(out): return out
             warnings.warn(f"cached tiny CLIP {out} does not match its checksum (corrupt); training it again", stacklevel=2)
+        for stale in out.glob(".*.tmp"): stale.unlink()          # temp files of a save killed mid-write
         return _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress)
 
 def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress) -> Path:

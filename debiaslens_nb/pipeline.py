@@ -214,6 +214,7 @@ def _cached_texts(vlm, texts: list) -> torch.Tensor:
                 warnings.warn(f"cached text embeddings {path} do not match their checksum (corrupt); rebuilding them", stacklevel=2)
             except (SafetensorError, OSError, KeyError) as err:
                 warnings.warn(f"cached text embeddings {path} are unreadable ({err}); rebuilding them", stacklevel=2)
+        for stale in path.parent.glob(f".{path.name}.*.tmp"): stale.unlink()   # left by a write killed mid-way
         e = vlm.encode_texts(texts, progress=False).contiguous()
         with atomic_write(path) as tmp: save_file({"e": e}, str(tmp), metadata={"sha256": content_hash(e)})
     return e
@@ -262,6 +263,7 @@ def _train_cached(cfg: SAEConfig, data, data_key: str, spec: dict, seed: int, pr
         if (d / "config.json").is_file():
             try: return SAE.load(d)
             except (CheckpointError, ResourceNotFoundError) as e: warnings.warn(f"cached SAE {d} is unreadable ({e}); training it again", stacklevel=2)
+        for stale in d.glob(".*.tmp"): stale.unlink()            # temp files of a save killed mid-write
         sae = SAE(cfg, seed=seed)
         train_sae(sae, data, steps=spec["steps"], batch_size=min(spec["batch_size"], len(data)), seed=seed, progress=progress)
         sae.save(d)
