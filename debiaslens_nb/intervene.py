@@ -9,6 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/intervene.html.md"""
 from __future__ import annotations
 
 import contextlib
+import math
 from pathlib import Path
 from typing import Mapping
 
@@ -41,7 +42,10 @@ class Intervention:
         self.sae, self.neurons = sae, flatten_neurons(neurons)
         if self.neurons and (self.neurons[0] < 0 or self.neurons[-1] >= sae.cfg.d_sae):
             raise InputError(f"neuron indices must be in [0, {sae.cfg.d_sae}), got {self.neurons[0]}..{self.neurons[-1]}")
-        if not 0.0 <= float(alpha) <= 1.0: raise InputError(f"alpha must be in [0, 1], got {alpha}")
+        for name, v in (("alpha", alpha), ("gamma", gamma)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise InputError(f"{name} must be a finite number, got {v!r}")
+        if not 0.0 <= alpha <= 1.0: raise InputError(f"alpha must be in [0, 1], got {alpha}")
         self.alpha, self.gamma = float(alpha), float(gamma)
         self._idx = torch.tensor(self.neurons, dtype=torch.long)
 

@@ -35,7 +35,7 @@ def _setup(scores, labels, k: int, target, convention: str):
     n = s.shape[1]
     if len(lab) != n: raise InputError(f"labels has {len(lab)} entries but scores rank {n} gallery items")
     if any(v is None for v in lab): raise LabelError("labels contain None; drop unlabelled gallery items first")
-    if not isinstance(k, (int, np.integer)) or k <= 0: raise InputError(f"k must be a positive int, got {k!r}")
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k <= 0: raise InputError(f"k must be a positive int, got {k!r}")
     if k > n: raise InputError(f"k={k} exceeds the gallery size {n}; lower k")
     keys = lab.astype(str)
     groups = sorted(set(keys))
@@ -132,7 +132,8 @@ def precision_at_k(scores, relevant, k: int) -> float:
     rel = np.asarray(relevant, dtype=bool)
     rel = rel[None] if rel.ndim == 1 else rel
     if rel.shape[-1] != s.shape[1]: raise InputError("relevant must have one flag per gallery item")
-    if not 0 < k <= s.shape[1]: raise InputError(f"k must be in [1, {s.shape[1]}]")
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 < k <= s.shape[1]:
+        raise InputError(f"k must be an int in [1, {s.shape[1]}], got {k!r}")
     top = torch.sort(-s, dim=1, stable=True).indices[:, :k].numpy()
     rel = np.broadcast_to(rel, s.shape)
     return float(np.mean([rel[i, top[i]].mean() for i in range(len(top))]))

@@ -49,7 +49,7 @@ def _groups(labels: np.ndarray, min_group_size: int, on_small: str) -> tuple[lis
 def group_stats(latents, labels, tau: float = 0.9, min_group_size: int = 2, on_small: str = "error") -> dict:
     "Per-group counts, firing rates, mean activations and the consistent sets `E_g`."
     z = as_float_tensor(latents, "latents", ndim=2).detach()
-    if not 0.0 < tau <= 1.0: raise InputError(f"tau must be in (0, 1], got {tau}")
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not 0.0 < tau <= 1.0: raise InputError(f"tau must be a number in (0, 1], got {tau!r}")
     lab = _labels_array(labels, z.shape[0])
     groups, skipped = _groups(lab, min_group_size, on_small)
     key = lab.astype(str)

@@ -70,6 +70,18 @@ def check_profile(prof, source: str = "profile") -> dict:
     if not (number("tau") and 0 < prof["tau"] <= 1): raise ConfigError(f"{source}: tau must be a number in (0, 1], got {prof['tau']!r}")
     if not (number("alpha") and 0 <= prof["alpha"] <= 1): raise ConfigError(f"{source}: alpha must be a number in [0, 1], got {prof['alpha']!r}")
     if not number("gamma"): raise ConfigError(f"{source}: gamma must be a number, got {prof['gamma']!r}")
+    if prof["tower"] not in ("image", "text"): raise ConfigError(f"{source}: tower must be 'image' or 'text', got {prof['tower']!r}")
+    for key in ("name", "site", "tokens") + (("text_site",) if "text_site" in prof else ()):
+        if not isinstance(prof[key], str) or not prof[key]: raise ConfigError(f"{source}: {key} must be a non-empty string, got {prof[key]!r}")
+    def count(v, low=1): return isinstance(v, int) and not isinstance(v, bool) and v >= low
+    if not count(prof["folds"]): raise ConfigError(f"{source}: folds must be a positive int, got {prof['folds']!r}")
+    if "seeds" in prof and not (isinstance(prof["seeds"], list) and prof["seeds"] and all(count(s, 0) for s in prof["seeds"])):
+        raise ConfigError(f"{source}: seeds must be a non-empty list of non-negative ints, got {prof['seeds']!r}")
+    for key in ("gallery", "localisation", "sae_data"):
+        spec = prof[key]
+        if not isinstance(spec.get("source"), str): raise ConfigError(f"{source}: {key}.source must be a string, got {spec.get('source')!r}")
+        for setting, low in (("n", 1), ("seed", 0)):
+            if setting in spec and not count(spec[setting], low): raise ConfigError(f"{source}: {key}.{setting} must be an int >= {low}, got {spec[setting]!r}")
     if not isinstance(prof["prompt_sets"], list) or not all(isinstance(s, str) for s in prof["prompt_sets"]):
         raise ConfigError(f"{source}: prompt_sets must be a list of prompt-set names")
     for name, k in prof["k"].items():
