@@ -38,6 +38,7 @@ $(STAMP): requirements.lock pyproject.toml
 test: $(STAMP) browser
 	tools/unchanged.sh nbs -- $(BIN)/nbdev-clean
 	tools/unchanged.sh debiaslens_nb -- $(BIN)/nbdev-export
+	$(BIN)/ruff check --select F,B --ignore B905 debiaslens_nb tests bench tools
 	$(BIN)/nbdev-test --n-workers 2 --skip-folder-re '^figures$$'
 	$(BIN)/pytest -q -n 2 tests
 
