@@ -17,7 +17,8 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .core import (CheckpointError, DatasetSchemaError, InputError, ResourceNotFoundError, as_float_tensor, atomic_write,
-                                cache_lock, check_activations, cache_root, content_hash, progress as progress_bar, read_json, write_json)
+                                cache_lock, check_activations, cache_root, content_hash, progress as progress_bar, read_json, remove_stale_temps,
+                                write_json)
 from .models import VLM
 
 # %% auto #0
@@ -37,8 +38,7 @@ class TensorActivations:
 
     def iter_batches(self, batch_size: int, seed: int = 0, start: int = 0) -> Iterator[torch.Tensor]:
         "Endless shuffled batches (epoch-wise permutations, last partial batch dropped), from batch `start`."
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
+        _check_batch_size(batch_size)
         n = len(self)
         per_epoch = n // batch_size
         if per_epoch == 0: raise InputError(f"batch_size={batch_size} exceeds the {n} activations; lower batch_size")
@@ -51,6 +51,10 @@ class TensorActivations:
     def iter_chunks(self, batch_size: int) -> Iterator[torch.Tensor]:
         "One sequential pass in chunks of `batch_size`."
         for i in range(0, len(self), batch_size): yield self.x[i:i + batch_size]
+
+def _check_batch_size(batch_size) -> None:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+        raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
 
 def epoch_seed(seed: int, epoch: int) -> int:
     "Seed of the shuffling permutation of `epoch` (shared by every activation source)."
@@ -122,8 +126,7 @@ class ActivationStore:
 
     def iter_batches(self, batch_size: int, seed: int = 0, start: int = 0, window: int = 4) -> Iterator[torch.Tensor]:
         "Endless shuffled batches; memory holds at most `window` shards; batch i depends only on (seed, i)."
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
+        _check_batch_size(batch_size)
         if batch_size > len(self): raise InputError(f"batch_size={batch_size} exceeds the {len(self)} stored vectors")
         produced, epoch = 0, 0
         while True:
@@ -163,20 +166,22 @@ class ActivationStore:
 def _owned_by_us(directory: Path) -> bool:
     return any((directory / f).is_file() for f in (STORE_MARKER, MANIFEST, PROGRESS))
 
-def _claim_store_dir(directory: Path) -> None:
-    "Create `directory` for a store, or accept it if empty or already a store; never write into a user's folder."
-    directory.mkdir(parents=True, exist_ok=True)
+def _refuse_foreign(directory: Path) -> None:
+    "A non-empty folder the package did not create is the user's: never write into it or delete from it."
     if not _owned_by_us(directory) and any(directory.iterdir()):
         raise InputError(f"{directory} is not empty and holds no activation store; pass a new or empty directory")
+
+def _claim_store_dir(directory: Path) -> None:
+    "Create `directory` for a store, or accept it if empty or already a store."
+    directory.mkdir(parents=True, exist_ok=True)
+    _refuse_foreign(directory)
     (directory / STORE_MARKER).touch()
-    for stale in directory.glob(".*.tmp"): stale.unlink()            # temp files of a run killed mid-write
+    remove_stale_temps(directory)                                    # temp files of a run killed mid-write
 
 def _clear_store_dir(directory: Path) -> None:
     "Delete a store's own files (shards, manifest, progress, temp files); refuse a folder the package did not create."
     if not directory.exists(): return
-    if not _owned_by_us(directory):
-        if any(directory.iterdir()): raise InputError(f"{directory} is not empty and holds no activation store; pass a new or empty directory")
-        return
+    _refuse_foreign(directory)
     for f in directory.iterdir():
         if f.is_file() and (f.name in (MANIFEST, PROGRESS) or (f.name.startswith("shard_") and ".safetensors" in f.name)): f.unlink()
 

@@ -24,7 +24,7 @@ import torch
 __all__ = ['MAX_ACTIVATION', 'DebiasLensError', 'InputError', 'LabelError', 'CheckpointError', 'DatasetSchemaError',
            'ConfigError', 'ResourceNotFoundError', 'as_float_tensor', 'check_finite', 'check_activations',
            'seed_everything', 'default_device', 'cache_root', 'content_hash', 'atomic_write', 'write_text',
-           'write_json', 'read_json', 'cache_lock', 'progress', 'asset_path', 'load_asset_json']
+           'write_json', 'read_json', 'remove_stale_temps', 'cache_lock', 'progress', 'asset_path', 'load_asset_json']
 
 # %% ../nbs/00_core.ipynb #d7979b3b
 class DebiasLensError(Exception):
@@ -181,6 +181,10 @@ def read_json(path: str | os.PathLike) -> Any:
     if not path.is_file(): raise ResourceNotFoundError(f"{path} does not exist")
     try: return json.loads(path.read_text())
     except json.JSONDecodeError as e: raise CheckpointError(f"{path} is not valid JSON ({e}); delete it and regenerate") from e
+
+def remove_stale_temps(directory: str | os.PathLike, name: str = "*") -> None:
+    "Delete the temp files `atomic_write` leaves in `directory` (for file `name`, or all) when a writer is killed mid-write."
+    for stale in Path(directory).glob(f".{name}.*.tmp"): stale.unlink(missing_ok=True)
 
 @contextlib.contextmanager
 def cache_lock(path: str | os.PathLike) -> Iterator[None]:

@@ -347,7 +347,7 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
                     seed: int = 0, world_config=None, threads: int = 2, progress: bool = True) -> Path:
     "Train (or fetch from cache) the FaceWorld tiny CLIP; returns its directory."
     from debiaslens_nb.faceworld import WORLD_VERSION, FaceWorldConfig
-    from debiaslens_nb.core import cache_lock, cache_root
+    from debiaslens_nb.core import cache_lock, cache_root, remove_stale_temps
     world = world_config or FaceWorldConfig()
     key = content_hash(FACEWORLD_CLIP_CFG, n_train, steps, batch_size, lr, seed, repr(world), WORLD_VERSION, threads, short=True)
     out = Path(out_dir) if out_dir is not None else cache_root("tiny_clip", key)
@@ -355,7 +355,7 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
         if (out / CLIP_DIR_CONFIG).is_file() and (out / "model.safetensors").is_file():
             if _clip_dir_intact(out): return out
             warnings.warn(f"cached tiny CLIP {out} does not match its checksum (corrupt); training it again", stacklevel=2)
-        for stale in out.glob(".*.tmp"): stale.unlink()          # temp files of a save killed mid-write
+        remove_stale_temps(out)                                  # temp files of a save killed mid-write
         return _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress)
 
 def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress) -> Path:

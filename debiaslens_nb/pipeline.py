@@ -24,7 +24,7 @@ from safetensors.torch import save_file
 from .activations import collect_activations
 from .baselines import BiasContext, make_debiaser
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write, cache_lock, cache_root,
-                                content_hash, load_asset_json, read_json, seed_everything, write_json)
+                                content_hash, load_asset_json, read_json, remove_stale_temps, seed_everything, write_json)
 from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
 from .faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
 from .models import load_vlm, train_tiny_clip
@@ -226,7 +226,7 @@ def _cached_texts(vlm, texts: list) -> torch.Tensor:
                 warnings.warn(f"cached text embeddings {path} do not match their checksum (corrupt); rebuilding them", stacklevel=2)
             except (SafetensorError, OSError, KeyError) as err:
                 warnings.warn(f"cached text embeddings {path} are unreadable ({err}); rebuilding them", stacklevel=2)
-        for stale in path.parent.glob(f".{path.name}.*.tmp"): stale.unlink()   # left by a write killed mid-way
+        remove_stale_temps(path.parent, path.name)               # left by a write killed mid-way
         e = vlm.encode_texts(texts, progress=False).contiguous()
         with atomic_write(path) as tmp: save_file({"e": e}, str(tmp), metadata={"sha256": content_hash(e)})
     return e
@@ -275,7 +275,7 @@ def _train_cached(cfg: SAEConfig, data, data_key: str, spec: dict, seed: int, pr
         if (d / "config.json").is_file():
             try: return SAE.load(d)
             except (CheckpointError, ResourceNotFoundError) as e: warnings.warn(f"cached SAE {d} is unreadable ({e}); training it again", stacklevel=2)
-        for stale in d.glob(".*.tmp"): stale.unlink()            # temp files of a save killed mid-write
+        remove_stale_temps(d)                                    # temp files of a save killed mid-write
         sae = SAE(cfg, seed=seed)
         train_sae(sae, data, steps=spec["steps"], batch_size=min(spec["batch_size"], len(data)), seed=seed, progress=progress)
         sae.save(d)

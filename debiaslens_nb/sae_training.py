@@ -22,7 +22,7 @@ from safetensors.torch import save_file
 
 from .activations import as_activation_source
 from .core import (CheckpointError, ConfigError, InputError, atomic_write, default_device,
-                                progress as progress_bar)
+                                progress as progress_bar, remove_stale_temps)
 from .sae import SAE, SAEConfig, _unit_rows
 
 # %% auto #0
@@ -279,7 +279,7 @@ def train_sae(sae: SAE, activations, steps: int = 1000, batch_size: int = 4096, 
     ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if resume and ckpt is None: raise InputError("resume=True needs checkpoint_dir")
     if ckpt is not None and ckpt.is_dir():
-        for stale in ckpt.glob(".*.tmp"): stale.unlink()          # temp files of a run killed mid-write
+        remove_stale_temps(ckpt)                                  # temp files of a run killed mid-write
     resumed = ckpt is not None and resume and _load_checkpoint(sae, opt, st, ckpt, seed, batch_size)
     if not resumed: fit_input_norm(sae, src)
     start = st.step
