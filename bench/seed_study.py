@@ -15,6 +15,7 @@ replaces DeBiasLens' decode at the same site, token and blend weight by removing
                               [--json out.json]
 """
 import argparse
+import dataclasses
 import json
 import os
 import tempfile
@@ -30,7 +31,8 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from debiaslens_nb.figures import faceworld_checks, figure_maxskew_table, figure_specificity  # noqa: E402
-from debiaslens_nb.pipeline import _items, _site_vectors, load_profile, prepare  # noqa: E402
+from debiaslens_nb.pipeline import _items, _site_vectors, prepare  # noqa: E402
+from debiaslens_nb.profiles import load_profile  # noqa: E402
 from debiaslens_nb.intervene import Intervention, attach  # noqa: E402
 from debiaslens_nb.metrics import max_skew  # noqa: E402
 from debiaslens_nb.neurons import group_stats  # noqa: E402
@@ -49,7 +51,7 @@ class DirectionOracle(Intervention):
 def direction_oracle(ws, alphas=(0.6, 1.0)):
     "Mean gender MaxSkew@k over the prompt sets for the plain model and the direction oracle at each alpha."
     p = ws.profile
-    items, labels = _items(p["localisation"], "image")
+    items, labels = _items(p.localisation, "image")
     cls = _site_vectors(ws.vlm, ws.site, items, p, pooled=True).tensor()
     gender = np.asarray(labels["gender"])
     means = {g: cls[torch.from_numpy(gender == g)].mean(0) for g in ("male", "female")}
@@ -58,7 +60,7 @@ def direction_oracle(ws, alphas=(0.6, 1.0)):
 
     def mean_skew(emb):
         e = F.normalize(emb, dim=-1)
-        return float(np.mean([max_skew(q @ e.T, ws.labels["gender"], p["k"][ps]) for ps, q in prompts.items()]))
+        return float(np.mean([max_skew(q @ e.T, ws.labels["gender"], p.k[ps]) for ps, q in prompts.items()]))
 
     out = {"plain": mean_skew(ws.vlm.encode_images(ws.gallery, progress=False))}
     for a in alphas:
@@ -71,7 +73,7 @@ def firing_rates(ws):
     z = ws.gallery_latents()
     out = {}
     for attr, lab in ws.labels.items():
-        st = group_stats(z, lab, tau=ws.profile["tau"])
+        st = group_stats(z, lab, tau=ws.profile.tau)
         for g in st["groups"]:
             found = ws.neurons[attr].get(g) or []
             if found:
@@ -81,9 +83,14 @@ def firing_rates(ws):
     return out
 
 
-def run(clip_seed, threads, sae_seed, quick, out):
+def faceworld_profile(clip_seed, threads, quick):
+    "The faceworld profile with its tiny CLIP trained from `clip_seed` on `threads` threads."
     p = load_profile("faceworld", quick)
-    p["model"].update(seed=clip_seed, threads=threads)
+    return dataclasses.replace(p, model=dataclasses.replace(p.model, seed=clip_seed, threads=threads))
+
+
+def run(clip_seed, threads, sae_seed, quick, out):
+    p = faceworld_profile(clip_seed, threads, quick)
     t0 = time.perf_counter()
     ws = prepare(p, quick=quick, seed=sae_seed, progress=False)
     table = figure_maxskew_table(ws, out, methods=["baseline", "debiaslens-image"])
@@ -107,8 +114,7 @@ def main():
     print("|---|---|---|---|---|---|---|")
     for clip_seed in args.clip_seeds:
         for threads in args.threads:
-            p = load_profile("faceworld", args.quick)
-            p["model"].update(seed=clip_seed, threads=threads)
+            p = faceworld_profile(clip_seed, threads, args.quick)
             o = direction_oracle(prepare(p, quick=args.quick, seed=0, progress=False))
             print(f"| {clip_seed} | {threads} | {o['plain']:.3f} | {o[0.6]:.3f} | {100 * (1 - o[0.6] / o['plain']):.0f}% |"
                   f" {o[1.0]:.3f} | {100 * (1 - o[1.0] / o['plain']):.0f}% |", flush=True)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .core import (InputError, ResourceNotFoundError, load_asset_json, progress as progress_bar,
+from .core import (ConfigError, InputError, ResourceNotFoundError, load_asset_json, progress as progress_bar,
                                 read_json, write_json, write_text)
 from .data import prompt_set
 from .evaluate import (alpha_sweep, association_scores, evaluate_retrieval, evaluate_zero_shot, neuron_specificity, over_seeds,
@@ -25,7 +25,8 @@ from .evaluate import (alpha_sweep, association_scores, evaluate_retrieval, eval
 from .metrics import disentanglement_score, similarity_gap
 from .plots import (caption_table, neuron_gallery, paper_style, plot_alpha_tradeoff, plot_grouped_bars, plot_metric_heatmap,
                                  plot_similarity_gap, save_figure)
-from .pipeline import SEED_FREE_METHODS, Workspace, load_profile, prepare_seeds, profile_seeds
+from .pipeline import SEED_FREE_METHODS, Workspace, prepare_seeds, profile_seeds
+from .profiles import Profile, as_profile
 from .sem import sem_latents
 
 
@@ -110,8 +111,8 @@ def figure_similarity_gap(ws, out_dir) -> dict:
     return _save(fig, payload, out_dir, FIGURES["similarity_gap"].stem)
 
 # %% ../nbs/14_figures.ipynb #32ace5bd
-def _paper_numbers(profile: dict) -> dict | None:
-    if not profile["name"].startswith("paper-vitb16"): return None
+def _paper_numbers(profile: Profile) -> dict | None:
+    if not profile.name.startswith("paper-vitb16"): return None
     t = load_asset_json("paper_numbers.json")["debiaslens_cvpr2026"]["table_maxskew_gender_clip_vitb16_x100"]
     cols = t["columns"]
     name_map = {"CLIP baseline": "baseline", "Bend-VLM": "bend-vlm", "DeBiasLens (text SAE)": "debiaslens-text", "DeBiasLens (image SAE)": "debiaslens-image"}
@@ -121,7 +122,7 @@ def _paper_numbers(profile: dict) -> dict | None:
 def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = None) -> dict:
     p = ws.profile
     ms = _methods_to_run(ws, methods, first)
-    res = evaluate_retrieval(ms, ws.gallery, {"gender": ws.labels["gender"]}, ws.prompt_sets, ws.contexts, k=p["k"], folds=p["folds"],
+    res = evaluate_retrieval(ms, ws.gallery, {"gender": ws.labels["gender"]}, ws.prompt_sets, ws.contexts, k=p.k, folds=p.folds,
                              progress_bar=False, gallery_embeddings=_text_gallery(ws))
     summ = summarize_retrieval(res)
     save_results(summ, Path(out_dir) / f"fig2_maxskew_table_rows_seed{ws.seed}")
@@ -147,12 +148,12 @@ def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
     runs = _runs(ws)
     p = runs[0].profile
     payload = over_runs(runs, lambda w, first: _maxskew_numbers(w, out_dir, methods, first))
-    payload.update(k=p["k"], paper=_paper_numbers(p))
+    payload.update(k=p.k, paper=_paper_numbers(p))
     table = pd.DataFrame(payload["maxskew"]).T
     errors = pd.DataFrame(payload["seed_ci95"]["maxskew"]).T if len(runs) > 1 else None
     table["zero-shot acc"] = [payload["accuracy"][m] for m in table.index]
     if errors is not None: errors["zero-shot acc"] = [payload["seed_ci95"]["accuracy"][m] for m in errors.index]
-    fig = plot_metric_heatmap(table, f"gender MaxSkew@k ({p['name']}; {_spread(len(runs))})", separate=["zero-shot acc"], errors=errors)
+    fig = plot_metric_heatmap(table, f"gender MaxSkew@k ({p.name}; {_spread(len(runs))})", separate=["zero-shot acc"], errors=errors)
     return _save(fig, payload, out_dir, FIGURES["maxskew_table"].stem)
 
 # %% ../nbs/14_figures.ipynb #b07478a4
@@ -167,7 +168,7 @@ def _bias_prompts(ws: Workspace) -> list[str]:
 
 # %% ../nbs/14_figures.ipynb #03cb66b2
 def _specificity_numbers(ws: Workspace, first=None) -> dict:
-    k = min(ws.profile["k"].get("occupations", 24), len(ws.gallery))
+    k = min(ws.profile.k.get("occupations", 24), len(ws.gallery))
     mat = neuron_specificity(ws.vlm, ws.site, ws.sae, ws.neurons, ws.gallery, ws.labels, _bias_prompts(ws), k=k, alpha=1.0,
                              gallery_embeddings=_text_gallery(ws))
     return {"matrix": {r: {c: float(v) for c, v in row.items()} for r, row in mat.iterrows()},
@@ -195,7 +196,7 @@ def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) ->
     paper_style()
     runs = _runs(ws)
     def numbers(w, first):
-        k = min(w.profile["k"].get("occupations", 24), len(w.gallery))
+        k = min(w.profile.k.get("occupations", 24), len(w.gallery))
         zs = w.zero_shot
         sweep = alpha_sweep(w.vlm, w.site, w.sae, w.neurons["gender"], alphas, w.gallery, w.labels["gender"], _bias_prompts(w), k,
                             class_prompts=zs["class_prompts"], targets=zs["targets"], gallery_embeddings=_text_gallery(w))
@@ -219,7 +220,7 @@ def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> d
     paper_style()
     runs = _runs(ws)
     d = load_asset_json("prompts", "sem_disentanglement_templates_attributes.json")
-    profs = d["attributes"]["profession"][: max_professions or (12 if runs[0].profile.get("quick_mode") else 40)]
+    profs = d["attributes"]["profession"][: max_professions or (12 if runs[0].profile.quick_mode else 40)]
     def numbers(w, first):
         out = {}
         for bias_name in ("gender", "ethnicity"):
@@ -246,16 +247,17 @@ SEM_TABLE_METHODS = ("baseline", "orth-proj", "orth-cali", "bend-vlm", "sem-i", 
 def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None) -> dict:
     p = ws.profile
     ms = _methods_to_run(ws, list(SEM_TABLE_METHODS) + (["roboshot"] if ws.tower == "image" else []), first)
-    ev = p["sem_eval"]
-    psets = {k: v for k, v in ws.prompt_sets.items() if k in ev["prompt_sets"]}
+    ev = p.sem_eval
+    if ev is None: raise ConfigError(f"profile {p.name!r} has no sem_eval section (prompt_sets, k, folds): the SEM table needs one")
+    psets = {k: v for k, v in ws.prompt_sets.items() if k in ev.prompt_sets}
     attrs = {a: l for a, l in ws.labels.items() if a in ("gender", "race")}
-    res = evaluate_retrieval(ms, ws.gallery, attrs, psets, ws.contexts, k=ev["k"], folds=ev["folds"], target="prior", convention="bendvlm",
+    res = evaluate_retrieval(ms, ws.gallery, attrs, psets, ws.contexts, k=ev.k, folds=ev.folds, target="prior", convention="bendvlm",
                              progress_bar=False, gallery_embeddings=_text_gallery(ws))
     summ = summarize_retrieval(res)
     save_results(summ, Path(out_dir) / f"fig6_sem_table_rows_seed{ws.seed}")
     zs = _zero_shot(ws, ms)
     out = {"maxskew": {}, "fold_ci95": {}, "accuracy": zs.set_index("method")["accuracy"].to_dict(),
-           "worst_group_accuracy": zs.set_index("method")["worst_group_accuracy"].to_dict(), "k": ev["k"], "folds": ev["folds"]}
+           "worst_group_accuracy": zs.set_index("method")["worst_group_accuracy"].to_dict(), "k": ev.k, "folds": ev.folds}
     for r in summ[summ.metric == "maxskew"].itertuples():
         out["maxskew"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.mean
         out["fold_ci95"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.ci95
@@ -452,7 +454,7 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     unknown = set(names) - set(FIGURES)
     if unknown: raise InputError(f"unknown figure(s) {sorted(unknown)}; choose from {list(FIGURES)}")
     if str(profile).endswith(".json"): profile = str(Path(profile).expanduser().resolve())   # the notebooks run in another folder
-    profile_name = load_profile(profile)["name"]
+    profile_name = as_profile(profile).name
     seeds = profile_seeds(profile, seeds)
     out = Path(out).resolve() / profile_name
     t0 = time.perf_counter()

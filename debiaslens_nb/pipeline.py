@@ -1,4 +1,4 @@
-"""Profiles and the cached pipeline (model → activations → SAEs → neurons) that every figure runs on.
+"""The cached pipeline (model → activations → SAEs → neurons) that every figure runs on.
 
 Docs: https://debiaslens-nb.github.io/debiaslens-nb/pipeline.html.md"""
 
@@ -7,6 +7,9 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/pipeline.html.md"""
 # %% ../nbs/13_pipeline.ipynb #51da7582
 from __future__ import annotations
 
+import dataclasses
+import functools
+import importlib.resources
 import json
 import os
 import shutil
@@ -19,107 +22,28 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 from .activations import collect_activations
 from .baselines import BiasContext, make_debiaser
-from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write, cache_lock, cache_root,
-                                content_hash, load_asset_json, read_json, remove_stale_temps, seed_everything, write_json)
+from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write, cache_lock,
+                                cache_root, content_hash, read_json, remove_stale_temps, seed_everything, write_json, write_text)
 from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
 from .faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
 from .models import load_vlm, train_tiny_clip
 from .neurons import find_social_neurons
+from .profiles import DataSpec, ModelSpec, Profile, SAESpec, as_profile
 from .sae import SAE, SAEConfig, train_sae
 
 
 # %% auto #0
-__all__ = ['PROFILES', 'OFFLINE_PROFILES', 'PROFILE_REQUIRED', 'PROFILE_OPTIONAL', 'SEED_FREE_METHODS', 'apply_override',
-           'check_profile', 'load_profile', 'with_overrides', 'Workspace', 'sample_latents', 'prepare', 'profile_seeds',
-           'prepare_seeds']
-
-# %% ../nbs/13_pipeline.ipynb #ae1fffcb
-PROFILES = ("faceworld", "minilm", "paper-vitb16", "paper-vitl14")
-OFFLINE_PROFILES = ("faceworld", "minilm")
-
-PROFILE_REQUIRED = ("name", "tower", "model", "gallery", "localisation", "sae_data", "attributes", "contexts", "site", "tokens",
-                    "sae", "sem_sae", "prompt_sets", "k", "folds", "tau", "alpha", "gamma", "zero_shot")
-PROFILE_OPTIONAL = ("description", "seeds", "text_site", "text_sae", "sem_eval", "concepts", "quick", "max_concepts")
-
-def apply_override(base: dict, override: dict, source: str = "override") -> dict:
-    "`base` with `override` merged in, section by section; a key the base section does not have is an error."
-    out = json.loads(json.dumps(base))
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            unknown = sorted(set(value) - set(out[key]))
-            if unknown: raise ConfigError(f"{source}: {key} has no setting(s) {unknown} to override; it has {sorted(out[key])}")
-            out[key] = apply_override(out[key], value, f"{source}.{key}")
-        else: out[key] = value
-    return out
-
-def check_profile(prof, source: str = "profile") -> dict:
-    "Refuse a profile that is not an object, lacks a section, has a key the pipeline does not read, or a value of the wrong type."
-    if not isinstance(prof, dict): raise ConfigError(f"{source} must be a JSON object, got {type(prof).__name__}")
-    missing = [k for k in PROFILE_REQUIRED if k not in prof]
-    unknown = sorted(set(prof) - set(PROFILE_REQUIRED) - set(PROFILE_OPTIONAL) - {"quick_mode"})
-    if missing: raise ConfigError(f"{source} lacks {missing}; start from a shipped profile (debiaslens_nb/assets/profiles)")
-    if unknown: raise ConfigError(f"{source} has unknown key(s) {unknown}; known keys: {sorted(PROFILE_REQUIRED + PROFILE_OPTIONAL)}")
-    sections = ("model", "gallery", "localisation", "sae_data", "attributes", "contexts", "sae", "sem_sae", "k", "zero_shot")
-    for key in sections + tuple(k for k in ("text_sae", "sem_eval", "concepts", "quick") if k in prof):
-        if not isinstance(prof[key], dict): raise ConfigError(f"{source}: {key!r} must be an object, got {type(prof[key]).__name__}")
-    def number(key): return not isinstance(prof[key], bool) and isinstance(prof[key], (int, float))
-    if not (number("tau") and 0 < prof["tau"] <= 1): raise ConfigError(f"{source}: tau must be a number in (0, 1], got {prof['tau']!r}")
-    if not (number("alpha") and 0 <= prof["alpha"] <= 1): raise ConfigError(f"{source}: alpha must be a number in [0, 1], got {prof['alpha']!r}")
-    if not number("gamma"): raise ConfigError(f"{source}: gamma must be a number, got {prof['gamma']!r}")
-    if prof["tower"] not in ("image", "text"): raise ConfigError(f"{source}: tower must be 'image' or 'text', got {prof['tower']!r}")
-    for key in ("name", "site", "tokens") + (("text_site",) if "text_site" in prof else ()):
-        if not isinstance(prof[key], str) or not prof[key]: raise ConfigError(f"{source}: {key} must be a non-empty string, got {prof[key]!r}")
-    def count(v, low=1): return isinstance(v, int) and not isinstance(v, bool) and v >= low
-    if not count(prof["folds"]): raise ConfigError(f"{source}: folds must be a positive int, got {prof['folds']!r}")
-    if "seeds" in prof and not (isinstance(prof["seeds"], list) and prof["seeds"] and all(count(s, 0) for s in prof["seeds"])):
-        raise ConfigError(f"{source}: seeds must be a non-empty list of non-negative ints, got {prof['seeds']!r}")
-    for key in ("gallery", "localisation", "sae_data"):
-        spec = prof[key]
-        if not isinstance(spec.get("source"), str): raise ConfigError(f"{source}: {key}.source must be a string, got {spec.get('source')!r}")
-        for setting, low in (("n", 1), ("seed", 0)):
-            if setting in spec and not count(spec[setting], low): raise ConfigError(f"{source}: {key}.{setting} must be an int >= {low}, got {spec[setting]!r}")
-    if not isinstance(prof["prompt_sets"], list) or not all(isinstance(s, str) for s in prof["prompt_sets"]):
-        raise ConfigError(f"{source}: prompt_sets must be a list of prompt-set names")
-    for name, k in prof["k"].items():
-        if isinstance(k, bool) or not isinstance(k, int) or k <= 0: raise ConfigError(f"{source}: k[{name!r}] must be a positive int, got {k!r}")
-    for key in ("sae", "sem_sae") + (("text_sae",) if "text_sae" in prof else ()):
-        for setting in ("steps", "batch_size", "k"):
-            v = prof[key].get(setting)
-            if isinstance(v, bool) or not isinstance(v, int) or v <= 0: raise ConfigError(f"{source}: {key}.{setting} must be a positive int, got {v!r}")
-    return prof
-
-def load_profile(name_or_path: str, quick: bool = False) -> dict:
-    "A profile dict from a shipped name or a JSON file (absolute or relative path); `quick` applies its quick overrides."
-    p = Path(str(name_or_path)).expanduser()
-    if p.suffix == ".json":
-        if not p.is_file(): raise ResourceNotFoundError(f"profile file {p} does not exist")
-        prof, source = read_json(p), f"profile {p}"
-    elif name_or_path in PROFILES: prof, source = load_asset_json("profiles", f"{name_or_path}.json"), f"profile {name_or_path!r}"
-    else: raise InputError(f"unknown profile {name_or_path!r}; shipped profiles: {PROFILES}, or a path to a .json profile")
-    prof = json.loads(json.dumps(check_profile(prof, source)))
-    if quick: prof = check_profile(apply_override(prof, prof.get("quick", {}), source + " quick"), source + " with its quick settings")
-    prof["quick_mode"] = bool(quick)
-    return prof
-
-def with_overrides(profile: str, quick: bool = False, model: str | None = None, pretrained: str | None = None, dataset: str | None = None) -> dict:
-    "A profile with the figure notebooks' `model` / `pretrained` / `dataset` parameters applied (None keeps the profile's)."
-    p = load_profile(profile, quick)
-    if model: p["model"] = {"source": "minilm"} if model == "minilm" else {"source": "open_clip", "name": model, "pretrained": pretrained}
-    elif pretrained and p["model"]["source"] == "open_clip": p["model"]["pretrained"] = pretrained
-    if dataset:
-        if p["gallery"]["source"] != "fairface": raise ConfigError("dataset= replaces a FairFace gallery (paper profiles): pass a local copy saved with save_to_disk")
-        p["gallery"]["path"] = dataset
-    return p
+__all__ = ['SEED_FREE_METHODS', 'Workspace', 'sample_latents', 'prepare', 'profile_seeds', 'prepare_seeds']
 
 # %% ../nbs/13_pipeline.ipynb #fe482968
 @dataclass
 class Workspace:
     "Everything the figures of one profile share (see `prepare`)."
-    profile: dict
+    profile: Profile
     vlm: object
     gallery: list
     labels: dict
@@ -136,9 +60,9 @@ class Workspace:
     seed: int = 0
 
     @property
-    def tower(self) -> str: return self.profile["tower"]
+    def tower(self) -> str: return self.profile.tower
     @property
-    def site(self) -> str: return self.profile["site"]
+    def site(self) -> str: return self.profile.site
 
     def gallery_latents(self) -> torch.Tensor:
         "SAE latents of the gallery at the DeBiasLens site."
@@ -148,12 +72,12 @@ class Workspace:
         "The profile's debiasers by registry name."
         p = self.profile
         res = {"debiaslens-image" if self.tower == "image" else "debiaslens-text": dict(sae=self.sae, neurons=self.neurons["gender"], site=self.site,
-                                                                                        alpha=p["alpha"], gamma=p["gamma"]),
+                                                                                        alpha=p.alpha, gamma=p.gamma),
                "sem-i": dict(sae=self.sem_sae), "sem-b": dict(sae=self.sem_sae), "sem-bi": dict(sae=self.sem_sae),
                "bendsem": dict(sae=self.sem_sae, num_neighbors=_neighbours(len(self.gallery))),
                "bend-vlm": dict(num_neighbors=_neighbours(len(self.gallery)))}
         if self.text_sae is not None:
-            res["debiaslens-text"] = dict(sae=self.text_sae, neurons=self.text_neurons, site=p["text_site"], alpha=p["alpha"], gamma=p["gamma"])
+            res["debiaslens-text"] = dict(sae=self.text_sae, neurons=self.text_neurons, site=p.text_site, alpha=p.alpha, gamma=p.gamma)
         names = names or (["baseline", "debiaslens-image", "debiaslens-text", "sem-i", "sem-b", "sem-bi", "orth-proj", "orth-cali", "roboshot", "bend-vlm"]
                           if self.tower == "image" else ["baseline", "debiaslens-text", "sem-i", "sem-b", "sem-bi", "orth-proj", "orth-cali", "bend-vlm"])
         return {n: make_debiaser(n, self.vlm, **res.get(n, {})) for n in names if not n.startswith("debiaslens") or n in res}
@@ -163,21 +87,22 @@ SEED_FREE_METHODS = ("baseline", "orth-proj", "orth-cali", "roboshot", "bend-vlm
 def _neighbours(n: int) -> int: return max(5, min(100, n // 20))
 
 # %% ../nbs/13_pipeline.ipynb #65f4d892
-def _items(spec: dict, tower: str):
+def _items(spec: DataSpec, tower: str):
     "(items, labels dict) for a data spec of a profile."
-    src = spec["source"]
+    src = spec.source
     if src == "faceworld":
-        ds = _cached_faceworld(spec["n"], spec.get("split", "eval"), spec.get("seed", 0))
+        ds = _cached_faceworld(spec.n, spec.split or "eval", spec.seed)
         return list(ds["image"]), {c: list(ds[c]) for c in ("gender", "skin", "age", "occupation")}
     if src == "fairface":
-        ds = load_fairface(spec.get("config", "0.25"), spec.get("split", "validation"), path=spec.get("path"))
-        if spec.get("n"): ds = ds.shuffle(seed=spec.get("seed", 0)).select(range(min(spec["n"], len(ds))))
+        ds = load_fairface(spec.config, spec.split or "validation", path=spec.path)
+        if spec.n: ds = ds.shuffle(seed=spec.seed).select(range(min(spec.n, len(ds))))
         return list(ds["image"]), {c: list(ds[c]) for c in ("gender", "race", "age_group")}
     if src == "gendered_gallery":
         ds = caption_gallery()
         return list(ds["caption"]), {c: list(ds[c]) for c in ("gender", "age", "activity")}
     if src == "people_captions":
-        tab = people_caption_table(spec.get("seed", 0)).head(spec["n"])
+        tab = people_caption_table(spec.seed)
+        if spec.n: tab = tab.head(spec.n)
         return tab["caption"].tolist(), {"gender": tab["gender"].tolist(), "age": tab["age"].tolist()}
     raise ConfigError(f"unknown data source {src!r}")
 
@@ -193,6 +118,19 @@ def _checksums_hold(directory: Path) -> bool:
     listed = read_json(directory / "checksum.json")["files"]
     return all((directory / f).is_file() and content_hash(directory / f) == sha for f, sha in listed.items())
 
+# %% ../nbs/13_pipeline.ipynb #a011d966
+def _build_dir(d: Path, write) -> None:
+    "Build the cache folder `d` atomically: `write(tmp)` fills a fresh temp folder, checksums are added, then it is renamed onto `d`."
+    if any(d.iterdir()): shutil.rmtree(d); d.mkdir()
+    for stale in d.parent.glob(f"{d.name}.*.tmp"): shutil.rmtree(stale, ignore_errors=True)   # left by a killed builder
+    tmp = d.with_name(f"{d.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")                 # one temp folder per builder
+    try:
+        tmp.mkdir()
+        write(tmp)
+        write_json(tmp / "checksum.json", {"files": _file_checksums(tmp)})
+        os.rename(tmp, d)                                       # onto the empty folder the caller's lock guards
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
 # %% ../nbs/13_pipeline.ipynb #f31c0510
 def _cached_faceworld(n: int, split: str, seed: int):
     "make_faceworld, saved once under the cache root (drawing 12k faces takes seconds; loading them, less)."
@@ -202,15 +140,8 @@ def _cached_faceworld(n: int, split: str, seed: int):
         if (d / "dataset_info.json").is_file():
             if _checksums_hold(d): return datasets.load_from_disk(str(d))
             warnings.warn(f"cached FaceWorld {d} does not match its checksums (corrupt); drawing it again", stacklevel=2)
-        if any(d.iterdir()): shutil.rmtree(d); d.mkdir()
-        for stale in d.parent.glob(f"{d.name}.*.tmp"): shutil.rmtree(stale, ignore_errors=True)   # left by a killed builder
         ds = make_faceworld(n, split, seed=seed)
-        tmp = d.with_name(f"{d.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")   # one temp folder per builder
-        try:
-            ds.save_to_disk(str(tmp))
-            write_json(tmp / "checksum.json", {"files": _file_checksums(tmp)})
-            os.rename(tmp, d)                      # onto the empty folder the lock guards
-        finally: shutil.rmtree(tmp, ignore_errors=True)
+        _build_dir(d, lambda tmp: ds.save_to_disk(str(tmp)))
     return datasets.load_from_disk(str(d))
 
 # %% ../nbs/13_pipeline.ipynb #1313aaac
@@ -241,7 +172,7 @@ def _pooled_token(vlm, site: str) -> str:
 def _site_vectors(vlm, site, items, profile, pooled: bool):
     "Activation store at `site`: one pooled vector per item (`pooled`), or the profile's token rule for SAE training."
     rule = _pooled_token(vlm, site)                  # CLIP text SAEs train on EOT, the one token that feeds the embedding
-    tokens = rule if pooled or rule == "eot" else profile["tokens"]
+    tokens = rule if pooled or rule == "eot" else profile.tokens
     return collect_activations(vlm, site, items, tokens=tokens, batch_size=256, progress=False)
 
 # %% ../nbs/13_pipeline.ipynb #7ca26d0f
@@ -260,16 +191,15 @@ def sample_latents(vlm, site, items, profile, sae: SAE) -> torch.Tensor:
     return out
 
 # %% ../nbs/13_pipeline.ipynb #262158b7
-def _cached_sae(vlm, site, items, profile, cfg_spec: dict, seed: int, progress: bool) -> SAE:
+def _cached_sae(vlm, site, items, profile: Profile, spec: SAESpec, seed: int, progress: bool) -> SAE:
     store = _site_vectors(vlm, site, items, profile, pooled=False)
-    cfg = SAEConfig(d_in=store.dim, d_sae=cfg_spec.get("d_sae"), expansion_factor=cfg_spec.get("expansion_factor"), kind=cfg_spec["kind"],
-                    k=cfg_spec["k"], topk_levels=tuple(cfg_spec["topk_levels"]) if cfg_spec.get("topk_levels") else None,
-                    input_norm=cfg_spec.get("input_norm", "scale"))
-    return _train_cached(cfg, store, store.manifest["key"], cfg_spec, seed, progress)
+    cfg = SAEConfig(d_in=store.dim, d_sae=spec.d_sae, expansion_factor=spec.expansion_factor, kind=spec.kind, k=spec.k,
+                    topk_levels=tuple(spec.topk_levels) if spec.topk_levels else None, input_norm=spec.input_norm)
+    return _train_cached(cfg, store, store.manifest["key"], spec, seed, progress)
 
 # %% ../nbs/13_pipeline.ipynb #eabedda9
-def _train_cached(cfg: SAEConfig, data, data_key: str, spec: dict, seed: int, progress: bool) -> SAE:
-    key = content_hash(cfg.to_dict(), data_key, spec["steps"], spec["batch_size"], seed, short=True)
+def _train_cached(cfg: SAEConfig, data, data_key: str, spec: SAESpec, seed: int, progress: bool) -> SAE:
+    key = content_hash(cfg.to_dict(), data_key, spec.steps, spec.batch_size, seed, short=True)
     d = cache_root("sae", key)
     with cache_lock(d):
         if (d / "config.json").is_file():
@@ -277,96 +207,147 @@ def _train_cached(cfg: SAEConfig, data, data_key: str, spec: dict, seed: int, pr
             except (CheckpointError, ResourceNotFoundError) as e: warnings.warn(f"cached SAE {d} is unreadable ({e}); training it again", stacklevel=2)
         remove_stale_temps(d)                                    # temp files of a save killed mid-write
         sae = SAE(cfg, seed=seed)
-        train_sae(sae, data, steps=spec["steps"], batch_size=min(spec["batch_size"], len(data)), seed=seed, progress=progress)
+        train_sae(sae, data, steps=spec.steps, batch_size=min(spec.batch_size, len(data)), seed=seed, progress=progress)
         sae.save(d)
     return sae
 
 # %% ../nbs/13_pipeline.ipynb #66d7f3a7
-def _load_model(spec: dict, device, progress: bool):
-    if spec["source"] == "tiny_clip":
-        return load_vlm(train_tiny_clip(steps=spec.get("steps", 1300), seed=spec.get("seed", 0), threads=spec.get("threads", 2),
-                                        progress=progress), device=device)
-    if spec["source"] == "minilm": return load_vlm("minilm", device=device)
-    if spec["source"] == "open_clip": return load_vlm(spec["name"], pretrained=spec.get("pretrained"), device=device)
-    raise ConfigError(f"unknown model source {spec['source']!r}")
+def _load_model(spec: ModelSpec, device, progress: bool):
+    if spec.source == "tiny_clip":
+        return load_vlm(train_tiny_clip(steps=spec.steps, seed=spec.seed, threads=spec.threads, progress=progress), device=device)
+    if spec.source == "minilm": return load_vlm("minilm", device=device)
+    return load_vlm(spec.name, pretrained=spec.pretrained, device=device)
 
 # %% ../nbs/13_pipeline.ipynb #d2e1692c
-def _prompt_sets(profile: dict) -> dict:
+def _prompt_sets(profile: Profile) -> dict:
     out = {}
-    maxc = profile.get("max_concepts")                  # set by the quick settings
-    for name in profile["prompt_sets"]:
+    for name in profile.prompt_sets:
         rows = prompt_set(name)
-        if name in profile.get("concepts", {}):
+        if name in profile.concepts:
             templates = list(dict.fromkeys(r["template"] for r in rows))
-            rows = [{"concept": c, "template": t, "prompt": t.format(c)} for c in profile["concepts"][name] for t in templates]
-        elif maxc:
-            keep = list(dict.fromkeys(r["concept"] for r in rows))[:maxc]
+            rows = [{"concept": c, "template": t, "prompt": t.format(c)} for c in profile.concepts[name] for t in templates]
+        elif profile.max_concepts:                          # set by the quick settings
+            keep = list(dict.fromkeys(r["concept"] for r in rows))[: profile.max_concepts]
             rows = [r for r in rows if r["concept"] in keep]
         out[name] = [r["prompt"] for r in rows]
     return out
 
+# %% ../nbs/13_pipeline.ipynb #0da12137
+def _workspace(p: Profile, seed: int, vlm, gallery, glabels, gallery_embeddings, sae, neurons, sem_sae, text_sae, text_neurons,
+               timings) -> Workspace:
+    "A `Workspace` from the computed parts, with what is derived from the profile alone (labels, contexts, zero-shot task)."
+    labels = {a: glabels[col] for a, col in p.attributes.items()}
+    contexts = {a: BiasContext(a, c.classes, c.class_words) for a, c in p.contexts.items() if a in p.attributes}
+    zs = p.zero_shot
+    classes = zs.classes or list(ACTIVITIES)
+    zero_shot = {"class_prompts": [zs.template.format(c) for c in classes],
+                 "targets": [classes.index(v) for v in glabels[zs.label]],
+                 "groups": [f"{v}|{g}" for v, g in zip(glabels[zs.label], glabels[zs.group_by])]}
+    return Workspace(p, vlm, gallery, labels, gallery_embeddings, sae, neurons, sem_sae, contexts, _prompt_sets(p), zero_shot,
+                     text_sae, text_neurons, timings, seed)
+
 # %% ../nbs/13_pipeline.ipynb #4b904ad2
-def prepare(profile: str | dict = "faceworld", quick: bool = False, seed: int = 0, device="cpu", progress: bool = True) -> Workspace:
-    "Build (from cache when possible) the workspace of a profile."
-    p = profile if isinstance(profile, dict) else load_profile(profile, quick)
+def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace:
+    "Compute a workspace (each expensive step from its own cache entry when present)."
     seed_everything(seed)
     t0, timings = time.perf_counter(), {}
-    vlm = _load_model(p["model"], device, progress); timings["model"] = time.perf_counter() - t0
-    gallery, glabels = _items(p["gallery"], p["tower"])
-    attrs = p["attributes"]
-    labels = {a: glabels[col] for a, col in attrs.items()}
-    gallery_embeddings = vlm.encode_images(gallery, progress=False) if p["tower"] == "image" else _cached_texts(vlm, gallery)
-    train_items, _ = _items(p["sae_data"], p["tower"])
-    sae = _cached_sae(vlm, p["site"], train_items, p, p["sae"], seed, progress); timings["sae"] = time.perf_counter() - t0
-    loc_items, loc_labels = _items(p["localisation"], p["tower"])
-    z = sample_latents(vlm, p["site"], loc_items, p, sae)
+    vlm = _load_model(p.model, device, progress); timings["model"] = time.perf_counter() - t0
+    gallery, glabels = _items(p.gallery, p.tower)
+    attrs = p.attributes
+    gallery_embeddings = vlm.encode_images(gallery, progress=False) if p.tower == "image" else _cached_texts(vlm, gallery)
+    train_items, _ = _items(p.sae_data, p.tower)
+    sae = _cached_sae(vlm, p.site, train_items, p, p.sae, seed, progress); timings["sae"] = time.perf_counter() - t0
+    loc_items, loc_labels = _items(p.localisation, p.tower)
+    z = sample_latents(vlm, p.site, loc_items, p, sae)
     neurons = {}
     for a, col in attrs.items():
         lab = np.asarray(loc_labels[col], dtype=object)
         keep = lab != "neutral"
-        neurons[a] = find_social_neurons(z[torch.from_numpy(keep)], list(lab[keep]), tau=p["tau"], on_small="skip")
+        neurons[a] = find_social_neurons(z[torch.from_numpy(keep)], list(lab[keep]), tau=p.tau, on_small="skip")
     corpus = people_caption_table(seed)
     text_sae = text_neurons = None
-    if p["tower"] == "image" and "text_sae" in p:
-        spec = p["text_sae"]
-        caps = corpus["caption"].tolist()[: spec["corpus_size"]]
-        text_sae = _cached_sae(vlm, p["text_site"], caps, p, spec, seed, progress)
+    if p.tower == "image" and p.text_sae is not None:
+        spec = p.text_sae
+        caps = corpus["caption"].tolist()[: spec.corpus_size]
+        text_sae = _cached_sae(vlm, p.text_site, caps, p, spec, seed, progress)
         gendered = corpus[corpus.gender != "neutral"].head(4000)
-        zt = sample_latents(vlm, p["text_site"], gendered["caption"].tolist(), p, text_sae)
-        text_neurons = find_social_neurons(zt, gendered["gender"].tolist(), tau=p["tau"], on_small="skip")
-    spec = p["sem_sae"]
-    emb = _cached_texts(vlm, corpus["caption"].tolist()[: spec["corpus_size"]])
-    sem_cfg = SAEConfig(d_in=emb.shape[1], d_sae=spec["d_sae"], kind="msae", k=spec["k"], topk_levels=tuple(spec["topk_levels"]))
+        zt = sample_latents(vlm, p.text_site, gendered["caption"].tolist(), p, text_sae)
+        text_neurons = find_social_neurons(zt, gendered["gender"].tolist(), tau=p.tau, on_small="skip")
+    spec = p.sem_sae
+    emb = _cached_texts(vlm, corpus["caption"].tolist()[: spec.corpus_size])
+    sem_cfg = SAEConfig(d_in=emb.shape[1], d_sae=spec.d_sae, kind="msae", k=spec.k, topk_levels=tuple(spec.topk_levels or ()))
     sem_sae = _train_cached(sem_cfg, emb, content_hash(vlm.fingerprint(), emb, short=True), spec, seed, progress)
     timings["total"] = time.perf_counter() - t0
-    contexts = {a: BiasContext(a, c["classes"], c.get("class_words")) for a, c in p["contexts"].items() if a in attrs}
-    zs = p["zero_shot"]
-    classes = zs.get("classes") or list(ACTIVITIES)
-    zero_shot = {"class_prompts": [zs["template"].format(c) for c in classes],
-                 "targets": [classes.index(v) for v in glabels[zs["label"]]],
-                 "groups": [f"{v}|{g}" for v, g in zip(glabels[zs["label"]], glabels[zs["group_by"]])]}
-    return Workspace(p, vlm, gallery, labels, gallery_embeddings, sae, neurons, sem_sae, contexts, _prompt_sets(p), zero_shot,
-                     text_sae, text_neurons, timings, seed)
+    return _workspace(p, seed, vlm, gallery, glabels, gallery_embeddings, sae, neurons, sem_sae, text_sae, text_neurons, timings)
+
+# %% ../nbs/13_pipeline.ipynb #d9a1e35f
+@functools.cache
+def _code_fingerprint() -> str:
+    "Hash of the package's source files: a snapshot is valid only for the code that computed it."
+    root = Path(str(importlib.resources.files("debiaslens_nb")))
+    return content_hash(*sorted(root.glob("*.py")), short=True)
+
+# %% ../nbs/13_pipeline.ipynb #5a26d316
+def _save_workspace(ws: Workspace, directory: Path) -> None:
+    "Write what a build computed (neurons, SAEs, gallery embeddings) into `directory`."
+    ws.sae.save(directory / "sae")
+    ws.sem_sae.save(directory / "sem_sae")
+    if ws.text_sae is not None: ws.text_sae.save(directory / "text_sae")
+    save_file({"gallery_embeddings": ws.gallery_embeddings.contiguous().cpu()}, str(directory / "tensors.safetensors"))
+    state = {"neurons": ws.neurons, "text_neurons": ws.text_neurons, "timings": ws.timings}
+    write_text(directory / "workspace.json", json.dumps(state))            # key order kept: it orders the figures' rows
+
+# %% ../nbs/13_pipeline.ipynb #54f9fa92
+def _load_workspace(d: Path, p: Profile, seed: int, device, progress: bool) -> Workspace | None:
+    "The snapshot in `d` with the model and gallery loaded again; None when there is none or it is damaged (with a warning)."
+    if not (d / "workspace.json").is_file(): return None
+    t0 = time.perf_counter()
+    try:
+        if not _checksums_hold(d): raise CheckpointError("files do not match their checksums")
+        state = read_json(d / "workspace.json")
+        sae, sem_sae = SAE.load(d / "sae"), SAE.load(d / "sem_sae")
+        text_sae = SAE.load(d / "text_sae") if (d / "text_sae").is_dir() else None
+        gallery_embeddings = load_file(str(d / "tensors.safetensors"))["gallery_embeddings"].to(device)
+    except (CheckpointError, ResourceNotFoundError, SafetensorError, KeyError, OSError) as e:
+        warnings.warn(f"cached workspace {d} is unreadable or corrupt ({e}); preparing it again", stacklevel=3)
+        return None
+    vlm = _load_model(p.model, device, progress)
+    gallery, glabels = _items(p.gallery, p.tower)
+    timings = {**state["timings"], "loaded": time.perf_counter() - t0}
+    return _workspace(p, seed, vlm, gallery, glabels, gallery_embeddings, sae, state["neurons"], sem_sae, text_sae,
+                      state["text_neurons"], timings)
+
+# %% ../nbs/13_pipeline.ipynb #d82b9ce6
+def prepare(profile: str | dict | Profile = "faceworld", quick: bool = False, seed: int = 0, device="cpu",
+            progress: bool = True) -> Workspace:
+    "The workspace of a profile and seed: loaded from its snapshot, else built (each step from its cache) and saved."
+    p = as_profile(profile, quick)
+    d = cache_root("workspace", content_hash(p.to_dict(), seed, str(device), _code_fingerprint(), short=True))
+    with cache_lock(d):
+        ws = _load_workspace(d, p, seed, device, progress)
+        if ws is None:
+            ws = _build_workspace(p, seed, device, progress)
+            _build_dir(d, lambda tmp: _save_workspace(ws, tmp))
+    seed_everything(seed)                       # the same random state after a build and after a load
+    return ws
 
 # %% ../nbs/13_pipeline.ipynb #7360e3f6
-def profile_seeds(profile: str | dict, seeds=None) -> list[int]:
+def profile_seeds(profile: str | dict | Profile, seeds=None) -> list[int]:
     "The seeds to run: `seeds` if given (an int or a list), else the profile's default list."
-    p = profile if isinstance(profile, dict) else load_profile(profile)
-    seeds = p.get("seeds", [0]) if seeds is None else ([seeds] if isinstance(seeds, (int, np.integer)) else list(seeds))
+    seeds = as_profile(profile).seeds if seeds is None else ([seeds] if isinstance(seeds, (int, np.integer)) else list(seeds))
     if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seeds) or len(set(seeds)) < len(seeds):
         raise InputError(f"seeds must be distinct non-negative ints, got {seeds!r}")
     return [int(s) for s in seeds]
 
 # %% ../nbs/13_pipeline.ipynb #d85651db
-def prepare_seeds(profile: str | dict = "faceworld", seeds=None, quick: bool = False, vary_model: bool = False, device="cpu",
+def prepare_seeds(profile: str | dict | Profile = "faceworld", seeds=None, quick: bool = False, vary_model: bool = False, device="cpu",
                   progress: bool = True) -> list[Workspace]:
     "One workspace per seed (the SAEs' seed; with `vary_model`, the tiny CLIP's too). Every cached artefact is reused per seed."
-    p = profile if isinstance(profile, dict) else load_profile(profile, quick)
+    p = as_profile(profile, quick)
+    if vary_model and p.model.source != "tiny_clip":
+        raise ConfigError("vary_model re-trains the model per seed: only the tiny CLIP (faceworld) can")
     runs = []
     for s in profile_seeds(p, seeds):
-        q = json.loads(json.dumps(p))
-        if vary_model:
-            if q["model"]["source"] != "tiny_clip": raise ConfigError("vary_model re-trains the model per seed: only the tiny CLIP (faceworld) can")
-            q["model"]["seed"] = s
+        q = dataclasses.replace(p, model=dataclasses.replace(p.model, seed=s)) if vary_model else p
         runs.append(prepare(q, quick=quick, seed=s, device=device, progress=progress))
     return runs

@@ -322,7 +322,7 @@ def from_msae(cls: SAE, path_or_state_dict, topk_levels: Sequence[int] | None = 
                   _tensor(state, layout["pre"], src, 1), -1.0, src)
 
 # %% ../nbs/05_sae.ipynb #4a7d5f57
-_TRAINING = ("TrainResult", "default_lr", "dense_reference_loss", "evaluate_sae", "fit_input_norm", "geometric_median",
+_TRAINING = ("TrainConfig", "TrainResult", "default_lr", "dense_reference_loss", "evaluate_sae", "fit_input_norm", "geometric_median",
              "planted_dictionary", "train_sae")
 
 def __getattr__(name: str):

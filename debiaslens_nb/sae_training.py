@@ -8,6 +8,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/sae_training.html.md"""
 # %% ../nbs/05a_sae_training.ipynb #66fdcb78
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -26,8 +27,8 @@ from .core import (CheckpointError, ConfigError, InputError, atomic_write, defau
 from .sae import SAE, SAEConfig, _unit_rows
 
 # %% auto #0
-__all__ = ['dense_reference_loss', 'TrainResult', 'default_lr', 'geometric_median', 'fit_input_norm', 'train_sae', 'evaluate_sae',
-           'planted_dictionary', 'atom_recovery']
+__all__ = ['dense_reference_loss', 'TrainResult', 'default_lr', 'geometric_median', 'fit_input_norm', 'TrainConfig', 'train_sae',
+           'evaluate_sae', 'planted_dictionary', 'atom_recovery']
 
 # %% ../nbs/05a_sae_training.ipynb #9edf96d7
 class _SparseEncode(torch.autograd.Function):
@@ -170,6 +171,7 @@ class TrainResult:
     samples_per_second: float
     metrics: dict
     resumed_from: int = 0
+    config: TrainConfig | None = None
 
 def default_lr(d_sae: int) -> float:
     "dictionary_learning's learning-rate scaling law: `2e-4 / sqrt(d_sae / 2**14)`."
@@ -218,6 +220,33 @@ def _update_threshold(sae: SAE, vals: torch.Tensor, n_rows: int, beta: float) ->
     if sae.threshold < 0: sae.threshold.fill_(float(current))
     else: sae.threshold.mul_(beta).add_((1 - beta) * current)
 
+# %% ../nbs/05a_sae_training.ipynb #39b4fd5b
+@dataclass(frozen=True)
+class TrainConfig:
+    "The settings of one `train_sae` run; None takes the schedule's default (see above, or `resolved`)."
+    steps: int = 1000
+    batch_size: int = 4096
+    lr: float | None = None
+    seed: int = 0
+    warmup_steps: int | None = None
+    decay_start: int | None = None
+    threshold_beta: float = 0.999
+    threshold_start_step: int | None = None
+    dead_after: int | None = None
+    checkpoint_every: int | None = None
+    autocast: bool = False
+    eval_samples: int = 16384
+
+    def resolved(self, d_sae: int) -> TrainConfig:
+        "This config with every None replaced by the default the trainer uses for an SAE of width `d_sae`."
+        warmup = min(1000, self.steps // 20) if self.warmup_steps is None else self.warmup_steps
+        def pick(value, default): return default if value is None else value
+        return dataclasses.replace(self, lr=self.lr or default_lr(d_sae), warmup_steps=warmup,
+                                   decay_start=pick(self.decay_start, int(0.8 * self.steps)),
+                                   threshold_start_step=pick(self.threshold_start_step, warmup),
+                                   dead_after=pick(self.dead_after, min(10_000_000, self.steps * self.batch_size // 5)),
+                                   checkpoint_every=self.checkpoint_every or max(self.steps // 10, 50))
+
 # %% ../nbs/05a_sae_training.ipynb #83b91f12
 _STATE_FILE = "trainer_state.safetensors"
 
@@ -253,27 +282,33 @@ def _load_checkpoint(sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, dire
     return True
 
 # %% ../nbs/05a_sae_training.ipynb #b4aa409f
-def train_sae(sae: SAE, activations, steps: int = 1000, batch_size: int = 4096, lr: float | None = None,
-              seed: int = 0, progress: bool = True, checkpoint_dir=None, resume: bool = False, device=None,
-              checkpoint_every: int | None = None, warmup_steps: int | None = None, decay_start: int | None = None,
-              threshold_beta: float = 0.999, threshold_start_step: int | None = None,
-              dead_after: int | None = None, autocast: bool = False, eval_samples: int = 16384) -> TrainResult:
-    "Train `sae` in place on `activations` (a tensor [n, d_in] or an activation source); see above."
+def _train_config(config, settings: dict) -> TrainConfig:
+    "`config` (or the defaults) with keyword `settings` applied, checked."
+    if config is not None and not isinstance(config, TrainConfig):
+        raise InputError(f"config must be a TrainConfig, got {config!r}; pass steps=..., batch_size=... as keywords")
+    unknown = sorted(set(settings) - {f.name for f in dataclasses.fields(TrainConfig)})
+    if unknown: raise InputError(f"train_sae has no setting(s) {unknown}; TrainConfig fields: {[f.name for f in dataclasses.fields(TrainConfig)]}")
+    tc = dataclasses.replace(config or TrainConfig(), **settings)
+    if isinstance(tc.steps, bool) or not isinstance(tc.steps, int) or tc.steps <= 0: raise InputError(f"steps must be a positive int, got {tc.steps!r}")
+    if isinstance(tc.batch_size, bool) or not isinstance(tc.batch_size, int): raise InputError(f"batch_size must be an int, got {tc.batch_size!r}")
+    return tc
+
+def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress: bool = True, checkpoint_dir=None,
+              resume: bool = False, device=None, **settings) -> TrainResult:
+    "Train `sae` in place on `activations` (a tensor [n, d_in] or an activation source) with `config`; keyword `settings` (fields of `TrainConfig`) override it."
+    tc = _train_config(config, settings)
     src = as_activation_source(activations)
     cfg = sae.cfg
     if src.dim != cfg.d_in: raise InputError(f"activations have dim {src.dim}, the SAE expects d_in={cfg.d_in}")
-    if not isinstance(steps, int) or steps <= 0: raise InputError(f"steps must be a positive int, got {steps!r}")
-    if batch_size <= 0 or batch_size > len(src): raise InputError(f"batch_size must be in [1, {len(src)}] (the number of activations), got {batch_size}")
+    if tc.batch_size <= 0 or tc.batch_size > len(src):
+        raise InputError(f"batch_size must be in [1, {len(src)}] (the number of activations), got {tc.batch_size}")
     if cfg.kind == "msae" and not cfg.topk_levels: raise ConfigError("msae training needs SAEConfig.topk_levels, e.g. (64, 256)")
     dev = default_device(device)
     sae.to(dev).train()
-    lr = lr or default_lr(cfg.d_sae)
-    warmup = min(1000, steps // 20) if warmup_steps is None else warmup_steps
-    decay_start = int(0.8 * steps) if decay_start is None else decay_start
-    thr_start = warmup if threshold_start_step is None else threshold_start_step
-    dead_after = min(10_000_000, steps * batch_size // 5) if dead_after is None else dead_after
-    checkpoint_every = checkpoint_every or max(steps // 10, 50)
-    use_autocast = bool(autocast) and dev.type == "cuda"
+    rc = tc.resolved(cfg.d_sae)
+    steps, batch_size, seed, lr, dead_after = rc.steps, rc.batch_size, rc.seed, rc.lr, rc.dead_after
+    warmup, decay_start, thr_start, checkpoint_every = rc.warmup_steps, rc.decay_start, rc.threshold_start_step, rc.checkpoint_every
+    use_autocast = rc.autocast and dev.type == "cuda"
     opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
     st = _TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
     ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
@@ -308,15 +343,15 @@ def train_sae(sae: SAE, activations, steps: int = 1000, batch_size: int = 4096, 
         opt.step()
         with torch.no_grad():
             if cfg.kind != "msae": sae.W_dec.copy_(_unit_rows(sae.W_dec))
-            if cfg.kind != "msae" and step > thr_start: _update_threshold(sae, vals, xn.shape[0], threshold_beta)
+            if cfg.kind != "msae" and step > thr_start: _update_threshold(sae, vals, xn.shape[0], rc.threshold_beta)
         st.losses.append(loss.item()); st.aux_losses.append(aux.item()); st.step = step + 1
         if ckpt is not None and (st.step % checkpoint_every == 0 or st.step == steps): _save_checkpoint(sae, opt, st, ckpt, seed, batch_size)
     seconds = time.perf_counter() - t0
     sae.eval()
-    metrics = evaluate_sae(sae, src, max_samples=eval_samples)
+    metrics = evaluate_sae(sae, src, max_samples=rc.eval_samples)
     return TrainResult(losses=st.losses, aux_losses=st.aux_losses, steps=steps, lr=lr, seconds=seconds,
                        samples_per_second=(steps - start) * batch_size / max(seconds, 1e-9), metrics=metrics,
-                       resumed_from=start)
+                       resumed_from=start, config=rc)
 
 # %% ../nbs/05a_sae_training.ipynb #7216b7a2
 @torch.no_grad()

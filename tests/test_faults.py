@@ -122,7 +122,9 @@ def test_a_killed_builders_temp_folder_is_cleaned(tmp_path, monkeypatch):
 def test_a_killed_saves_temp_files_are_cleaned_when_the_entry_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv("DEBIASLENS_CACHE", str(tmp_path))
     from debiaslens_nb.pipeline import _train_cached
-    cfg, spec, x = SAEConfig(d_in=8, d_sae=16, kind="topk", k=2), {"steps": 5, "batch_size": 32}, torch.randn(64, 8)
+    from debiaslens_nb.profiles import SAESpec
+    cfg, x = SAEConfig(d_in=8, d_sae=16, kind="topk", k=2), torch.randn(64, 8)
+    spec = SAESpec("topk", k=2, steps=5, batch_size=32, d_sae=16)
     _train_cached(cfg, x, "toy", spec, 0, False)
     entry = next(p for p in (tmp_path / "sae").iterdir() if p.is_dir())
     stale = entry / ".model.safetensors.12345.tmp"
