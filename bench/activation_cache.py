@@ -29,9 +29,11 @@ def main():
         rng = np.random.default_rng(0)
         images = [Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)) for _ in range(args.n)]
         vlm.fingerprint()  # computed once per model object; not part of either timing
-        t = time.perf_counter(); cold = collect_activations(vlm, "image.block11", images, tokens="cls", batch_size=32, progress=False)
+        t = time.perf_counter()
+        cold = collect_activations(vlm, "image.block11", images, tokens="cls", batch_size=32, progress=False)
         t_cold = time.perf_counter() - t
-        t = time.perf_counter(); warm = collect_activations(vlm, "image.block11", images, tokens="cls", batch_size=32, progress=False)
+        t = time.perf_counter()
+        warm = collect_activations(vlm, "image.block11", images, tokens="cls", batch_size=32, progress=False)
         t_warm = time.perf_counter() - t
         assert warm.dir == cold.dir and torch.equal(warm.tensor(), cold.tensor())
     print(f"# collect_activations, ViT-B-16 image.block11 CLS, {args.n} images, {args.threads} torch thread(s)")

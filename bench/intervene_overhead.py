@@ -42,7 +42,8 @@ def main():
 
     def run(tokens=None):
         if tokens is None: return vlm.encode_images(pixels, batch_size=args.batch, progress=False)
-        with attach(vlm, site, iv, tokens=tokens): return vlm.encode_images(pixels, batch_size=args.batch, progress=False)
+        with attach(vlm, site, iv, tokens=tokens):
+            return vlm.encode_images(pixels, batch_size=args.batch, progress=False)
 
     plain = timed(run, args.repeats)
     fast = timed(lambda: run("auto"), args.repeats)

@@ -28,9 +28,36 @@ def main():
         out = args.out or os.path.join(cache, "reports")
         env = {**os.environ, "DEBIASLENS_CACHE": cache, "OMP_NUM_THREADS": str(args.threads), "HF_HUB_OFFLINE": "1",
                "HF_DATASETS_OFFLINE": "1", "MPLBACKEND": "Agg"}
-        rows = [("tiny CLIP training (part of faceworld)", stage([sys.executable, "-c", "from debiaslens_nb.models import train_tiny_clip; train_tiny_clip(progress=False)"], env))]
+        rows = [
+            (
+                "tiny CLIP training (part of faceworld)",
+                stage(
+                    [
+                        sys.executable,
+                        "-c",
+                        "from debiaslens_nb.models import train_tiny_clip; train_tiny_clip(progress=False)",
+                    ],
+                    env,
+                ),
+            )
+        ]
         for profile in ("faceworld", "minilm"):
-            rows.append((f"reproduce {profile}", stage([os.path.join(os.path.dirname(sys.executable), "debiaslens"), "reproduce", "--profile", profile, "--out", out], env)))
+            rows.append(
+                (
+                    f"reproduce {profile}",
+                    stage(
+                        [
+                            os.path.join(os.path.dirname(sys.executable), "debiaslens"),
+                            "reproduce",
+                            "--profile",
+                            profile,
+                            "--out",
+                            out,
+                        ],
+                        env,
+                    ),
+                )
+            )
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"# Offline reproduction, cold cache, {args.threads} torch threads")
     print("| stage | seconds |")

@@ -52,7 +52,9 @@ def train_straightforward(sae, x, steps, batch_size, seed=0):
         flat = acts.flatten().topk(sae.cfg.k * len(xn), sorted=False)
         z = torch.zeros_like(acts).flatten().scatter(0, flat.indices, flat.values).view_as(acts)
         bounds = sae.cfg.group_bounds
-        recon_loss = sum((xn - (z[:, :hi] @ sae.W_dec[:hi] + sae.b_dec)).pow(2).sum(-1).mean() for hi in bounds) / len(bounds)
+        recon_loss = sum((xn - (z[:, :hi] @ sae.W_dec[:hi] + sae.b_dec)).pow(2).sum(-1).mean() for hi in bounds) / len(
+            bounds
+        )
         residual = (xn - (z @ sae.W_dec + sae.b_dec)).detach()
         loss = recon_loss + sae.cfg.auxk_alpha * dense_auxk(sae, xn, acts.detach(), residual, since, dead_after)
         opt.zero_grad(); loss.backward()
@@ -87,12 +89,18 @@ def main():
     secs = train_straightforward(plain, x, args.steps, args.batch_size)
     plain.eval()
     rows.append(("straightforward (dense)", secs, evaluate_sae(plain, x, max_samples=16384)))
-    print(f"# SAE training: d_in 768, d_sae 6144, k 20, matryoshka_batchtopk, batch {args.batch_size}, "
-          f"{args.steps} steps, {args.threads} torch thread(s), torch {torch.__version__}, {platform.processor() or platform.machine()}")
+    print(
+        f"# SAE training: d_in 768, d_sae 6144, k 20, matryoshka_batchtopk, batch {args.batch_size}, "
+        f"{args.steps} steps, {args.threads} torch thread(s), torch "
+        f"{torch.__version__}, {platform.processor() or platform.machine()}"
+    )
     print("| trainer | samples/s | seconds | FVU | L0 | dead fraction |")
     print("|---|---|---|---|---|---|")
     for name, s, m in rows:
-        print(f"| {name} | {args.steps * args.batch_size / s:,.0f} | {s:.1f} | {m['fvu']:.4f} | {m['l0']:.1f} | {m['dead_fraction']:.3f} |")
+        print(
+            f"| {name} | {args.steps * args.batch_size / s:,.0f} | {s:.1f} "
+            f"| {m['fvu']:.4f} | {m['l0']:.1f} | {m['dead_fraction']:.3f} |"
+        )
     ratio = rows[1][1] / rows[0][1]
     print(f"\nspeed-up: {ratio:.2f}x; FVU difference: {rows[0][2]['fvu'] - rows[1][2]['fvu']:+.4f}")
 

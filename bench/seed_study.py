@@ -30,8 +30,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from debiaslens_nb.figures import faceworld_checks, figure_maxskew_table, figure_specificity  # noqa: E402
-from debiaslens_nb.pipeline import _items, _site_vectors, prepare  # noqa: E402
+from debiaslens_nb.figures import figure_maxskew_table, figure_specificity  # noqa: E402
+from debiaslens_nb.report import faceworld_checks  # noqa: E402
+from debiaslens_nb.cached_data import _items  # noqa: E402
+from debiaslens_nb.pipeline import _site_vectors, prepare  # noqa: E402
 from debiaslens_nb.profiles import load_profile  # noqa: E402
 from debiaslens_nb.intervene import Intervention, attach  # noqa: E402
 from debiaslens_nb.metrics import max_skew  # noqa: E402
@@ -39,7 +41,8 @@ from debiaslens_nb.neurons import group_stats  # noqa: E402
 
 
 class DirectionOracle(Intervention):
-    "h -> h - alpha ((h - m) . u) u: removes the gender direction u (unit) around the midpoint m of the two group means."
+    """h -> h - alpha ((h - m) . u) u: removes the gender direction u (unit) around the midpoint m of the two group
+    means."""
     def __init__(self, sae, u, m, alpha):
         super().__init__(sae, [], alpha)
         self.u, self.m = u, m
@@ -56,7 +59,9 @@ def direction_oracle(ws, alphas=(0.6, 1.0)):
     gender = np.asarray(labels["gender"])
     means = {g: cls[torch.from_numpy(gender == g)].mean(0) for g in ("male", "female")}
     u, m = F.normalize(means["female"] - means["male"], dim=0), (means["female"] + means["male"]) / 2
-    prompts = {ps: F.normalize(ws.vlm.encode_texts(texts, progress=False), dim=-1) for ps, texts in ws.prompt_sets.items()}
+    prompts = {
+        ps: F.normalize(ws.vlm.encode_texts(texts, progress=False), dim=-1) for ps, texts in ws.prompt_sets.items()
+    }
 
     def mean_skew(emb):
         e = F.normalize(emb, dim=-1)
@@ -64,12 +69,14 @@ def direction_oracle(ws, alphas=(0.6, 1.0)):
 
     out = {"plain": mean_skew(ws.vlm.encode_images(ws.gallery, progress=False))}
     for a in alphas:
-        with attach(ws.vlm, ws.site, DirectionOracle(ws.sae, u, m, a)): out[a] = mean_skew(ws.vlm.encode_images(ws.gallery, progress=False))
+        with attach(ws.vlm, ws.site, DirectionOracle(ws.sae, u, m, a)):
+            out[a] = mean_skew(ws.vlm.encode_images(ws.gallery, progress=False))
     return out
 
 
 def firing_rates(ws):
-    "Per group: its first social neuron and that neuron's firing rate on the group's and on the other groups' gallery faces (held out)."
+    """Per group: its first social neuron and that neuron's firing rate on the group's and on the other groups' gallery
+    faces (held out)."""
     z = ws.gallery_latents()
     out = {}
     for attr, lab in ws.labels.items():
@@ -96,8 +103,16 @@ def run(clip_seed, threads, sae_seed, quick, out):
     table = figure_maxskew_table(ws, out, methods=["baseline", "debiaslens-image"])
     spec = figure_specificity(ws, out)
     checks = faceworld_checks(table, spec)
-    return dict(clip_seed=clip_seed, threads=threads, sae_seed=sae_seed, seconds=time.perf_counter() - t0, rates=firing_rates(ws),
-                maxskew=table["maxskew"], specificity=spec["matrix"], **checks)
+    return dict(
+        clip_seed=clip_seed,
+        threads=threads,
+        sae_seed=sae_seed,
+        seconds=time.perf_counter() - t0,
+        rates=firing_rates(ws),
+        maxskew=table["maxskew"],
+        specificity=spec["matrix"],
+        **checks,
+    )
 
 
 def main():
@@ -116,27 +131,44 @@ def main():
         for threads in args.threads:
             p = faceworld_profile(clip_seed, threads, args.quick)
             o = direction_oracle(prepare(p, quick=args.quick, seed=0, progress=False))
-            print(f"| {clip_seed} | {threads} | {o['plain']:.3f} | {o[0.6]:.3f} | {100 * (1 - o[0.6] / o['plain']):.0f}% |"
-                  f" {o[1.0]:.3f} | {100 * (1 - o[1.0] / o['plain']):.0f}% |", flush=True)
+            print(
+                f"| {clip_seed} | {threads} | {o['plain']:.3f} | "
+                f"{o[0.6]:.3f} | {100 * (1 - o[0.6] / o['plain']):.0f}% |"
+                f" {o[1.0]:.3f} | {100 * (1 - o[1.0] / o['plain']):.0f}% |",
+                flush=True,
+            )
     print()
     if args.oracle_only: return
     rows = []
-    print("| CLIP seed | CLIP threads | SAE seed | neurons (gender / skin / age groups with one) | MaxSkew before -> after (mean of 4 sets) |"
-          " reduction | accuracy before -> after | diagonal dominates | meets |")
+    print(
+        "| CLIP seed | CLIP threads | SAE seed | neurons (gender / skin / "
+        "age groups with one) | MaxSkew before -> after (mean of 4 sets) |"
+        " reduction | accuracy before -> after | diagonal dominates | meets |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for clip_seed in args.clip_seeds:
             for threads in args.threads:
                 for sae_seed in args.sae_seeds:
-                    r = run(clip_seed, threads, sae_seed, args.quick, os.path.join(tmp, f"{clip_seed}-{threads}-{sae_seed}"))
+                    r = run(
+                        clip_seed, threads, sae_seed, args.quick, os.path.join(tmp, f"{clip_seed}-{threads}-{sae_seed}")
+                    )
                     rows.append(r)
-                    cov = " / ".join(f"{r['groups_with_neuron'][a]}/{r['groups'][a]}" for a in ("gender", "race", "age"))
-                    print(f"| {clip_seed} | {threads} | {sae_seed} | {cov} | {r['maxskew_before']:.3f} -> {r['maxskew_after']:.3f} |"
-                          f" {100 * r['reduction']:.0f}% | {r['accuracy_before']:.3f} -> {r['accuracy_after']:.3f} |"
-                          f" {'yes' if r['diagonal_dominates'] else 'no'} | {'yes' if r['meets'] else '**no**'} |", flush=True)
+                    cov = " / ".join(
+                        f"{r['groups_with_neuron'][a]}/{r['groups'][a]}" for a in ("gender", "race", "age")
+                    )
+                    print(
+                        f"| {clip_seed} | {threads} | {sae_seed} | {cov} | "
+                        f"{r['maxskew_before']:.3f} -> {r['maxskew_after']:.3f} |"
+                        f" {100 * r['reduction']:.0f}% | {r['accuracy_before']:.3f} -> {r['accuracy_after']:.3f} |"
+                        f" {'yes' if r['diagonal_dominates'] else 'no'} | {'yes' if r['meets'] else '**no**'} |",
+                        flush=True,
+                    )
     print(f"\n{sum(r['meets'] for r in rows)} of {len(rows)} runs meet every target.")
     groups = list(rows[0]["rates"])
-    print("\nFiring rate of each group's first social neuron on the held-out gallery: own group / highest other group\n")
+    print(
+        "\nFiring rate of each group's first social neuron on the held-out gallery: own group / highest other group\n"
+    )
     print("| CLIP seed | threads | SAE seed | " + " | ".join(groups) + " |")
     print("|---" * (3 + len(groups)) + "|")
     for r in rows:

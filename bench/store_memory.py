@@ -34,7 +34,8 @@ store = ActivationStore(sys.argv[1])
 sae = SAE(SAEConfig(d_in=512, d_sae=1024, kind="batchtopk", k=16))
 t = time.perf_counter()
 train_sae(sae, store, steps=60, batch_size=4096, progress=False, eval_samples=4096)
-print(json.dumps({"n": len(store), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "seconds": time.perf_counter() - t}))
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"n": len(store), "peak_mb": peak_mb, "seconds": time.perf_counter() - t}))
 """
 
 

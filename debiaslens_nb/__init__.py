@@ -2,19 +2,34 @@
 
 Modules:
 
-- `debiaslens_nb.activations`: Collect the residual stream at a site into a sharded, cached, resumable on-disk store that streams shuffled batches to the SAE trainer in constant memory.
+- `debiaslens_nb.activations`: Activation sources: an in-memory tensor or a sharded, checksummed on-disk store that streams shuffled batches to the SAE trainer in constant memory.
 - `debiaslens_nb.baselines`: Orth-Proj, Orth-Cali, RoboShot, Bend-VLM and BendSEM on embeddings, and a `Debiaser` registry that puts them next to DeBiasLens and SEM so the evaluation harness treats every method alike.
+- `debiaslens_nb.cached_data`: The data a profile names (FaceWorld splits, FairFace, caption tables) and plain text embeddings, kept in checksummed, locked cache folders that are written atomically.
+- `debiaslens_nb.collect`: Run a model once over a dataset with a forward hook on a site and write the chosen tokens into an activation store (cached by content, resumable).
 - `debiaslens_nb.data`: Prompt sets, label vocabularies, a caption corpus, and loaders that bring FairFace, UTKFace, CelebA, Waterbirds and COCO captions into one schema.
+- `debiaslens_nb.dropin`: `debias_model(model, bundle)`: an `nn.Module` with open_clip's interface whose outputs are debiased, for open_clip's helpers, clip_benchmark and your own code.
 - `debiaslens_nb.evaluate`: Methods × prompt sets × folds → tidy results: retrieval bias with confidence intervals, zero-shot accuracy with worst-group accuracy, the α trade-off, neuron specificity and the text-side benchmark.
 - `debiaslens_nb.faceworld`: An offline model organism: procedurally drawn faces with known gender, skin tone and age, an occupation shown by headwear and uniform, biased captions — and a tiny CLIP that learns the bias.
-- `debiaslens_nb.figures`: One function per paper figure or table, over seeds, and `reproduce`: every figure of a profile into a folder with `summary.json`, `index.md` and `index.html`.
+- `debiaslens_nb.fit`: `fit_debiaser(model, images, labels)`: activations → SAE → social neurons → a debiased model and its bundle, in one call, with a report and a model card.
 - `debiaslens_nb.intervene`: Debias a model in place: encode the residual stream with the SAE, set the social neurons to γ, decode, and blend — through forward hooks that leave the model untouched.
 - `debiaslens_nb.metrics`: MaxSkew / MinSkew / NDKL / KL for retrieval fairness, accuracy metrics, the similarity gap and the disentanglement score.
 - `debiaslens_nb.models`: One interface over open_clip CLIPs, saved tiny CLIPs, Hugging Face CLIP/SigLIP towers and MiniLM, with named hook *sites* on every block.
 - `debiaslens_nb.neurons`: DeBiasLens' localisation: latents that fire for nearly every sample of one demographic group and for no other group.
 - `debiaslens_nb.plots`: One paper style for every figure, deterministic PNG + PDF output, and the audit view: a gallery of the images that most activate each group's social neurons.
+- `debiaslens_nb.report`: `reproduce`: every figure of a profile into a folder with `summary.json`, `index.md` and `index.html`, and the FaceWorld targets.
 - `debiaslens_nb.sae`: SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), checksummed checkpoints and importers for the SAEs the two papers ship. Training and evaluation: `05a_sae_training`.
+- `debiaslens_nb.sae_kernels`: The exact sparse training step of every SAE kind: which code entries the loss uses, their sparse gradients, the losses (with AuxK), checked against dense autograd.
 - `debiaslens_nb.sae_training`: A fast, exact trainer for every SAE kind (sparse gradients checked against dense autograd), crash-consistent checkpoints, evaluation (FVU, L0, dead latents) and the planted-dictionary recovery test.
 - `debiaslens_nb.sem`: Score each SAE latent of a CLIP text embedding for content relevance and bias sensitivity, and pull the biased, irrelevant ones toward the neutral median."""
 
 __version__ = "0.1.0"
+
+_ROOT_API = {"debias_model": "dropin", "fit_debiaser": "fit"}
+
+
+def __getattr__(name: str):
+    "The package-root API, imported on first use: `from debiaslens_nb import debias_model, fit_debiaser`."
+    if name in _ROOT_API:
+        import importlib
+        return getattr(importlib.import_module(f"{__name__}.{_ROOT_API[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,5 @@
-"""Collect the residual stream at a site into a sharded, cached, resumable on-disk store that streams
-shuffled batches to the SAE trainer in constant memory.
+"""Activation sources: an in-memory tensor or a sharded, checksummed on-disk store that streams shuffled batches
+to the SAE trainer in constant memory.
 
 Docs: https://debiaslens-nb.github.io/debiaslens-nb/activations.html.md"""
 
@@ -8,22 +8,29 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/activations.html.md"""
 # %% ../nbs/04_activations.ipynb #667365b7
 from __future__ import annotations
 
-import contextlib
-import warnings
 from pathlib import Path
 from typing import Iterator
 
 import torch
 from safetensors.torch import load_file, save_file
 
-from .core import (CheckpointError, DatasetSchemaError, InputError, ResourceNotFoundError, as_float_tensor, atomic_write,
-                                cache_lock, check_activations, cache_root, content_hash, progress as progress_bar, read_json, remove_stale_temps,
-                                write_json)
-from .models import VLM
+from debiaslens_nb.core import (
+    CheckpointError,
+    DatasetSchemaError,
+    InputError,
+    ResourceNotFoundError,
+    as_float_tensor,
+    atomic_write,
+    check_activations,
+    content_hash,
+    read_json,
+    remove_stale_temps,
+    write_json,
+)
 
 # %% auto #0
 __all__ = ['MANIFEST', 'PROGRESS', 'STORE_MARKER', 'TensorActivations', 'epoch_seed', 'as_activation_source', 'ActivationStore',
-           'StoreWriter', 'write_store', 'collect_activations']
+           'StoreWriter', 'write_store']
 
 # %% ../nbs/04_activations.ipynb #41f86d16
 class TensorActivations:
@@ -70,38 +77,58 @@ MANIFEST, PROGRESS, STORE_MARKER = "manifest.json", "progress.json", ".debiaslen
 
 def _check_manifest(m, directory: Path) -> None:
     "A manifest must name its dim, vector count and shards, and the shard counts must add up."
-    def bad(why): return CheckpointError(f"{directory / MANIFEST} is not a valid store manifest ({why}); delete {directory} and collect again")
+    def bad(why):
+        return CheckpointError(
+            f"{directory / MANIFEST} is not a valid store manifest ({why}); delete {directory} and collect again"
+        )
     if not isinstance(m, dict): raise bad("not a JSON object")
     for field in ("dim", "n_vectors", "shards"):
         if field not in m: raise bad(f"no {field!r}")
-    if not all(isinstance(m[f], int) and not isinstance(m[f], bool) and m[f] > 0 for f in ("dim", "n_vectors")): raise bad("dim and n_vectors must be positive ints")
+    if not all(isinstance(m[f], int) and not isinstance(m[f], bool) and m[f] > 0 for f in ("dim", "n_vectors")):
+        raise bad("dim and n_vectors must be positive ints")
     shards = m["shards"]
-    if not isinstance(shards, list) or not shards or not all(isinstance(s, dict) and isinstance(s.get("file"), str)
-                                                               and isinstance(s.get("n"), int) and s["n"] > 0 for s in shards):
+    if (
+        not isinstance(shards, list)
+        or not shards
+        or not all(
+            isinstance(s, dict) and isinstance(s.get("file"), str) and isinstance(s.get("n"), int) and s["n"] > 0
+            for s in shards
+        )
+    ):
         raise bad("shards must be a non-empty list of {file, n}")
-    if sum(s["n"] for s in shards) != m["n_vectors"]: raise bad(f"the shards hold {sum(s['n'] for s in shards)} vectors, n_vectors says {m['n_vectors']}")
+    if sum(s["n"] for s in shards) != m["n_vectors"]:
+        raise bad(f"the shards hold {sum(s['n'] for s in shards)} vectors, n_vectors says {m['n_vectors']}")
 
 class ActivationStore:
     "A complete on-disk activation store (read side)."
     def __init__(self, directory):
         self.dir = Path(directory)
         if not (self.dir / MANIFEST).is_file():
-            raise ResourceNotFoundError(f"{self.dir} has no {MANIFEST}: the store is missing or incomplete; rerun collect_activations")
+            raise ResourceNotFoundError(
+                f"{self.dir} has no {MANIFEST}: the store is missing or incomplete; rerun collect_activations"
+            )
         self.manifest = read_json(self.dir / MANIFEST)
         _check_manifest(self.manifest, self.dir)
         self.shards = [self.dir / s["file"] for s in self.manifest["shards"]]
         self.shard_sizes = [int(s["n"]) for s in self.manifest["shards"]]
         for p in self.shards:
-            if not p.is_file(): raise CheckpointError(f"{p} listed in the manifest is missing; delete {self.dir} and collect again")
+            if not p.is_file():
+                raise CheckpointError(f"{p} listed in the manifest is missing; delete {self.dir} and collect again")
 
     def verify(self) -> None:
-        "Check every shard against the size and checksum the manifest recorded (stores written before checksums: size only)."
+        """Check every shard against the size and checksum the manifest recorded (stores written before checksums: size
+        only)."""
         for i, (p, s) in enumerate(zip(self.shards, self.manifest["shards"])):
             t = self.load_shard(i)
             if len(t["acts"]) != s["n"] or t["acts"].shape[-1] != self.dim:
-                raise CheckpointError(f"{p} holds {tuple(t['acts'].shape)}, the manifest says {s['n']} x {self.dim}; delete {self.dir} and collect again")
+                raise CheckpointError(
+                    f"{p} holds {tuple(t['acts'].shape)}, the manifest says "
+                    f"{s['n']} x {self.dim}; delete {self.dir} and collect again"
+                )
             if "sha256" in s and content_hash(p) != s["sha256"]:
-                raise CheckpointError(f"{p} does not match its checksum in the manifest (corrupt); delete {self.dir} and collect again")
+                raise CheckpointError(
+                    f"{p} does not match its checksum in the manifest (corrupt); delete {self.dir} and collect again"
+                )
 
     def __len__(self) -> int: return int(self.manifest["n_vectors"])
 
@@ -111,11 +138,16 @@ class ActivationStore:
     @property
     def n_samples(self) -> int: return int(self.manifest["n_samples"])
 
-    def __repr__(self): return f"ActivationStore({len(self)} x {self.dim}, site={self.manifest.get('site')!r}, {len(self.shards)} shards)"
+    def __repr__(self):
+        return (
+            f"ActivationStore({len(self)} x {self.dim}, site={self.manifest.get('site')!r}, {len(self.shards)} shards)"
+        )
 
     def load_shard(self, i: int) -> dict[str, torch.Tensor]:
-        try: t = load_file(str(self.shards[i]))
-        except Exception as e: raise CheckpointError(f"{self.shards[i]} is unreadable ({e}); delete {self.dir} and collect again") from e
+        try:
+            t = load_file(str(self.shards[i]))
+        except Exception as e:
+            raise CheckpointError(f"{self.shards[i]} is unreadable ({e}); delete {self.dir} and collect again") from e
         return t
 
     def iter_chunks(self, batch_size: int = 4096) -> Iterator[torch.Tensor]:
@@ -134,7 +166,10 @@ class ActivationStore:
             order = torch.randperm(len(self.shards), generator=g).tolist()
             carry, produced_before = None, produced
             for w in range(0, len(order), window):
-                pool = torch.cat(([carry] if carry is not None else []) + [self.load_shard(i)["acts"].float() for i in order[w:w + window]])
+                pool = torch.cat(
+                    ([carry] if carry is not None else [])
+                    + [self.load_shard(i)["acts"].float() for i in order[w : w + window]]
+                )
                 perm = torch.randperm(len(pool), generator=g)
                 n_full = len(pool) // batch_size
                 for b in range(n_full):
@@ -143,8 +178,11 @@ class ActivationStore:
                 carry = pool[perm[n_full * batch_size:]]
                 del pool
             if produced == produced_before:
-                raise CheckpointError(f"{self.dir} holds fewer than batch_size={batch_size} vectors although its manifest lists {len(self)}; "
-                                      "delete the store and collect again")
+                raise CheckpointError(
+                    f"{self.dir} holds fewer than batch_size={batch_size} "
+                    f"vectors although its manifest lists {len(self)}; "
+                    "delete the store and collect again"
+                )
             epoch += 1
 
     def tensor(self) -> torch.Tensor:
@@ -158,7 +196,8 @@ class ActivationStore:
     def labels(self, column: str) -> list:
         "Per-vector values of a label column of the collected data."
         cols = self.manifest.get("labels", {})
-        if column not in cols: raise DatasetSchemaError(f"the store has no label column {column!r}; it has {sorted(cols)}")
+        if column not in cols:
+            raise DatasetSchemaError(f"the store has no label column {column!r}; it has {sorted(cols)}")
         values = cols[column]
         return [values[i] for i in self.sample_ids().tolist()]
 
@@ -183,7 +222,10 @@ def _clear_store_dir(directory: Path) -> None:
     if not directory.exists(): return
     _refuse_foreign(directory)
     for f in directory.iterdir():
-        if f.is_file() and (f.name in (MANIFEST, PROGRESS) or (f.name.startswith("shard_") and ".safetensors" in f.name)): f.unlink()
+        if f.is_file() and (
+            f.name in (MANIFEST, PROGRESS) or (f.name.startswith("shard_") and ".safetensors" in f.name)
+        ):
+            f.unlink()
 
 class StoreWriter:
     "Append vectors shard by shard; `finish()` writes the manifest. Resumes after completed shards."
@@ -212,7 +254,14 @@ class StoreWriter:
             n = int(starts[-1]) if len(starts) else (int(later[0]) if len(later) else len(sids))
         name = f"shard_{len(self.shards):05d}.safetensors"
         with atomic_write(self.dir / name) as tmp:
-            save_file({"acts": acts[:n].contiguous(), "sample_ids": sids[:n].contiguous(), "token_ids": tids[:n].contiguous()}, str(tmp))
+            save_file(
+                {
+                    "acts": acts[:n].contiguous(),
+                    "sample_ids": sids[:n].contiguous(),
+                    "token_ids": tids[:n].contiguous(),
+                },
+                str(tmp),
+            )
         self.shards.append({"file": name, "n": int(n), "sha256": content_hash(self.dir / name)})
         rest = (acts[n:], sids[n:], tids[n:])
         self._buf, self._buffered = ([rest] if len(rest[0]) else []), len(rest[0])
@@ -223,7 +272,10 @@ class StoreWriter:
         if self._buffered: self._flush(self._buffered)
         n = sum(s["n"] for s in self.shards)
         if n == 0: raise InputError("no vectors were collected")
-        write_json(self.dir / MANIFEST, {**meta, "dim": self.dim, "n_vectors": n, "shards": self.shards, "dtype": str(self.dtype)})
+        write_json(
+            self.dir / MANIFEST,
+            {**meta, "dim": self.dim, "n_vectors": n, "shards": self.shards, "dtype": str(self.dtype)},
+        )
         (self.dir / PROGRESS).unlink(missing_ok=True)
         return ActivationStore(self.dir)
 
@@ -237,99 +289,11 @@ def write_store(x: torch.Tensor, directory, shard_size: int = 65536, labels: dic
         w.add(x[i:i + shard_size], ids, torch.zeros_like(ids), samples_done=int(ids[-1]) + 1)
     return w.finish({"n_samples": len(x), "labels": labels or {}, "source": "write_store"})
 
-# %% ../nbs/04_activations.ipynb #6a80ef76
-def _token_rule(tokens: str) -> tuple[str, int]:
-    if tokens in ("cls", "eot", "all", "mean"): return tokens, 0
-    if isinstance(tokens, str) and tokens.startswith("random:"):
-        try: n = int(tokens.split(":")[1])
-        except ValueError: n = 0
-        if n > 0: return "random", n
-    raise InputError(f"tokens must be 'cls', 'eot', 'random:N', 'all' or 'mean', got {tokens!r}")
-
-def _split_data(data, tower: str):
-    "Return (items, labels dict, content key) for the data."
-    labels = {}
-    try:
-        import datasets
-        is_ds = isinstance(data, datasets.Dataset)
-    except ImportError: is_ds = False
-    if is_ds:
-        col = "image" if tower == "image" else next((c for c in ("caption", "text") if c in data.column_names), None)
-        if col is None or col not in data.column_names:
-            raise DatasetSchemaError(f"a {tower} site needs a {'image' if tower == 'image' else 'caption/text'} column; the dataset has {data.column_names}")
-        for c in data.column_names:
-            if c != col and c != "image":
-                vals = data[c]
-                if all(isinstance(v, (str, int, float, bool)) or v is None for v in vals[:50]): labels[c] = list(vals)
-        return data[col] if tower == "text" else data, labels, ("dataset", data._fingerprint, col)
-    if isinstance(data, torch.Tensor): return data, labels, ("pixels", content_hash(data))
-    if isinstance(data, (str, bytes)) or not hasattr(data, "__len__"): raise InputError("data must be a list, a tensor or a datasets.Dataset")
-    if len(data) == 0: raise InputError("data is empty")
-    if tower == "text":
-        if not all(isinstance(t, str) for t in data): raise InputError("a text site needs a list of strings")
-        return list(data), labels, ("texts", content_hash(list(data)))
-    keys = [content_hash(im.mode, list(im.size), im.tobytes()) for im in data]
-    return list(data), labels, ("images", content_hash(keys))
-
-def _select_tokens(h: torch.Tensor, rule: str, n_random: int, pool, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    "(vectors, sample offsets within the batch, token ids) from a block output h [b, L, d]."
-    b, L, _ = h.shape
-    ar = torch.arange(b, device=h.device)
-    if rule == "cls": return h[:, 0], ar, torch.zeros(b, dtype=torch.long)
-    if rule == "eot":
-        idx = pool if pool is not None else torch.zeros(b, dtype=torch.long, device=h.device)
-        return h[ar, idx], ar, idx
-    if rule == "mean": return h.mean(1), ar, torch.full((b,), -1)
-    if rule == "all": return h.reshape(b * L, -1), ar.repeat_interleave(L), torch.arange(L).repeat(b)
-    k = min(n_random, L)
-    idx = torch.rand(b, L, generator=gen).argsort(1)[:, :k].sort(1).values.to(h.device)
-    return h[ar[:, None], idx].reshape(b * k, -1), ar.repeat_interleave(k), idx.flatten()
-
-def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_size: int = 64, cache: bool = True,
-                        directory=None, shard_size: int = 65536, dtype: torch.dtype = torch.float32, seed: int = 0,
-                        progress: bool = True) -> ActivationStore:
-    "Run `vlm` over `data`, keep the `tokens` of the residual stream at `site`, and store them (cached)."
-    tower, _ = vlm.parse_site(site)
-    rule, n_random = _token_rule(tokens)
-    items, labels, data_key = _split_data(data, tower)
-    key = content_hash(vlm.fingerprint(), site, tokens, seed, str(dtype), data_key,
-                       repr(getattr(vlm, "preprocess", None)) if tower == "image" else type(getattr(vlm, "tokenizer", None)).__name__, short=True)
-    out = Path(directory) if directory is not None else cache_root("activations", f"{site}-{key}")
-    with cache_lock(out) if directory is None else contextlib.nullcontext():   # concurrent builders of one cache entry wait
-        return _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache, shard_size, dtype, seed,
-                        progress)
-
-def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache, shard_size, dtype, seed,
-             progress) -> ActivationStore:
-    if cache and (out / MANIFEST).is_file():
-        try:
-            store = ActivationStore(out)
-            store.verify()
-            return store
-        except CheckpointError as e:
-            warnings.warn(f"cached activation store {out} is damaged ({e}); collecting it again", stacklevel=2)
-            _clear_store_dir(out)
-    if not cache: _clear_store_dir(out)
-    writer = StoreWriter(out, vlm.site_dim(site), shard_size, dtype)
-    gen = torch.Generator().manual_seed(seed)
-    captured = {}
-    def hook(module, inputs, output):
-        captured["h"] = output[0] if isinstance(output, tuple) else output
-    handle = vlm.site_module(site).register_forward_hook(hook)
-    n = len(items)
-    start = writer.samples_done
-    try:
-        # random token choices depend on the sample, not on where a resumed run restarts
-        for i in progress_bar(range(start - start % batch_size, n, batch_size), progress, desc=f"collect {site}"):
-            batch = items[i:i + batch_size]
-            if tower == "image": vlm.encode_images(batch["image"] if isinstance(batch, dict) else batch, batch_size=len(batch["image"]) if isinstance(batch, dict) else batch_size, progress=False)
-            else: vlm.encode_texts(batch, batch_size=batch_size, progress=False)
-            h = captured.pop("h")
-            gen.manual_seed(seed * 7_919 + i)
-            vecs, offs, toks = _select_tokens(h.float(), rule, n_random, vlm.pool_index(tower), gen)
-            keep = (offs + i) >= start
-            writer.add(vecs[keep], (offs + i)[keep].cpu(), toks[keep].cpu(), samples_done=min(i + batch_size, n))
-    finally:
-        handle.remove()
-    return writer.finish({"n_samples": n, "site": site, "tokens": tokens, "key": key, "model": vlm.identity,
-                          "labels": labels, "data_key": list(map(str, data_key))})
+# %% ../nbs/04_activations.ipynb #2e1a320e
+def __getattr__(name: str):
+    """`collect_activations`, re-exported lazily (no import cycle): `from debiaslens_nb.activations import
+    collect_activations` works."""
+    if name == "collect_activations":
+        from debiaslens_nb.collect import collect_activations
+        return collect_activations
+    raise AttributeError(f"module 'debiaslens_nb.activations' has no attribute {name!r}")

@@ -45,14 +45,20 @@ def orth_proj(queries, spurious) -> torch.Tensor:
 
 def default_pairs(n_queries: int, n_spurious: int) -> list[tuple[int, int]]:
     "For query i and spurious prompts j < k: the candidate pair (i*n + j, i*n + k)."
-    return [(i * n_spurious + j, i * n_spurious + k) for i in range(n_queries) for j in range(n_spurious) for k in range(j + 1, n_spurious)]
+    return [
+        (i * n_spurious + j, i * n_spurious + k)
+        for i in range(n_queries)
+        for j in range(n_spurious)
+        for k in range(j + 1, n_spurious)
+    ]
 
 def calibration_matrix(candidates, pairs) -> torch.Tensor:
     "`M = mean over pairs (i, j) of (z_i - z_j)(z_i - z_j)^T` (float64)."
     C = _f64(candidates, "candidates")
     if not pairs: raise InputError("pairs is empty")
     idx = torch.tensor(pairs, dtype=torch.long)
-    if idx.ndim != 2 or idx.shape[1] != 2 or idx.min() < 0 or idx.max() >= len(C): raise InputError(f"pairs must be (i, j) index pairs into the {len(C)} candidates")
+    if idx.ndim != 2 or idx.shape[1] != 2 or idx.min() < 0 or idx.max() >= len(C):
+        raise InputError(f"pairs must be (i, j) index pairs into the {len(C)} candidates")
     diff = C[idx[:, 0]] - C[idx[:, 1]]
     return diff.T @ diff / len(pairs)
 
@@ -62,7 +68,11 @@ def orth_cali(queries, spurious, candidates, pairs=None, lam: float = 1000.0) ->
     Q = _f64(queries, "queries", dim=S.shape[1])
     C = _f64(candidates, "candidates", dim=S.shape[1])
     if pairs is None:
-        if len(C) != len(Q) * len(S): raise InputError(f"default pairs need {len(Q)} x {len(S)} = {len(Q) * len(S)} candidates (query-major), got {len(C)}; or pass pairs")
+        if len(C) != len(Q) * len(S):
+            raise InputError(
+                f"default pairs need {len(Q)} x {len(S)} = {len(Q) * len(S)} "
+                f"candidates (query-major), got {len(C)}; or pass pairs"
+            )
         pairs = default_pairs(len(Q), len(S))
     G = lam * calibration_matrix(C, pairs) + torch.eye(S.shape[1], dtype=torch.float64)
     P = spurious_projection(S) @ torch.linalg.inv(G)
@@ -86,11 +96,13 @@ def roboshot(images, harmful_pairs=None, helpful_pairs=None) -> torch.Tensor:
 
 # %% ../nbs/09_baselines.ipynb #8528a5ed
 def bend_step1(queries, spurious, augmentations) -> torch.Tensor:
-    "Local orthogonal projection: queries [q, d] off spurious [n, d] and half-differences of each query's augmentations [q, n, d]."
+    """Local orthogonal projection: queries [q, d] off spurious [n, d] and half-differences of each query's
+    augmentations [q, n, d]."""
     Q = _f64(queries, "queries")
     S = _f64(spurious, "spurious", dim=Q.shape[1])
     A = as_float_tensor(augmentations, "augmentations", ndim=3, dim=Q.shape[1], dtype=torch.float64)
-    if A.shape[0] != len(Q) or A.shape[1] != len(S): raise InputError(f"augmentations must be [q={len(Q)}, n={len(S)}, d], got {tuple(A.shape)}")
+    if A.shape[0] != len(Q) or A.shape[1] != len(S):
+        raise InputError(f"augmentations must be [q={len(Q)}, n={len(S)}, d], got {tuple(A.shape)}")
     out = []
     for i in range(len(Q)):
         halves = [(A[i, j] - A[i, k]) / 2 for j in range(len(S)) for k in range(j + 1, len(S))]
@@ -109,7 +121,8 @@ def bend_step2(embeddings, reference, reference_labels, num_neighbors: int = 100
     X = F.normalize(_f64(embeddings, "embeddings"), dim=-1)
     R = F.normalize(_f64(reference, "reference", dim=X.shape[1]), dim=-1)
     labels = np.asarray(list(reference_labels), dtype=object)
-    if len(labels) != len(R): raise InputError(f"reference_labels has {len(labels)} entries for {len(R)} reference embeddings")
+    if len(labels) != len(R):
+        raise InputError(f"reference_labels has {len(labels)} entries for {len(R)} reference embeddings")
     groups = sorted({str(v) for v in labels})
     if len(groups) < 2: raise LabelError(f"Bend-VLM needs reference images of at least two groups, got {groups}")
     by_group = {gname: R[torch.from_numpy(np.nonzero(labels.astype(str) == gname)[0])] for gname in groups}
@@ -132,14 +145,15 @@ def bend_vlm(queries, spurious, augmentations, reference, reference_labels, num_
 class BiasContext:
     "The bias to remove: classes with prompts, augmentation words, optional helpful pairs and reference set."
     attribute: str
-    classes: Mapping[str, Sequence[str]]                      # class -> prompts, e.g. {"male": ["a photo of a man."], ...}
+    classes: Mapping[str, Sequence[str]]  # class -> prompts, e.g. {"male": ["a photo of a man."], ...}
     class_words: Mapping[str, str] | None = None              # class -> word inserted into a query ("male")
     helpful_pairs: Sequence[tuple[str, str]] = ()
     reference_embeddings: torch.Tensor | None = None          # image embeddings for Bend-VLM step 2
     reference_labels: Sequence | None = None
 
     def __post_init__(self):
-        if len(self.classes) < 2: raise LabelError(f"a bias context needs at least two classes, got {list(self.classes)}")
+        if len(self.classes) < 2:
+            raise LabelError(f"a bias context needs at least two classes, got {list(self.classes)}")
         if any(not v for v in self.classes.values()): raise InputError("every class needs at least one prompt")
         if self.class_words is None: self.class_words = {c: c for c in self.classes}
 
@@ -155,7 +169,8 @@ class BiasContext:
 _ARTICLE = re.compile(r"\b(a|an|the)\s+(?=\S)", re.IGNORECASE)
 
 def insert_word(prompt: str, word: str) -> str:
-    "Insert `word` after the last article ('a photo of a nurse' -> 'a photo of a female nurse'), or before the last word."
+    """Insert `word` after the last article ('a photo of a nurse' -> 'a photo of a female nurse'), or before the last
+    word."""
     matches = list(_ARTICLE.finditer(prompt))
     m = matches[-1] if matches else None
     if m:
@@ -187,18 +202,33 @@ class OrthCaliDebiaser(Debiaser):
     def __init__(self, vlm, lam: float = 1000.0): super().__init__(vlm); self.lam = lam
     def debias_texts(self, prompts, ctx):
         cands = [a for p in prompts for a in ctx.augment(p)]
-        return orth_cali(self.vlm.encode_texts(list(prompts)), self.vlm.encode_texts(ctx.spurious_prompts), self.vlm.encode_texts(cands), lam=self.lam)
+        return orth_cali(
+            self.vlm.encode_texts(list(prompts)),
+            self.vlm.encode_texts(ctx.spurious_prompts),
+            self.vlm.encode_texts(cands),
+            lam=self.lam,
+        )
 
 class RoboShotDebiaser(Debiaser):
     name = "roboshot"
     def debias_images(self, images, ctx):
         names = list(ctx.classes)
-        harmful = [(a, b) for i, ca in enumerate(names) for cb in names[i + 1:] for a, b in zip(ctx.classes[ca], ctx.classes[cb])]
-        def emb(pairs): return self.vlm.encode_texts([s for p in pairs for s in p]).reshape(len(pairs), 2, -1) if pairs else None
+        harmful = [
+            (a, b)
+            for i, ca in enumerate(names)
+            for cb in names[i + 1 :]
+            for a, b in zip(ctx.classes[ca], ctx.classes[cb])
+        ]
+        def emb(pairs):
+            return self.vlm.encode_texts([s for p in pairs for s in p]).reshape(len(pairs), 2, -1) if pairs else None
         return roboshot(self.vlm.encode_images(images), emb(harmful), emb(list(ctx.helpful_pairs)))
 
 def _step2(vlm_embeddings, ctx: BiasContext, num_neighbors: int):
-    if ctx.reference_embeddings is None: raise ConfigError("Bend-VLM step 2 needs ctx.reference_embeddings and ctx.reference_labels (an attribute-labelled reference split)")
+    if ctx.reference_embeddings is None:
+        raise ConfigError(
+            "Bend-VLM step 2 needs ctx.reference_embeddings and "
+            "ctx.reference_labels (an attribute-labelled reference split)"
+        )
     return bend_step2(vlm_embeddings, ctx.reference_embeddings, ctx.reference_labels, num_neighbors)
 
 class BendVLMDebiaser(Debiaser):
@@ -206,7 +236,9 @@ class BendVLMDebiaser(Debiaser):
     def __init__(self, vlm, num_neighbors: int = 100): super().__init__(vlm); self.num_neighbors = num_neighbors
     def debias_texts(self, prompts, ctx):
         q = self.vlm.encode_texts(list(prompts))
-        aug = self.vlm.encode_texts([a for p in prompts for a in ctx.augment(p)]).reshape(len(prompts), len(ctx.classes), -1)
+        aug = self.vlm.encode_texts([a for p in prompts for a in ctx.augment(p)]).reshape(
+            len(prompts), len(ctx.classes), -1
+        )
         return _step2(bend_step1(q, self.vlm.encode_texts(ctx.spurious_prompts), aug), ctx, self.num_neighbors)
 
 class SEMDebiaser(Debiaser):
@@ -252,6 +284,7 @@ def make_debiaser(name: str, vlm, **resources) -> Debiaser:
     if name.startswith("debiaslens-"):
         tower = name.split("-")[1]
         site = resources.get("site")
-        if site is None or not site.startswith(tower + "."): raise ConfigError(f"{name} needs site='{tower}.block<i>', got {site!r}")
+        if site is None or not site.startswith(tower + "."):
+            raise ConfigError(f"{name} needs site='{tower}.block<i>', got {site!r}")
     try: return DEBIASERS[name](vlm, **resources)
     except TypeError as e: raise ConfigError(f"{name}: {e}") from e

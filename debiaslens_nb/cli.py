@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 from .core import DebiasLensError, InputError
-from .figures import figure_neuron_gallery, reproduce
+from .figures import figure_neuron_gallery
+from .report import reproduce
 from .pipeline import prepare
 
 
@@ -67,12 +68,20 @@ def audit_cmd(
     r = figure_neuron_gallery(prepare(profile, quick=quick), Path(out))
     print(json.dumps({"neurons": r["neurons"], "purity": r["purity"]}, indent=1))
 
-COMMANDS = {"reproduce": reproduce_cmd, "train-sae": train_sae_cmd, "find-neurons": find_neurons_cmd, "audit": audit_cmd}
+COMMANDS = {
+    "reproduce": reproduce_cmd,
+    "train-sae": train_sae_cmd,
+    "find-neurons": find_neurons_cmd,
+    "audit": audit_cmd,
+}
 
 def _usage() -> str:
     lines = ["usage: debiaslens <command> [options] [--debug]", "", "commands:"]
     lines += [f"  {name:<13} {fn.__wrapped__.__doc__}" for name, fn in COMMANDS.items()]
-    lines += ["", "debiaslens <command> --help lists a command's options; --debug shows the full traceback of an error."]
+    lines += [
+        "",
+        "debiaslens <command> --help lists a command's options; --debug shows the full traceback of an error.",
+    ]
     return "\n".join(lines)
 
 def main(argv: list[str] | None = None) -> None:

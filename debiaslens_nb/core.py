@@ -77,13 +77,17 @@ def check_finite(x: torch.Tensor, name: str = "x") -> torch.Tensor:
         raise InputError(f"{name} contains {n_bad} NaN/inf value(s); clean or drop those rows first")
     return x
 
-MAX_ACTIVATION = 1e10   # larger values overflow float32 sums of squares (input scale, losses); no real residual stream comes close
+MAX_ACTIVATION = (
+    1e10  # larger values overflow float32 sums of squares (input scale, losses); no real residual stream comes close
+)
 
 def check_activations(x: torch.Tensor, name: str = "activations") -> torch.Tensor:
     "Raise `InputError` if `x` holds NaN/inf or magnitudes above `MAX_ACTIVATION`."
     check_finite(x, name)
     if x.numel() and x.is_floating_point() and float(x.abs().max()) > MAX_ACTIVATION:
-        raise InputError(f"{name} holds values up to {float(x.abs().max()):.3g}, above {MAX_ACTIVATION:.0e}; rescale them first")
+        raise InputError(
+            f"{name} holds values up to {float(x.abs().max()):.3g}, above {MAX_ACTIVATION:.0e}; rescale them first"
+        )
     return x
 
 # %% ../nbs/00_core.ipynb #51b02f32
@@ -97,8 +101,14 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(int(seed))
 
 def default_device(device: str | torch.device | None = None) -> torch.device:
-    "`device` if given, else CUDA when available, else CPU."
-    if device is not None: return torch.device(device)
+    "`device` if given (refusing CUDA when torch sees no GPU), else CUDA when available, else CPU."
+    if device is not None:
+        dev = torch.device(device)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ResourceNotFoundError(
+                f"device={device!r} was asked for, but torch sees no CUDA GPU here; pass device='cpu'"
+            )
+        return dev
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 # %% ../nbs/00_core.ipynb #0139cd56
@@ -135,7 +145,10 @@ def _feed(h, obj: Any) -> None:
         h.update(b"]")
     elif obj is None or isinstance(obj, (bool, int, float, str)):
         h.update(("json:" + json.dumps(obj)).encode())
-    else: raise InputError(f"content_hash cannot hash a {type(obj).__name__}; pass tensors, arrays, paths or JSON-like data")
+    else:
+        raise InputError(
+            f"content_hash cannot hash a {type(obj).__name__}; pass tensors, arrays, paths or JSON-like data"
+        )
 
 def content_hash(*objs: Any, short: bool = False) -> str:
     "SHA-256 hex digest of `objs` (tensors, arrays, files, bytes, JSON-like data)."
@@ -144,6 +157,8 @@ def content_hash(*objs: Any, short: bool = False) -> str:
     return h.hexdigest()[:16] if short else h.hexdigest()
 
 # %% ../nbs/00_core.ipynb #7f5b737a
+_UMASK = os.umask(0); os.umask(_UMASK)       # the process umask (read once: setting it is the only way to read it)
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     "Yield a temp path beside `path`; rename it onto `path` only if the block succeeds."
@@ -155,6 +170,7 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp
         with open(tmp, "rb+") as f: os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)            # mkstemp makes 0600; give the file the mode open() would
         os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()
@@ -179,11 +195,14 @@ def read_json(path: str | os.PathLike) -> Any:
     "Read JSON from `path`, with a clear error when it is missing or corrupt."
     path = Path(path)
     if not path.is_file(): raise ResourceNotFoundError(f"{path} does not exist")
-    try: return json.loads(path.read_text())
-    except json.JSONDecodeError as e: raise CheckpointError(f"{path} is not valid JSON ({e}); delete it and regenerate") from e
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise CheckpointError(f"{path} is not valid JSON ({e}); delete it and regenerate") from e
 
 def remove_stale_temps(directory: str | os.PathLike, name: str = "*") -> None:
-    "Delete the temp files `atomic_write` leaves in `directory` (for file `name`, or all) when a writer is killed mid-write."
+    """Delete the temp files `atomic_write` leaves in `directory` (for file `name`, or all) when a writer is killed mid-
+    write."""
     for stale in Path(directory).glob(f".{name}.*.tmp"): stale.unlink(missing_ok=True)
 
 @contextlib.contextmanager
@@ -206,7 +225,8 @@ def progress(iterable, enabled: bool = True, **kwargs):
 def asset_path(*parts: str) -> Path:
     "Path of a file shipped in `debiaslens_nb/assets`."
     p = Path(str(importlib.resources.files("debiaslens_nb"))).joinpath("assets", *parts)
-    if not p.exists(): raise ResourceNotFoundError(f"package asset {'/'.join(parts)} is missing; reinstall debiaslens-nb")
+    if not p.exists():
+        raise ResourceNotFoundError(f"package asset {'/'.join(parts)} is missing; reinstall debiaslens-nb")
     return p
 
 def load_asset_json(*parts: str) -> Any:

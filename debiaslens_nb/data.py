@@ -31,7 +31,8 @@ PROMPT_SETS = {"adjectives": "debiaslens_adjectives.json", "occupations": "debia
 def prompt_set(name: str) -> list[dict]:
     "Templates x concepts of a shipped prompt set (adjectives, occupations, activities, berg_adjectives, stereotypes)."
     if name == "stereotypes": return stereotype_prompts()
-    if name not in PROMPT_SETS: raise InputError(f"unknown prompt set {name!r}; known: {sorted(PROMPT_SETS) + ['stereotypes']}")
+    if name not in PROMPT_SETS:
+        raise InputError(f"unknown prompt set {name!r}; known: {sorted(PROMPT_SETS) + ['stereotypes']}")
     d = load_asset_json("prompts", PROMPT_SETS[name])
     return [{"concept": c, "template": t, "prompt": t.format(c)} for c in d["concepts"] for t in d["templates"]]
 
@@ -56,14 +57,24 @@ def _bin_lower(b: str) -> int: return int(b.rstrip("+").split("-")[0])
 # %% ../nbs/01_data.ipynb #1ed92d59
 FAIRFACE_HUB = "HuggingFaceM4/FairFace"
 _FF_AGE = dict(zip(("0-2", "3-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "more than 70"), FAIRFACE_AGES))
-_FF_RACE = dict(zip(("East Asian", "Indian", "Black", "White", "Middle Eastern", "Latino_Hispanic", "Southeast Asian"), FAIRFACE_RACES))
+_FF_RACE = dict(
+    zip(
+        ("East Asian", "Indian", "Black", "White", "Middle Eastern", "Latino_Hispanic", "Southeast Asian"),
+        FAIRFACE_RACES,
+    )
+)
 _FF_GENDER = {"Male": "male", "Female": "female"}
 
 def _load(path, hub_id: str, config, split):
     import datasets
     if path is None:
-        try: return datasets.load_dataset(hub_id, config, split=split)
-        except Exception as e: raise ResourceNotFoundError(f"could not load {hub_id} ({config}, {split}): {e}. It needs the internet the first time; or pass path= to a local copy") from e
+        try:
+            return datasets.load_dataset(hub_id, config, split=split)
+        except Exception as e:
+            raise ResourceNotFoundError(
+                f"could not load {hub_id} ({config}, {split}): {e}. It needs "
+                "the internet the first time; or pass path= to a local copy"
+            ) from e
     path = Path(path)
     if not path.exists(): raise ResourceNotFoundError(f"{path} does not exist")
     ds = datasets.load_from_disk(str(path))
@@ -79,7 +90,8 @@ def _decoder(ds, column: str, mapping: dict):
     names = feat.names if isinstance(feat, datasets.ClassLabel) else None
     def decode(v):
         key = names[v] if names is not None else v
-        if key not in mapping: raise DatasetSchemaError(f"column {column!r} has unknown label {key!r}; expected one of {list(mapping)}")
+        if key not in mapping:
+            raise DatasetSchemaError(f"column {column!r} has unknown label {key!r}; expected one of {list(mapping)}")
         return mapping[key]
     return decode
 
@@ -109,9 +121,15 @@ def fairface_fixture(directory, n: int = 12, seed: int = 0):
     import datasets
     from PIL import Image
     rng = np.random.default_rng(seed)
-    feats = datasets.Features({"image": datasets.Image(), "age": datasets.ClassLabel(names=list(_FF_AGE)),
-                               "gender": datasets.ClassLabel(names=list(_FF_GENDER)), "race": datasets.ClassLabel(names=list(_FF_RACE)),
-                               "service_test": datasets.Value("bool")})
+    feats = datasets.Features(
+        {
+            "image": datasets.Image(),
+            "age": datasets.ClassLabel(names=list(_FF_AGE)),
+            "gender": datasets.ClassLabel(names=list(_FF_GENDER)),
+            "race": datasets.ClassLabel(names=list(_FF_RACE)),
+            "service_test": datasets.Value("bool"),
+        }
+    )
     rows = {"image": [Image.fromarray(rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)) for _ in range(n)],
             "age": [i % 9 for i in range(n)], "gender": [i % 2 for i in range(n)], "race": [i % 7 for i in range(n)],
             "service_test": [bool(i % 3) for i in range(n)]}
@@ -124,19 +142,37 @@ def load_utkface(directory):
     "UTKFace from its folder of `age_gender_race_date.jpg` files: image, age_years, age, age_group, gender, race."
     import datasets
     directory = Path(directory)
-    if not directory.is_dir(): raise ResourceNotFoundError(f"{directory} is not a folder; download UTKFace and pass its image folder")
+    if not directory.is_dir():
+        raise ResourceNotFoundError(f"{directory} is not a folder; download UTKFace and pass its image folder")
     rows, skipped = {"image": [], "age_years": [], "age": [], "age_group": [], "gender": [], "race": []}, 0
     for f in sorted(directory.glob("*.jpg")) + sorted(directory.glob("*.jpg.chip.jpg")):
         parts = f.name.split("_")
         try: a, g, r = int(parts[0]), int(parts[1]), int(parts[2])
         except (ValueError, IndexError): skipped += 1; continue
         if g not in (0, 1) or not 0 <= r < len(UTK_RACES): skipped += 1; continue
-        rows["image"].append(str(f)); rows["age_years"].append(a); rows["gender"].append(GENDERS[g]); rows["race"].append(UTK_RACES[r])
-        rows["age"].append(next(b for b in reversed(FAIRFACE_AGES) if a >= _bin_lower(b))); rows["age_group"].append(age_group(a))
-    if not rows["image"]: raise DatasetSchemaError(f"{directory} holds no UTKFace-named images (age_gender_race_date.jpg)")
-    feats = datasets.Features({"image": datasets.Image(), "age_years": datasets.Value("int32"), "age": datasets.Value("string"),
-                               "age_group": datasets.Value("string"), "gender": datasets.Value("string"), "race": datasets.Value("string")})
-    return datasets.Dataset.from_dict(rows, features=feats, info=datasets.DatasetInfo(description=f"UTKFace; skipped {skipped} unparsable files", features=feats))
+        rows["image"].append(str(f))
+        rows["age_years"].append(a)
+        rows["gender"].append(GENDERS[g])
+        rows["race"].append(UTK_RACES[r])
+        rows["age"].append(next(b for b in reversed(FAIRFACE_AGES) if a >= _bin_lower(b)))
+        rows["age_group"].append(age_group(a))
+    if not rows["image"]:
+        raise DatasetSchemaError(f"{directory} holds no UTKFace-named images (age_gender_race_date.jpg)")
+    feats = datasets.Features(
+        {
+            "image": datasets.Image(),
+            "age_years": datasets.Value("int32"),
+            "age": datasets.Value("string"),
+            "age_group": datasets.Value("string"),
+            "gender": datasets.Value("string"),
+            "race": datasets.Value("string"),
+        }
+    )
+    return datasets.Dataset.from_dict(
+        rows,
+        features=feats,
+        info=datasets.DatasetInfo(description=f"UTKFace; skipped {skipped} unparsable files", features=feats),
+    )
 
 # %% ../nbs/01_data.ipynb #2b3eeb1e
 CELEBA_SPLITS = {"train": 0, "valid": 1, "test": 2}
@@ -146,7 +182,11 @@ def load_celeba(directory, split: str = "test"):
     import datasets
     directory = Path(directory)
     if split not in CELEBA_SPLITS: raise InputError(f"split must be one of {list(CELEBA_SPLITS)}")
-    attr_file, part_file, img_dir = directory / "list_attr_celeba.txt", directory / "list_eval_partition.txt", directory / "img_align_celeba"
+    attr_file, part_file, img_dir = (
+        directory / "list_attr_celeba.txt",
+        directory / "list_eval_partition.txt",
+        directory / "img_align_celeba",
+    )
     for p in (attr_file, part_file, img_dir):
         if not p.exists(): raise ResourceNotFoundError(f"CelebA folder {directory} lacks {p.name}")
     lines = attr_file.read_text().split("\n")
@@ -157,14 +197,19 @@ def load_celeba(directory, split: str = "test"):
     for line in lines[2:]:
         fields = line.split()
         if not fields: continue
-        if len(fields) != len(names) + 1: raise DatasetSchemaError(f"{attr_file}: row {fields[0]} has {len(fields) - 1} values for {len(names)} attributes")
+        if len(fields) != len(names) + 1:
+            raise DatasetSchemaError(
+                f"{attr_file}: row {fields[0]} has {len(fields) - 1} values for {len(names)} attributes"
+            )
         if int(part.get(fields[0], -1)) != CELEBA_SPLITS[split]: continue
         vals = [int(v) for v in fields[1:]]
         if set(vals) - {1, -1}: raise DatasetSchemaError(f"{attr_file}: attribute values must be 1 or -1")
         rows["image"].append(str(img_dir / fields[0]))
         for n, v in zip(names, vals): rows[n].append(v == 1)
         rows["gender"].append("male" if rows["Male"][-1] else "female")
-    feats = datasets.Features({"image": datasets.Image(), "gender": datasets.Value("string"), **{n: datasets.Value("bool") for n in names}})
+    feats = datasets.Features(
+        {"image": datasets.Image(), "gender": datasets.Value("string"), **{n: datasets.Value("bool") for n in names}}
+    )
     return datasets.Dataset.from_dict(rows, features=feats)
 
 # %% ../nbs/01_data.ipynb #982c8b46
@@ -175,7 +220,10 @@ def load_waterbirds(directory, split: str = "test"):
     import datasets
     directory = Path(directory)
     meta = directory / "metadata.csv"
-    if not meta.is_file(): raise ResourceNotFoundError(f"{directory} has no metadata.csv; pass the waterbird_complete95_forest2water2 folder")
+    if not meta.is_file():
+        raise ResourceNotFoundError(
+            f"{directory} has no metadata.csv; pass the waterbird_complete95_forest2water2 folder"
+        )
     if split not in WATERBIRDS_SPLITS: raise InputError(f"split must be one of {list(WATERBIRDS_SPLITS)}")
     with open(meta, newline="") as f: rows_in = list(csv.DictReader(f))
     need = {"img_filename", "y", "split", "place"}
@@ -184,9 +232,18 @@ def load_waterbirds(directory, split: str = "test"):
     for r in rows_in:
         if int(r["split"]) != WATERBIRDS_SPLITS[split]: continue
         label, place = ("landbird", "waterbird")[int(r["y"])], ("land", "water")[int(r["place"])]
-        rows["image"].append(str(directory / r["img_filename"])); rows["label"].append(label); rows["place"].append(place)
+        rows["image"].append(str(directory / r["img_filename"]))
+        rows["label"].append(label)
+        rows["place"].append(place)
         rows["group"].append(f"{label}|{place}")
-    feats = datasets.Features({"image": datasets.Image(), "label": datasets.Value("string"), "place": datasets.Value("string"), "group": datasets.Value("string")})
+    feats = datasets.Features(
+        {
+            "image": datasets.Image(),
+            "label": datasets.Value("string"),
+            "place": datasets.Value("string"),
+            "group": datasets.Value("string"),
+        }
+    )
     return datasets.Dataset.from_dict(rows, features=feats)
 
 # %% ../nbs/01_data.ipynb #cd10cc89
@@ -201,25 +258,80 @@ def load_coco_captions(karpathy_json, image_root, split: str = "test"):
     for im in data["images"]:
         if im.get("split") != split: continue
         for s in im["sentences"]:
-            rows["image"].append(str(image_root / im["filepath"] / im["filename"])); rows["caption"].append(s["raw"]); rows["image_id"].append(int(im["cocoid"]))
-    feats = datasets.Features({"image": datasets.Image(), "caption": datasets.Value("string"), "image_id": datasets.Value("int64")})
+            rows["image"].append(str(image_root / im["filepath"] / im["filename"]))
+            rows["caption"].append(s["raw"])
+            rows["image_id"].append(int(im["cocoid"]))
+    feats = datasets.Features(
+        {"image": datasets.Image(), "caption": datasets.Value("string"), "image_id": datasets.Value("int64")}
+    )
     return datasets.Dataset.from_dict(rows, features=feats)
 
 # %% ../nbs/01_data.ipynb #a6b53727
-_SUBJECTS = {"neutral": ["a person", "someone", "an adult", "a worker", "a traveller", "a customer", "a neighbour", "a student"],
-             "female": ["a woman", "a girl", "a lady", "a mother", "a young woman", "an old woman", "a female worker"],
-             "male": ["a man", "a boy", "a gentleman", "a father", "a young man", "an old man", "a male worker"]}
-_ROLES = ["a doctor", "a nurse", "an engineer", "a chef", "a police officer", "a firefighter", "a pilot", "a farmer", "a teacher",
-          "a scientist", "a lawyer", "a cashier", "a programmer", "a musician", "a painter", "a mechanic", "a librarian", "a dancer"]
-_ACTIONS = ["reading a book", "walking a dog", "riding a bicycle", "cooking dinner", "talking on the phone", "playing tennis",
-            "drinking coffee", "fixing a car", "writing a letter", "painting a wall", "waiting for a bus", "carrying groceries"]
-_SETTINGS = ["in a park", "at home", "in an office", "on a busy street", "at the beach", "in a kitchen", "at night", "in the rain", "in a hospital", "at a market"]
+_SUBJECTS = {
+    "neutral": ["a person", "someone", "an adult", "a worker", "a traveller", "a customer", "a neighbour", "a student"],
+    "female": ["a woman", "a girl", "a lady", "a mother", "a young woman", "an old woman", "a female worker"],
+    "male": ["a man", "a boy", "a gentleman", "a father", "a young man", "an old man", "a male worker"],
+}
+_ROLES = [
+    "a doctor",
+    "a nurse",
+    "an engineer",
+    "a chef",
+    "a police officer",
+    "a firefighter",
+    "a pilot",
+    "a farmer",
+    "a teacher",
+    "a scientist",
+    "a lawyer",
+    "a cashier",
+    "a programmer",
+    "a musician",
+    "a painter",
+    "a mechanic",
+    "a librarian",
+    "a dancer",
+]
+_ACTIONS = [
+    "reading a book",
+    "walking a dog",
+    "riding a bicycle",
+    "cooking dinner",
+    "talking on the phone",
+    "playing tennis",
+    "drinking coffee",
+    "fixing a car",
+    "writing a letter",
+    "painting a wall",
+    "waiting for a bus",
+    "carrying groceries",
+]
+_SETTINGS = [
+    "in a park",
+    "at home",
+    "in an office",
+    "on a busy street",
+    "at the beach",
+    "in a kitchen",
+    "at night",
+    "in the rain",
+    "in a hospital",
+    "at a market",
+]
 
-_SUBJECT_AGE = {"a girl": "young", "a boy": "young", "a young woman": "young", "a young man": "young", "a student": "young",
-                "an old woman": "old", "an old man": "old"}
+_SUBJECT_AGE = {
+    "a girl": "young",
+    "a boy": "young",
+    "a young woman": "young",
+    "a young man": "young",
+    "a student": "young",
+    "an old woman": "old",
+    "an old man": "old",
+}
 
 def people_caption_table(seed: int = 0):
-    "Distinct template sentences about people (>20k) with the subject's gender (female/male/neutral) and age (young/adult/old)."
+    """Distinct template sentences about people (>20k) with the subject's gender (female/male/neutral) and age
+    (young/adult/old)."""
     import pandas as pd
     rows = []
     for kind, subjects in _SUBJECTS.items():
@@ -230,7 +342,9 @@ def people_caption_table(seed: int = 0):
                 rows += [dict(caption=f"{S} who works as {r} {setting}.", **meta) for r in _ROLES]
                 rows += [dict(caption=f"{S} {a} {setting}.", **meta) for a in _ACTIONS]
             for r, a, setting in itertools.product(_ROLES, _ACTIONS, _SETTINGS[:5]):
-                rows.append(dict(caption=f"{S}, {r[2:] if r.startswith('a ') else r[3:]} by trade, {a} {setting}.", **meta))
+                rows.append(
+                    dict(caption=f"{S}, {r[2:] if r.startswith('a ') else r[3:]} by trade, {a} {setting}.", **meta)
+                )
     for r, a, setting in itertools.product(_ROLES, _ACTIONS, _SETTINGS):
         rows.append(dict(caption=f"{r.capitalize()} {a} {setting}.", gender="neutral", age="adult"))
     df = pd.DataFrame(rows).drop_duplicates("caption").sort_values("caption")
@@ -241,7 +355,8 @@ def people_captions(seed: int = 0) -> list[str]:
     return people_caption_table(seed)["caption"].tolist()
 
 def caption_gallery():
-    "A gender-balanced text gallery: each activity x setting told of a female and a male subject (caption, gender, age, activity)."
+    """A gender-balanced text gallery: each activity x setting told of a female and a male subject (caption, gender,
+    age, activity)."""
     import datasets
     rows = {"caption": [], "gender": [], "age": [], "activity": []}
     for s_f, s_m in zip(_SUBJECTS["female"], _SUBJECTS["male"]):

@@ -51,11 +51,22 @@ def memoized_texts(methods) -> ExitStack:
     for vlm in {id(m.vlm): m.vlm for m in methods}.values(): stack.enter_context(vlm.memoize_texts())
     return stack
 
-def evaluate_retrieval(methods: Mapping[str, Debiaser], images, labels: Mapping[str, Sequence], prompt_sets: Mapping[str, Sequence[str]],
-                       contexts: Mapping[str, BiasContext], k: int | Mapping[str, int] = 1000, folds: int = 1, seed: int = 0,
-                       target="uniform", convention: str = "debiaslens", progress_bar: bool = True,
-                       gallery_embeddings: torch.Tensor | None = None) -> pd.DataFrame:
-    "MaxSkew@k, MinSkew@k and NDKL per method x prompt set x attribute x fold x prompt (tidy). `gallery_embeddings` replaces image encoding (text galleries)."
+def evaluate_retrieval(
+    methods: Mapping[str, Debiaser],
+    images,
+    labels: Mapping[str, Sequence],
+    prompt_sets: Mapping[str, Sequence[str]],
+    contexts: Mapping[str, BiasContext],
+    k: int | Mapping[str, int] = 1000,
+    folds: int = 1,
+    seed: int = 0,
+    target="uniform",
+    convention: str = "debiaslens",
+    progress_bar: bool = True,
+    gallery_embeddings: torch.Tensor | None = None,
+) -> pd.DataFrame:
+    """MaxSkew@k, MinSkew@k and NDKL per method x prompt set x attribute x fold x prompt (tidy). `gallery_embeddings`
+    replaces image encoding (text galleries)."""
     n = len(images) if gallery_embeddings is None else len(gallery_embeddings)
     for attr, lab in labels.items():
         if len(lab) != n: raise InputError(f"labels[{attr!r}] has {len(lab)} entries for {n} images")
@@ -68,12 +79,17 @@ def evaluate_retrieval(methods: Mapping[str, Debiaser], images, labels: Mapping[
             if gallery_embeddings is not None: img = base_images = gallery_embeddings.double()
             else:
                 img = method.debias_images(images, contexts[next(iter(labels))])
-                if base_images is None: base_images = Debiaser(method.vlm).debias_images(images) if mname != "baseline" else img
+                if base_images is None:
+                    base_images = Debiaser(method.vlm).debias_images(images) if mname != "baseline" else img
             for f, part in enumerate(parts):
                 ref = parts[(f + 1) % len(parts)]
                 for attr, lab in labels.items():
                     lab_arr = np.asarray(list(lab), dtype=object)
-                    ctx = replace(contexts[attr], reference_embeddings=base_images[torch.from_numpy(ref)], reference_labels=list(lab_arr[ref]))
+                    ctx = replace(
+                        contexts[attr],
+                        reference_embeddings=base_images[torch.from_numpy(ref)],
+                        reference_labels=list(lab_arr[ref]),
+                    )
                     for pset, prompts in prompt_sets.items():
                         kk = k[pset] if isinstance(k, Mapping) else k
                         kk = min(kk, len(part))
@@ -82,7 +98,18 @@ def evaluate_retrieval(methods: Mapping[str, Debiaser], images, labels: Mapping[
                         values = per_query_metrics(sims, list(lab_arr[part]), kk, target=target, convention=convention)
                         for i, p in enumerate(prompts):
                             for metric, v in values.items():
-                                rows.append(dict(method=mname, prompt_set=pset, attribute=attr, fold=f, prompt=p, k=kk, metric=metric, value=float(v[i])))
+                                rows.append(
+                                    dict(
+                                        method=mname,
+                                        prompt_set=pset,
+                                        attribute=attr,
+                                        fold=f,
+                                        prompt=p,
+                                        k=kk,
+                                        metric=metric,
+                                        value=float(v[i]),
+                                    )
+                                )
     return pd.DataFrame(rows)
 
 def summarize_retrieval(df: pd.DataFrame) -> pd.DataFrame:
@@ -91,26 +118,45 @@ def summarize_retrieval(df: pd.DataFrame) -> pd.DataFrame:
     for (m, ps, a, metric), g in df.groupby(["method", "prompt_set", "attribute", "metric"], sort=False):
         per_fold = g.groupby("fold")["value"].mean()
         spread = per_fold.values if len(per_fold) > 1 else g["value"].values
-        out.append(dict(method=m, prompt_set=ps, attribute=a, metric=metric, mean=float(per_fold.mean()), ci95=ci95(spread), n_folds=len(per_fold)))
+        out.append(
+            dict(
+                method=m,
+                prompt_set=ps,
+                attribute=a,
+                metric=metric,
+                mean=float(per_fold.mean()),
+                ci95=ci95(spread),
+                n_folds=len(per_fold),
+            )
+        )
     return pd.DataFrame(out)
 
 # %% ../nbs/11_evaluate.ipynb #4169630b
 def evaluate_zero_shot(methods: Mapping[str, Debiaser], images, class_prompts: Sequence[str], targets: Sequence[int],
                        groups: Sequence, context: BiasContext | None = None, attribute_labels: Sequence | None = None,
                        gallery_embeddings: torch.Tensor | None = None) -> pd.DataFrame:
-    "Accuracy, worst-group accuracy and per-group accuracies of zero-shot classification, per method. `gallery_embeddings` replaces image encoding (text galleries)."
+    """Accuracy, worst-group accuracy and per-group accuracies of zero-shot classification, per method.
+    `gallery_embeddings` replaces image encoding (text galleries)."""
     plain = None if gallery_embeddings is None else gallery_embeddings.double()
     rows = []
     with memoized_texts(methods.values()):
         for mname, method in methods.items():
             ctx = context
             if ctx is not None and ctx.reference_embeddings is None:
-                if attribute_labels is None: raise InputError("pass attribute_labels (the bias attribute of each image) so Bend-VLM gets a labelled reference set")
+                if attribute_labels is None:
+                    raise InputError(
+                        """pass attribute_labels (the bias attribute of each image) so Bend-VLM gets a labelled
+                        reference set"""
+                    )
                 reference = plain if plain is not None else Debiaser(method.vlm).debias_images(images)
                 ctx = replace(ctx, reference_embeddings=reference, reference_labels=list(attribute_labels))
             gallery = plain if plain is not None else method.debias_images(images, ctx)
             pred = zero_shot_predict(gallery, method.debias_texts(list(class_prompts), ctx)).numpy()
-            row = dict(method=mname, accuracy=accuracy(pred, targets), worst_group_accuracy=worst_group_accuracy(pred, targets, groups))
+            row = dict(
+                method=mname,
+                accuracy=accuracy(pred, targets),
+                worst_group_accuracy=worst_group_accuracy(pred, targets, groups),
+            )
             row.update({f"acc[{g}]": v for g, v in group_accuracies(pred, targets, groups).items()})
             rows.append(row)
     return pd.DataFrame(rows)
@@ -124,23 +170,52 @@ def _bias(vlm, images, prompts, lab, k, target, convention, gallery_embeddings=N
     sims = _cos(vlm.encode_texts(list(prompts), progress=False), _gallery(vlm, images, gallery_embeddings))
     return max_skew(sims, lab, min(k, len(lab)), target=target, convention=convention)
 
-def alpha_sweep(vlm, site: str, sae, neurons, alphas: Sequence[float], images, labels: Sequence, prompts: Sequence[str],
-                k: int, class_prompts: Sequence[str] | None = None, targets: Sequence[int] | None = None,
-                gamma: float = 0.0, target="uniform", convention: str = "debiaslens", gallery_embeddings=None) -> pd.DataFrame:
+def alpha_sweep(
+    vlm,
+    site: str,
+    sae,
+    neurons,
+    alphas: Sequence[float],
+    images,
+    labels: Sequence,
+    prompts: Sequence[str],
+    k: int,
+    class_prompts: Sequence[str] | None = None,
+    targets: Sequence[int] | None = None,
+    gamma: float = 0.0,
+    target="uniform",
+    convention: str = "debiaslens",
+    gallery_embeddings=None,
+) -> pd.DataFrame:
     "Bias (MaxSkew@k) and zero-shot accuracy for each alpha of DeBiasLens' intervention."
     rows = []
     for a in alphas:
         with attach(vlm, site, Intervention(sae, neurons, alpha=a, gamma=gamma)):
-            row = dict(alpha=float(a), maxskew=_bias(vlm, images, prompts, labels, k, target, convention, gallery_embeddings))
+            row = dict(
+                alpha=float(a), maxskew=_bias(vlm, images, prompts, labels, k, target, convention, gallery_embeddings)
+            )
             if class_prompts is not None:
-                pred = zero_shot_predict(_gallery(vlm, images, gallery_embeddings), vlm.encode_texts(list(class_prompts), progress=False))
+                pred = zero_shot_predict(
+                    _gallery(vlm, images, gallery_embeddings), vlm.encode_texts(list(class_prompts), progress=False)
+                )
                 row["accuracy"] = accuracy(pred.numpy(), targets)
         rows.append(row)
     return pd.DataFrame(rows)
 
-def neuron_specificity(vlm, site: str, sae, neurons_by_attribute: Mapping[str, object], images, labels: Mapping[str, Sequence],
-                       prompts: Sequence[str], k: int, alpha: float = 1.0, target="uniform", convention: str = "debiaslens",
-                       gallery_embeddings=None) -> pd.DataFrame:
+def neuron_specificity(
+    vlm,
+    site: str,
+    sae,
+    neurons_by_attribute: Mapping[str, object],
+    images,
+    labels: Mapping[str, Sequence],
+    prompts: Sequence[str],
+    k: int,
+    alpha: float = 1.0,
+    target="uniform",
+    convention: str = "debiaslens",
+    gallery_embeddings=None,
+) -> pd.DataFrame:
     "Relative change of each attribute's MaxSkew@k (columns) when one attribute's neurons (rows) are deactivated."
     def bias(lab): return _bias(vlm, images, prompts, lab, k, target, convention, gallery_embeddings)
     before = {a: bias(lab) for a, lab in labels.items()}
@@ -151,12 +226,21 @@ def neuron_specificity(vlm, site: str, sae, neurons_by_attribute: Mapping[str, o
     return pd.DataFrame(mat).T.rename_axis("deactivated").rename_axis("measured", axis=1)
 
 # %% ../nbs/11_evaluate.ipynb #6f4ba254
-def text_retrieval_bias(method: Debiaser, queries: Sequence[str], gallery: Sequence[str], gallery_labels: Sequence, k: int,
-                        context: BiasContext | None = None, gallery_embeddings: torch.Tensor | None = None) -> pd.DataFrame:
+def text_retrieval_bias(
+    method: Debiaser,
+    queries: Sequence[str],
+    gallery: Sequence[str],
+    gallery_labels: Sequence,
+    k: int,
+    context: BiasContext | None = None,
+    gallery_embeddings: torch.Tensor | None = None,
+) -> pd.DataFrame:
     "Per-query MaxSkew@k of a text gallery's labels (gallery encoded plainly)."
     g = method.vlm.encode_texts(list(gallery)) if gallery_embeddings is None else gallery_embeddings
     sims = _cos(method.debias_texts(list(queries), context), g)
-    return pd.DataFrame({"query": list(queries), "maxskew": [max_skew(sims[i], gallery_labels, k) for i in range(len(queries))]})
+    return pd.DataFrame(
+        {"query": list(queries), "maxskew": [max_skew(sims[i], gallery_labels, k) for i in range(len(queries))]}
+    )
 
 def association_scores(method: Debiaser, concepts: Sequence[str], template: str = "a photo of a {}.",
                        context: BiasContext | None = None, poles: tuple[str, str] = ("woman", "man")) -> pd.DataFrame:
@@ -164,8 +248,14 @@ def association_scores(method: Debiaser, concepts: Sequence[str], template: str 
     q = method.debias_texts([template.format(c) for c in concepts], context)
     p = method.vlm.encode_texts([template.format(w) for w in poles])
     s = _cos(q, p)
-    return pd.DataFrame({"concept": list(concepts), f"cos_{poles[0]}": s[:, 0].numpy(), f"cos_{poles[1]}": s[:, 1].numpy(),
-                         "association": (s[:, 0] - s[:, 1]).numpy()})
+    return pd.DataFrame(
+        {
+            "concept": list(concepts),
+            f"cos_{poles[0]}": s[:, 0].numpy(),
+            f"cos_{poles[1]}": s[:, 1].numpy(),
+            "association": (s[:, 0] - s[:, 1]).numpy(),
+        }
+    )
 
 # %% ../nbs/11_evaluate.ipynb #09aca516
 def save_results(df: pd.DataFrame, path_stem) -> tuple[Path, Path]:
@@ -186,8 +276,12 @@ def over_seeds(runs: Sequence[Mapping]) -> tuple[dict, dict]:
             keys = [k for k in first if all(isinstance(v, Mapping) and k in v for v in vals)]
             pairs = {k: walk([v[k] for v in vals]) for k in keys}
             return {k: m for k, (m, _) in pairs.items()}, {k: c for k, (_, c) in pairs.items() if c is not None}
-        if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in vals) and all(v is not None for v in vals):
+        if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in vals) and all(
+            v is not None for v in vals
+        ):
             arr = np.asarray(vals, dtype=float)
-            return (float(arr.mean()) if np.isfinite(arr).all() else float("nan")), (ci95(arr) if np.isfinite(arr).all() else float("nan"))
+            return (float(arr.mean()) if np.isfinite(arr).all() else float("nan")), (
+                ci95(arr) if np.isfinite(arr).all() else float("nan")
+            )
         return first, None
     return walk(list(runs))

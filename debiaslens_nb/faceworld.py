@@ -25,15 +25,34 @@ GENDERS = ("male", "female")
 SKINS = ("light", "medium-light", "medium-dark", "dark")
 AGES = ("young", "middle-aged", "old")
 WORLD_VERSION = 5                       # bump when drawing or captions change: it keys every cached world and tiny CLIP
-SKIN_RGB = {"light": (236, 200, 166), "medium-light": (205, 155, 112), "medium-dark": (150, 102, 66), "dark": (92, 60, 40)}
+SKIN_RGB = {
+    "light": (236, 200, 166),
+    "medium-light": (205, 155, 112),
+    "medium-dark": (150, 102, 66),
+    "dark": (92, 60, 40),
+}
 
 @dataclass(frozen=True)
 class FaceWorldConfig:
     "Skews of the train split (the eval split is always balanced) and caption probabilities."
-    p_male: dict = field(default_factory=lambda: {"doctor": 0.95, "nurse": 0.05, "engineer": 0.95, "chef": 0.15,
-                                                  "police officer": 0.9, "firefighter": 0.95, "pilot": 0.95, "farmer": 0.2})
-    skin_weights: dict = field(default_factory=lambda: {"pilot": (4, 2, 1, 1), "doctor": (3, 2, 1, 1), "farmer": (1, 1, 2, 3)})
-    age_weights: dict = field(default_factory=lambda: {"pilot": (3, 2, 1), "nurse": (3, 2, 1), "farmer": (1, 2, 3), "doctor": (1, 2, 3)})
+    p_male: dict = field(
+        default_factory=lambda: {
+            "doctor": 0.95,
+            "nurse": 0.05,
+            "engineer": 0.95,
+            "chef": 0.15,
+            "police officer": 0.9,
+            "firefighter": 0.95,
+            "pilot": 0.95,
+            "farmer": 0.2,
+        }
+    )
+    skin_weights: dict = field(
+        default_factory=lambda: {"pilot": (4, 2, 1, 1), "doctor": (3, 2, 1, 1), "farmer": (1, 1, 2, 3)}
+    )
+    age_weights: dict = field(
+        default_factory=lambda: {"pilot": (3, 2, 1), "nurse": (3, 2, 1), "farmer": (1, 2, 3), "doctor": (1, 2, 3)}
+    )
     cue_range: tuple = (0.3, 1.0)
     p_hidden_cue: float = 0.6             # train only: share of faces whose occupation cue is nearly invisible
     hidden_cue_range: tuple = (0.0, 0.1)
@@ -43,22 +62,36 @@ class FaceWorldConfig:
     p_skin_word: float = 0.5
 
     def __post_init__(self):
-        if set(self.p_male) - set(OCCUPATIONS): raise ConfigError(f"p_male has unknown occupations {sorted(set(self.p_male) - set(OCCUPATIONS))}")
+        if set(self.p_male) - set(OCCUPATIONS):
+            raise ConfigError(f"p_male has unknown occupations {sorted(set(self.p_male) - set(OCCUPATIONS))}")
         if not all(0 <= p <= 1 for p in self.p_male.values()): raise ConfigError("p_male values must be probabilities")
         for occ, w in self.skin_weights.items():
-            if occ not in OCCUPATIONS or len(w) != len(SKINS) or min(w) < 0: raise ConfigError(f"skin_weights[{occ!r}] must be {len(SKINS)} non-negative weights")
+            if occ not in OCCUPATIONS or len(w) != len(SKINS) or min(w) < 0:
+                raise ConfigError(f"skin_weights[{occ!r}] must be {len(SKINS)} non-negative weights")
         for occ, w in self.age_weights.items():
-            if occ not in OCCUPATIONS or len(w) != len(AGES) or min(w) < 0: raise ConfigError(f"age_weights[{occ!r}] must be {len(AGES)} non-negative weights")
+            if occ not in OCCUPATIONS or len(w) != len(AGES) or min(w) < 0:
+                raise ConfigError(f"age_weights[{occ!r}] must be {len(AGES)} non-negative weights")
         for name in ("p_hidden_cue", "p_gender_word", "p_age_word", "p_skin_word"):
             if not 0 <= getattr(self, name) <= 1: raise ConfigError(f"{name} must be a probability")
         for lo, hi in (self.cue_range, self.hidden_cue_range, self.eval_cue_range):
             if not 0 <= lo <= hi <= 1: raise ConfigError("cue ranges must satisfy 0 <= lo <= hi <= 1")
 
 # %% ../nbs/02_faceworld.ipynb #e4cc2ba1
-_UNIFORM = {"doctor": (245, 245, 245), "nurse": (150, 200, 235), "engineer": (255, 140, 20), "chef": (250, 250, 250),
-            "police officer": (25, 35, 90), "firefighter": (190, 150, 90), "pilot": (240, 240, 250), "farmer": (60, 120, 60)}
-_HAIR = {"young": [(25, 18, 12), (95, 55, 25), (215, 175, 80)], "middle-aged": [(70, 62, 58), (110, 100, 92), (135, 120, 105)],
-         "old": [(205, 205, 205), (225, 225, 225), (245, 245, 245)]}
+_UNIFORM = {
+    "doctor": (245, 245, 245),
+    "nurse": (150, 200, 235),
+    "engineer": (255, 140, 20),
+    "chef": (250, 250, 250),
+    "police officer": (25, 35, 90),
+    "firefighter": (190, 150, 90),
+    "pilot": (240, 240, 250),
+    "farmer": (60, 120, 60),
+}
+_HAIR = {
+    "young": [(25, 18, 12), (95, 55, 25), (215, 175, 80)],
+    "middle-aged": [(70, 62, 58), (110, 100, 92), (135, 120, 105)],
+    "old": [(205, 205, 205), (225, 225, 225), (245, 245, 245)],
+}
 
 def _mix(a, b, t: float):
     "Blend colour `a` toward `b` by t in [0, 1]."
@@ -90,12 +123,15 @@ def draw_face(occupation: str, gender: str, skin: str, age: str, cue_strength: f
     lips = (200, 30, 60) if female else _mix(skin_rgb, (0, 0, 0), 0.5)   # every woman: lipstick
     d.line(box(0.44, 0.62, 0.56, 0.62), fill=lips, width=S // 40 + (S // 60 if female else 0))
     if age == "old":                                                # every old face: forehead lines
-        for y in (0.365, 0.395): d.line(box(0.39, y, 0.61, y), fill=_mix(skin_rgb, (0, 0, 0), 0.5), width=max(1, S // 48))
+        for y in (0.365, 0.395):
+            d.line(box(0.39, y, 0.61, y), fill=_mix(skin_rgb, (0, 0, 0), 0.5), width=max(1, S // 48))
     elif age == "middle-aged":                                      # every middle-aged face: glasses
-        for ex in (0.42, 0.58): d.ellipse(box(ex - 0.06, 0.405, ex + 0.06, 0.505), outline=(15, 15, 15), width=max(1, S // 48))
+        for ex in (0.42, 0.58):
+            d.ellipse(box(ex - 0.06, 0.405, ex + 0.06, 0.505), outline=(15, 15, 15), width=max(1, S // 48))
         d.line(box(0.48, 0.45, 0.52, 0.45), fill=(15, 15, 15), width=max(1, S // 64))
     else:                                                           # every young face: rosy cheeks
-        for cx in (0.37, 0.63): d.ellipse(box(cx - 0.035, 0.5, cx + 0.035, 0.56), fill=_mix(skin_rgb, (235, 90, 110), 0.55))
+        for cx in (0.37, 0.63):
+            d.ellipse(box(cx - 0.035, 0.5, cx + 0.035, 0.56), fill=_mix(skin_rgb, (235, 90, 110), 0.55))
     _draw_occupation(d, occupation, cue, box, S)
     return im.resize((image_size, image_size), Image.LANCZOS)
 
@@ -105,7 +141,8 @@ def _draw_occupation(d: ImageDraw.ImageDraw, occ: str, cue, box, S: int) -> None
         d.ellipse(box(0.47, 0.9, 0.53, 0.96), fill=cue((90, 90, 100)))
     elif occ == "nurse":
         d.rectangle(box(0.36, 0.1, 0.64, 0.22), fill=cue((255, 255, 255)))
-        d.rectangle(box(0.48, 0.11, 0.52, 0.21), fill=cue((220, 20, 30))); d.rectangle(box(0.44, 0.145, 0.56, 0.175), fill=cue((220, 20, 30)))
+        d.rectangle(box(0.48, 0.11, 0.52, 0.21), fill=cue((220, 20, 30)))
+        d.rectangle(box(0.44, 0.145, 0.56, 0.175), fill=cue((220, 20, 30)))
     elif occ == "engineer":
         d.chord(box(0.26, 0.08, 0.74, 0.42), 180, 360, fill=cue((250, 215, 0)))
         d.rectangle(box(0.22, 0.24, 0.78, 0.27), fill=cue((250, 215, 0)))
@@ -132,10 +169,22 @@ def _draw_occupation(d: ImageDraw.ImageDraw, occ: str, cue, box, S: int) -> None
     else: raise InputError(f"unknown occupation {occ!r}")
 
 # %% ../nbs/02_faceworld.ipynb #2b9eb86a
-_TEMPLATES = ("a photo of {x}.", "{x}.", "a picture of {x} at work.", "a portrait of {x}.", "this is {x}.", "a close-up photo of {x}.")
+_TEMPLATES = (
+    "a photo of {x}.",
+    "{x}.",
+    "a picture of {x} at work.",
+    "a portrait of {x}.",
+    "this is {x}.",
+    "a close-up photo of {x}.",
+)
 _PERSON_TEMPLATES = ("{x} who works as a {o}.", "{x} working as a {o}.")
 _GENDER_WORDS = {"male": ("male", "man"), "female": ("female", "woman")}
-_SKIN_WORDS = {"light": "light-skinned", "medium-light": "medium-light-skinned", "medium-dark": "medium-dark-skinned", "dark": "dark-skinned"}
+_SKIN_WORDS = {
+    "light": "light-skinned",
+    "medium-light": "medium-light-skinned",
+    "medium-dark": "medium-dark-skinned",
+    "dark": "dark-skinned",
+}
 
 def _with_article(phrase: str) -> str:
     return ("an " if phrase[0] in "aeiou" else "a ") + phrase
@@ -171,8 +220,14 @@ def _attributes(n: int, split: str, rng: np.random.Generator, cfg: FaceWorldConf
         out.append((o, g, s, a))
     return out
 
-def make_faceworld(n: int, split: str = "train", seed: int = 0, image_size: int = 32, config: FaceWorldConfig | None = None,
-                   progress_bar: bool = False):
+def make_faceworld(
+    n: int,
+    split: str = "train",
+    seed: int = 0,
+    image_size: int = 32,
+    config: FaceWorldConfig | None = None,
+    progress_bar: bool = False,
+):
     "A FaceWorld `datasets.Dataset`: image, caption, occupation, gender, skin, age, cue_strength."
     import datasets
     if not isinstance(n, (int, np.integer)) or n <= 0: raise InputError(f"n must be a positive int, got {n!r}")
@@ -186,10 +241,19 @@ def make_faceworld(n: int, split: str = "train", seed: int = 0, image_size: int 
         else: cue = float(rng.uniform(*(cfg.hidden_cue_range if rng.random() < cfg.p_hidden_cue else cfg.cue_range)))
         rows["image"].append(draw_face(o, g, s, a, cue, rng, image_size))
         rows["caption"].append(faceworld_caption(o, g, a, rng, cfg, skin=s))
-        for k, v in (("occupation", o), ("gender", g), ("skin", s), ("age", a), ("cue_strength", cue)): rows[k].append(v)
-    features = datasets.Features({"image": datasets.Image(), "caption": datasets.Value("string"), "occupation": datasets.Value("string"),
-                                  "gender": datasets.Value("string"), "skin": datasets.Value("string"), "age": datasets.Value("string"),
-                                  "cue_strength": datasets.Value("float32")})
+        for k, v in (("occupation", o), ("gender", g), ("skin", s), ("age", a), ("cue_strength", cue)):
+            rows[k].append(v)
+    features = datasets.Features(
+        {
+            "image": datasets.Image(),
+            "caption": datasets.Value("string"),
+            "occupation": datasets.Value("string"),
+            "gender": datasets.Value("string"),
+            "skin": datasets.Value("string"),
+            "age": datasets.Value("string"),
+            "cue_strength": datasets.Value("float32"),
+        }
+    )
     return datasets.Dataset.from_dict(rows, features=features)
 
 # %% ../nbs/02_faceworld.ipynb #f0026b95
@@ -200,6 +264,8 @@ def faceworld_grid(image_size: int = 32, scale: int = 3, seed: int = 0) -> Image
     sheet = Image.new("RGB", (cols * image_size, len(OCCUPATIONS) * image_size), "white")
     for r, occ in enumerate(OCCUPATIONS):
         for c in range(cols):
-            face = draw_face(occ, GENDERS[c % 2], SKINS[(c // 2) % 4], AGES[c % 3], 1.0 - 0.7 * c / (cols - 1), rng, image_size)
+            face = draw_face(
+                occ, GENDERS[c % 2], SKINS[(c // 2) % 4], AGES[c % 3], 1.0 - 0.7 * c / (cols - 1), rng, image_size
+            )
             sheet.paste(face, (c * image_size, r * image_size))
     return sheet.resize((sheet.width * scale, sheet.height * scale), Image.NEAREST)

@@ -1,5 +1,4 @@
-"""One function per paper figure or table, over seeds, and `reproduce`: every figure of a profile into a
-folder with `summary.json`, `index.md` and `index.html`.
+"""One function per DeBiasLens figure, over seeds, and the registry of every paper figure: name, notebook, files.
 
 Docs: https://debiaslens-nb.github.io/debiaslens-nb/figures.html.md"""
 
@@ -8,7 +7,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/figures.html.md"""
 # %% ../nbs/14_figures.ipynb #91f607d1
 from __future__ import annotations
 
-import time
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -17,23 +16,27 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .core import (ConfigError, InputError, ResourceNotFoundError, load_asset_json, progress as progress_bar,
-                                read_json, write_json, write_text)
+from .core import InputError, ResourceNotFoundError, load_asset_json, write_json
 from .data import prompt_set
-from .evaluate import (alpha_sweep, association_scores, evaluate_retrieval, evaluate_zero_shot, neuron_specificity, over_seeds,
-                       save_results, summarize_retrieval)
-from .metrics import disentanglement_score, similarity_gap
-from .plots import (caption_table, neuron_gallery, paper_style, plot_alpha_tradeoff, plot_grouped_bars, plot_metric_heatmap,
+from debiaslens_nb.evaluate import (
+    alpha_sweep,
+    association_scores,
+    evaluate_retrieval,
+    evaluate_zero_shot,
+    neuron_specificity,
+    over_seeds,
+    save_results,
+    summarize_retrieval,
+)
+from .metrics import similarity_gap
+from .plots import (caption_table, neuron_gallery, paper_style, plot_alpha_tradeoff, plot_metric_heatmap,
                                  plot_similarity_gap, save_figure)
-from .pipeline import SEED_FREE_METHODS, Workspace, prepare_seeds, profile_seeds
-from .profiles import Profile, as_profile
-from .sem import sem_latents
-
+from .pipeline import SEED_FREE_METHODS, Workspace
+from .profiles import Profile
 
 # %% auto #0
-__all__ = ['SEM_TABLE_METHODS', 'FIGURES', 'over_runs', 'figure_similarity_gap', 'figure_maxskew_table', 'figure_specificity',
-           'figure_alpha_tradeoff', 'figure_disentanglement', 'figure_sem_table', 'figure_neuron_gallery', 'Figure',
-           'show_figure', 'faceworld_checks', 'figures_dir', 'reproduce']
+__all__ = ['FIGURES', 'over_runs', 'figure_similarity_gap', 'figure_maxskew_table', 'figure_specificity', 'figure_alpha_tradeoff',
+           'figure_neuron_gallery', 'Figure', 'show_figure']
 
 # %% ../nbs/14_figures.ipynb #a92a0a98
 def _save(fig, payload: dict, out_dir, name: str) -> dict:
@@ -51,7 +54,8 @@ def _runs(ws) -> list[Workspace]:
 
 # %% ../nbs/14_figures.ipynb #a1acf0d3
 def over_runs(runs: list[Workspace], per_run) -> dict:
-    "`per_run(ws, first)` for every seed's workspace (`first`: the first seed's payload when the model is the same, else None); the numbers averaged over seeds, with their 95% CIs (`seed_ci95`) and every seed's own payload."
+    """`per_run(ws, first)` for every seed's workspace (`first`: the first seed's payload when the model is the same,
+    else None); the numbers averaged over seeds, with their 95% CIs (`seed_ci95`) and every seed's own payload."""
     payloads = []
     for w in runs:
         same_model = payloads and w.vlm.fingerprint() == runs[0].vlm.fingerprint()
@@ -62,7 +66,8 @@ def over_runs(runs: list[Workspace], per_run) -> dict:
 
 # %% ../nbs/14_figures.ipynb #4367a82f
 def _methods_to_run(ws: Workspace, names, first: dict | None) -> dict:
-    "The debiasers of a seed: all of them for the first seed, only those with an SAE (which change with the seed) after it."
+    """The debiasers of a seed: all of them for the first seed, only those with an SAE (which change with the seed)
+    after it."""
     ms = ws.methods(names)
     return ms if first is None else {n: m for n, m in ms.items() if n not in SEED_FREE_METHODS}
 
@@ -73,7 +78,8 @@ def _share_seed_free(payload: dict, first: dict | None) -> dict:
     for key, val in first.items():
         if isinstance(val, dict) and isinstance(payload.get(key), dict):
             merged = {**{m: v for m, v in val.items() if m in SEED_FREE_METHODS}, **payload[key]}
-            payload[key] = {m: merged[m] for m in [*val, *(m for m in merged if m not in val)] if m in merged}   # first seed's order
+            # first seed's order
+            payload[key] = {m: merged[m] for m in [*val, *(m for m in merged if m not in val)] if m in merged}
     return payload
 
 # %% ../nbs/14_figures.ipynb #888f214c
@@ -105,7 +111,9 @@ def figure_similarity_gap(ws, out_dir) -> dict:
     rows = []
     for sp in payload["same"]:
         rows.append(row(sp, "random", payload["random"][sp], ci["random"][sp], one["random_ci"][sp]))
-        rows += [row(sp, a, payload["same"][sp][a], ci["same"][sp][a], one["same_ci"][sp][a]) for a in payload["same"][sp]]
+        rows += [
+            row(sp, a, payload["same"][sp][a], ci["same"][sp][a], one["same_ci"][sp][a]) for a in payload["same"][sp]
+        ]
     fig = plot_similarity_gap(pd.DataFrame(rows))
     fig.suptitle(_spread(len(runs)), fontsize=7, y=1.02)
     return _save(fig, payload, out_dir, FIGURES["similarity_gap"].stem)
@@ -115,35 +123,71 @@ def _paper_numbers(profile: Profile) -> dict | None:
     if not profile.name.startswith("paper-vitb16"): return None
     t = load_asset_json("paper_numbers.json")["debiaslens_cvpr2026"]["table_maxskew_gender_clip_vitb16_x100"]
     cols = t["columns"]
-    name_map = {"CLIP baseline": "baseline", "Bend-VLM": "bend-vlm", "DeBiasLens (text SAE)": "debiaslens-text", "DeBiasLens (image SAE)": "debiaslens-image"}
-    return {name_map.get(k, k): {c: (v / 100 if v is not None else None) for c, v in zip(cols, vals)} for k, vals in t.items() if k != "columns"}
+    name_map = {
+        "CLIP baseline": "baseline",
+        "Bend-VLM": "bend-vlm",
+        "DeBiasLens (text SAE)": "debiaslens-text",
+        "DeBiasLens (image SAE)": "debiaslens-image",
+    }
+    return {
+        name_map.get(k, k): {c: (v / 100 if v is not None else None) for c, v in zip(cols, vals)}
+        for k, vals in t.items()
+        if k != "columns"
+    }
 
 # %% ../nbs/14_figures.ipynb #bfa5a0e2
 def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = None) -> dict:
     p = ws.profile
     ms = _methods_to_run(ws, methods, first)
-    res = evaluate_retrieval(ms, ws.gallery, {"gender": ws.labels["gender"]}, ws.prompt_sets, ws.contexts, k=p.k, folds=p.folds,
-                             progress_bar=False, gallery_embeddings=_text_gallery(ws))
+    res = evaluate_retrieval(
+        ms,
+        ws.gallery,
+        {"gender": ws.labels["gender"]},
+        ws.prompt_sets,
+        ws.contexts,
+        k=p.k,
+        folds=p.folds,
+        progress_bar=False,
+        gallery_embeddings=_text_gallery(ws),
+    )
     summ = summarize_retrieval(res)
     save_results(summ, Path(out_dir) / f"fig2_maxskew_table_rows_seed{ws.seed}")
     mx = summ[summ.metric == "maxskew"]
     zs = _zero_shot(ws, ms)
-    out = {"maxskew": {m: {ps: float(mx[(mx.method == m) & (mx.prompt_set == ps)]["mean"].iloc[0]) for ps in ws.prompt_sets} for m in ms},
-           "fold_ci95": {m: {ps: float(mx[(mx.method == m) & (mx.prompt_set == ps)]["ci95"].iloc[0]) for ps in ws.prompt_sets} for m in ms},
-           "accuracy": zs.set_index("method")["accuracy"].to_dict(),
-           "worst_group_accuracy": zs.set_index("method")["worst_group_accuracy"].to_dict(),
-           "ndkl": {m: g.set_index("prompt_set")["mean"].to_dict() for m, g in summ[summ.metric == "ndkl"].groupby("method")},
-           "neurons": {g: len(v) for g, v in ws.neurons["gender"].items()}}
+    out = {
+        "maxskew": {
+            m: {ps: float(mx[(mx.method == m) & (mx.prompt_set == ps)]["mean"].iloc[0]) for ps in ws.prompt_sets}
+            for m in ms
+        },
+        "fold_ci95": {
+            m: {ps: float(mx[(mx.method == m) & (mx.prompt_set == ps)]["ci95"].iloc[0]) for ps in ws.prompt_sets}
+            for m in ms
+        },
+        "accuracy": zs.set_index("method")["accuracy"].to_dict(),
+        "worst_group_accuracy": zs.set_index("method")["worst_group_accuracy"].to_dict(),
+        "ndkl": {
+            m: g.set_index("prompt_set")["mean"].to_dict() for m, g in summ[summ.metric == "ndkl"].groupby("method")
+        },
+        "neurons": {g: len(v) for g, v in ws.neurons["gender"].items()},
+    }
     if ws.tower == "text":                      # the MiniLM view: direct association cos(q, woman) - cos(q, man)
         concepts = list(dict.fromkeys(r["concept"] for r in prompt_set("occupations")))
-        out["association"] = {m: association_scores(ms[m], concepts, context=ws.contexts["gender"]).set_index("concept")["association"].to_dict()
-                              for m in ms if m in ("baseline", "debiaslens-text", "sem-bi", "orth-proj")}
-        out["mean_abs_association"] = {m: float(np.mean(np.abs(list(v.values())))) for m, v in out["association"].items()}
+        out["association"] = {
+            m: association_scores(ms[m], concepts, context=ws.contexts["gender"])
+            .set_index("concept")["association"]
+            .to_dict()
+            for m in ms
+            if m in ("baseline", "debiaslens-text", "sem-bi", "orth-proj")
+        }
+        out["mean_abs_association"] = {
+            m: float(np.mean(np.abs(list(v.values())))) for m, v in out["association"].items()
+        }
     return _share_seed_free(out, first)
 
 # %% ../nbs/14_figures.ipynb #fea3b44e
 def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
-    "Fig. 2 (DeBiasLens table): gender MaxSkew@k per method x prompt set, with zero-shot accuracy (mean ± 95% CI over seeds)."
+    """Fig. 2 (DeBiasLens table): gender MaxSkew@k per method x prompt set, with zero-shot accuracy (mean ± 95% CI over
+    seeds)."""
     paper_style()
     runs = _runs(ws)
     p = runs[0].profile
@@ -153,14 +197,24 @@ def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
     errors = pd.DataFrame(payload["seed_ci95"]["maxskew"]).T if len(runs) > 1 else None
     table["zero-shot acc"] = [payload["accuracy"][m] for m in table.index]
     if errors is not None: errors["zero-shot acc"] = [payload["seed_ci95"]["accuracy"][m] for m in errors.index]
-    fig = plot_metric_heatmap(table, f"gender MaxSkew@k ({p.name}; {_spread(len(runs))})", separate=["zero-shot acc"], errors=errors)
+    fig = plot_metric_heatmap(
+        table, f"gender MaxSkew@k ({p.name}; {_spread(len(runs))})", separate=["zero-shot acc"], errors=errors
+    )
     return _save(fig, payload, out_dir, FIGURES["maxskew_table"].stem)
 
 # %% ../nbs/14_figures.ipynb #b07478a4
 def _zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
     zs = ws.zero_shot
-    return evaluate_zero_shot(methods, ws.gallery, zs["class_prompts"], zs["targets"], zs["groups"], context=ws.contexts["gender"],
-                              attribute_labels=ws.labels["gender"], gallery_embeddings=_text_gallery(ws))
+    return evaluate_zero_shot(
+        methods,
+        ws.gallery,
+        zs["class_prompts"],
+        zs["targets"],
+        zs["groups"],
+        context=ws.contexts["gender"],
+        attribute_labels=ws.labels["gender"],
+        gallery_embeddings=_text_gallery(ws),
+    )
 
 # %% ../nbs/14_figures.ipynb #430fe3c1
 def _bias_prompts(ws: Workspace) -> list[str]:
@@ -169,8 +223,18 @@ def _bias_prompts(ws: Workspace) -> list[str]:
 # %% ../nbs/14_figures.ipynb #03cb66b2
 def _specificity_numbers(ws: Workspace, first=None) -> dict:
     k = min(ws.profile.k.get("occupations", 24), len(ws.gallery))
-    mat = neuron_specificity(ws.vlm, ws.site, ws.sae, ws.neurons, ws.gallery, ws.labels, _bias_prompts(ws), k=k, alpha=1.0,
-                             gallery_embeddings=_text_gallery(ws))
+    mat = neuron_specificity(
+        ws.vlm,
+        ws.site,
+        ws.sae,
+        ws.neurons,
+        ws.gallery,
+        ws.labels,
+        _bias_prompts(ws),
+        k=k,
+        alpha=1.0,
+        gallery_embeddings=_text_gallery(ws),
+    )
     return {"matrix": {r: {c: float(v) for c, v in row.items()} for r, row in mat.iterrows()},
             "neurons": {a: {g: len(v) for g, v in n.items()} for a, n in ws.neurons.items()}, "k": k}
 
@@ -182,7 +246,9 @@ def figure_specificity(ws, out_dir) -> dict:
     payload = over_runs(runs, _specificity_numbers)
     mat = pd.DataFrame(payload["matrix"]).T.rename_axis("deactivated").rename_axis("measured", axis=1)
     errors = pd.DataFrame(payload["seed_ci95"]["matrix"]).T if len(runs) > 1 else None
-    fig = plot_metric_heatmap(mat, f"relative change of MaxSkew ({_spread(len(runs))})", fmt=".2f", cmap="vlag", center=0, errors=errors)
+    fig = plot_metric_heatmap(
+        mat, f"relative change of MaxSkew ({_spread(len(runs))})", fmt=".2f", cmap="vlag", center=0, errors=errors
+    )
     return _save(fig, payload, out_dir, FIGURES["specificity"].stem)
 
 # %% ../nbs/14_figures.ipynb #7bf63328
@@ -198,10 +264,25 @@ def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) ->
     def numbers(w, first):
         k = min(w.profile.k.get("occupations", 24), len(w.gallery))
         zs = w.zero_shot
-        sweep = alpha_sweep(w.vlm, w.site, w.sae, w.neurons["gender"], alphas, w.gallery, w.labels["gender"], _bias_prompts(w), k,
-                            class_prompts=zs["class_prompts"], targets=zs["targets"], gallery_embeddings=_text_gallery(w))
-        return {"maxskew": dict(zip(map(str, sweep["alpha"]), sweep["maxskew"])), "accuracy": dict(zip(map(str, sweep["alpha"]), sweep["accuracy"])),
-                "k": k}
+        sweep = alpha_sweep(
+            w.vlm,
+            w.site,
+            w.sae,
+            w.neurons["gender"],
+            alphas,
+            w.gallery,
+            w.labels["gender"],
+            _bias_prompts(w),
+            k,
+            class_prompts=zs["class_prompts"],
+            targets=zs["targets"],
+            gallery_embeddings=_text_gallery(w),
+        )
+        return {
+            "maxskew": dict(zip(map(str, sweep["alpha"]), sweep["maxskew"])),
+            "accuracy": dict(zip(map(str, sweep["alpha"]), sweep["accuracy"])),
+            "k": k,
+        }
     agg = over_runs(runs, numbers)
     keys = list(agg["maxskew"])
     payload = {**agg, "alpha": [float(a) for a in keys], "maxskew": [agg["maxskew"][a] for a in keys],
@@ -213,66 +294,6 @@ def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) ->
     fig = plot_alpha_tradeoff(sweep)
     fig.axes[0].set_title(_spread(len(runs)))
     return _save(fig, payload, out_dir, FIGURES["alpha_tradeoff"].stem)
-
-# %% ../nbs/14_figures.ipynb #05ac2208
-def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> dict:
-    "Fig. 5 (SEM Fig. 2): disentanglement score of profession vs gender / ethnicity, raw embeddings vs SEM SAE latents."
-    paper_style()
-    runs = _runs(ws)
-    d = load_asset_json("prompts", "sem_disentanglement_templates_attributes.json")
-    profs = d["attributes"]["profession"][: max_professions or (12 if runs[0].profile.quick_mode else 40)]
-    def numbers(w, first):
-        out = {}
-        for bias_name in ("gender", "ethnicity"):
-            texts, content, bias = [], [], []
-            for t in d["templates"]:
-                for b in d["attributes"][bias_name]:
-                    for pr in profs:
-                        texts.append(t.format(att1=b, att2=pr.lower())); content.append(pr); bias.append(b)
-            emb = w.vlm.encode_texts(texts, progress=False)
-            out[bias_name] = {space: disentanglement_score(X, content, bias) for space, X in
-                              (("raw embedding", emb), ("SEM SAE latents", sem_latents(w.sem_sae, emb)))}
-        return out
-    payload = over_runs(runs, numbers)
-    ci = payload["seed_ci95"]
-    rows = [dict(bias=b, space=sp, D=r["D"], err=ci[b][sp]["D"] if len(runs) > 1 else 0.0) for b, v in payload.items()
-            if b in ("gender", "ethnicity") for sp, r in v.items()]
-    fig = plot_grouped_bars(pd.DataFrame(rows), "bias", "D", "space", f"disentanglement score D ({_spread(len(runs))})", err="err")
-    return _save(fig, payload, out_dir, FIGURES["disentanglement"].stem)
-
-# %% ../nbs/14_figures.ipynb #ac92565b
-SEM_TABLE_METHODS = ("baseline", "orth-proj", "orth-cali", "bend-vlm", "sem-i", "sem-b", "sem-bi", "bendsem")
-
-# %% ../nbs/14_figures.ipynb #13723986
-def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None) -> dict:
-    p = ws.profile
-    ms = _methods_to_run(ws, list(SEM_TABLE_METHODS) + (["roboshot"] if ws.tower == "image" else []), first)
-    ev = p.sem_eval
-    if ev is None: raise ConfigError(f"profile {p.name!r} has no sem_eval section (prompt_sets, k, folds): the SEM table needs one")
-    psets = {k: v for k, v in ws.prompt_sets.items() if k in ev.prompt_sets}
-    attrs = {a: l for a, l in ws.labels.items() if a in ("gender", "race")}
-    res = evaluate_retrieval(ms, ws.gallery, attrs, psets, ws.contexts, k=ev.k, folds=ev.folds, target="prior", convention="bendvlm",
-                             progress_bar=False, gallery_embeddings=_text_gallery(ws))
-    summ = summarize_retrieval(res)
-    save_results(summ, Path(out_dir) / f"fig6_sem_table_rows_seed{ws.seed}")
-    zs = _zero_shot(ws, ms)
-    out = {"maxskew": {}, "fold_ci95": {}, "accuracy": zs.set_index("method")["accuracy"].to_dict(),
-           "worst_group_accuracy": zs.set_index("method")["worst_group_accuracy"].to_dict(), "k": ev.k, "folds": ev.folds}
-    for r in summ[summ.metric == "maxskew"].itertuples():
-        out["maxskew"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.mean
-        out["fold_ci95"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.ci95
-    return _share_seed_free(out, first)
-
-# %% ../nbs/14_figures.ipynb #6416de8f
-def figure_sem_table(ws, out_dir) -> dict:
-    "Fig. 6 (SEM tables): MaxSkew@K with the Bend-VLM convention over folds, and zero-shot worst-group accuracy."
-    paper_style()
-    runs = _runs(ws)
-    payload = over_runs(runs, lambda w, first: _sem_numbers(w, out_dir, first))
-    ci = payload["seed_ci95"]["maxskew"] if len(runs) > 1 else payload["fold_ci95"]
-    rows = [dict(column=col, method=m, mean=v, err=ci[m][col]) for m, cols in payload["maxskew"].items() for col, v in cols.items()]
-    fig = plot_grouped_bars(pd.DataFrame(rows), "column", "mean", "method", f"MaxSkew@K, prior target ({_spread(len(runs))})", "MaxSkew", err="err")
-    return _save(fig, payload, out_dir, FIGURES["sem_table"].stem)
 
 # %% ../nbs/14_figures.ipynb #a070525d
 def _candidates(z: torch.Tensor, labels, n: int) -> dict:
@@ -290,7 +311,9 @@ def _gallery_numbers(ws: Workspace, n_neurons: int, n_items: int) -> dict:
     z = ws.gallery_latents()
     neurons = {g: list(v[:n_neurons]) for g, v in ws.neurons["gender"].items()}
     candidates = not any(neurons.values())
-    if candidates: neurons = _candidates(z, ws.labels["gender"], n_neurons)   # nothing passed tau: show the best candidates, flagged
+    if candidates:
+        # nothing passed tau: show the best candidates, flagged
+        neurons = _candidates(z, ws.labels["gender"], n_neurons)
     out = {"neurons": neurons, "candidates": candidates, "top_items": {}, "top_item_labels": {}}
     n_show = min(n_items, len(ws.gallery))
     for g, js in neurons.items():
@@ -305,7 +328,8 @@ def _gallery_numbers(ws: Workspace, n_neurons: int, n_items: int) -> dict:
 
 # %% ../nbs/14_figures.ipynb #ac4a2d21
 def figure_neuron_gallery(ws, out_dir, n_neurons: int = 3, n_items: int = 6) -> dict:
-    "Fig. 7: the gallery items that most activate each gender group's top social neurons (the audit view; the first seed's SAE)."
+    """Fig. 7: the gallery items that most activate each gender group's top social neurons (the audit view; the first
+    seed's SAE)."""
     paper_style()
     runs = _runs(ws)
     latents = {}
@@ -316,31 +340,49 @@ def figure_neuron_gallery(ws, out_dir, n_neurons: int = 3, n_items: int = 6) -> 
     payload = over_runs(runs, numbers)
     first, w0 = payload["per_seed"][str(runs[0].seed)], runs[0]
     for key in ("neurons", "candidates", "top_items", "top_item_labels"): payload[key] = first[key]
-    if w0.tower == "image": fig = neuron_gallery(w0.gallery, latents[w0.seed], first["neurons"], n_neurons, n_items)
-    else: fig = caption_table({f"{g} · #{j}": [w0.gallery[i] for i in first["top_items"][f"{g}:{j}"][:3]] for g, js in first["neurons"].items() for j in js})
+    if w0.tower == "image":
+        fig = neuron_gallery(w0.gallery, latents[w0.seed], first["neurons"], n_neurons, n_items)
+    else:
+        fig = caption_table(
+            {
+                f"{g} · #{j}": [w0.gallery[i] for i in first["top_items"][f"{g}:{j}"][:3]]
+                for g, js in first["neurons"].items()
+                for j in js
+            }
+        )
     if len(runs) > 1 and payload["purity"] is not None:
-        fig.suptitle(f"seed {w0.seed}; purity of the top items {payload['purity']:.2f} ± {payload['seed_ci95'].get('purity', 0):.2f} over {len(runs)} seeds",
-                     fontsize=7, y=1.0)
+        fig.suptitle(
+            f"seed {w0.seed}; purity of the top items {payload['purity']:.2f} ± "
+            f"{payload['seed_ci95'].get('purity', 0):.2f} over {len(runs)} seeds",
+            fontsize=7,
+            y=1.0,
+        )
     return _save(fig, payload, out_dir, FIGURES["neuron_gallery"].stem)
 
 # %% ../nbs/14_figures.ipynb #addf49d1
 @dataclass(frozen=True)
 class Figure:
-    "One paper figure: the function that computes and draws it, the notebook that renders it, the stem of its files."
+    "One paper figure: its name, the notebook that renders it, the stem of its files, the module of `figure_<name>`."
     name: str
-    function: Callable
     notebook: str
     stem: str
+    module: str = "figures"
+
+    @property
+    def function(self) -> Callable:
+        """The function that computes and draws the figure (imported on first use: the SEM figures live in
+        `sem_figures`)."""
+        return getattr(importlib.import_module(f"debiaslens_nb.{self.module}"), f"figure_{self.name}")
 
 # %% ../nbs/14_figures.ipynb #3191857f
-FIGURES = {f.name: f for f in (
-    Figure("similarity_gap", figure_similarity_gap, "01_similarity_gap.ipynb", "fig1_similarity_gap"),
-    Figure("maxskew_table", figure_maxskew_table, "02_maxskew_table.ipynb", "fig2_maxskew_table"),
-    Figure("specificity", figure_specificity, "03_specificity.ipynb", "fig3_specificity"),
-    Figure("alpha_tradeoff", figure_alpha_tradeoff, "04_alpha_tradeoff.ipynb", "fig4_alpha_tradeoff"),
-    Figure("disentanglement", figure_disentanglement, "05_disentanglement.ipynb", "fig5_disentanglement"),
-    Figure("sem_table", figure_sem_table, "06_sem_table.ipynb", "fig6_sem_table"),
-    Figure("neuron_gallery", figure_neuron_gallery, "07_neuron_gallery.ipynb", "fig7_neuron_gallery"))}   # the one registry of figures
+FIGURES = {f.name: f for f in (                       # the one registry of figures
+    Figure("similarity_gap", "01_similarity_gap.ipynb", "fig1_similarity_gap"),
+    Figure("maxskew_table", "02_maxskew_table.ipynb", "fig2_maxskew_table"),
+    Figure("specificity", "03_specificity.ipynb", "fig3_specificity"),
+    Figure("alpha_tradeoff", "04_alpha_tradeoff.ipynb", "fig4_alpha_tradeoff"),
+    Figure("disentanglement", "05_disentanglement.ipynb", "fig5_disentanglement", "sem_figures"),
+    Figure("sem_table", "06_sem_table.ipynb", "fig6_sem_table", "sem_figures"),
+    Figure("neuron_gallery", "07_neuron_gallery.ipynb", "fig7_neuron_gallery"))}
 
 # %% ../nbs/14_figures.ipynb #785c896f
 def show_figure(name: str, out_dir):
@@ -350,136 +392,3 @@ def show_figure(name: str, out_dir):
     path = Path(out_dir) / f"{FIGURES[name].stem}.png"
     if not path.is_file(): raise ResourceNotFoundError(f"{path} does not exist; run figure_{name} into {out_dir} first")
     return Image(filename=str(path))
-
-# %% ../nbs/14_figures.ipynb #6a612292
-def faceworld_checks(table: dict, specificity: dict) -> dict:
-    "The FaceWorld targets of one run, from the MaxSkew-table and specificity payloads (see the seed study)."
-    mx = table["maxskew"]
-    before, after = float(np.mean(list(mx["baseline"].values()))), float(np.mean(list(mx["debiaslens-image"].values())))
-    acc0, acc1 = table["accuracy"]["baseline"], table["accuracy"]["debiaslens-image"]
-    m = specificity["matrix"]
-    dominates = all(row[a] < 0 and all(row[a] < v for b, v in row.items() if b != a) for a, row in m.items())
-    counts = specificity["neurons"]
-    covered = {a: sum(1 for n in g.values() if n > 0) for a, g in counts.items()}
-    out = dict(groups={a: len(g) for a, g in counts.items()}, groups_with_neuron=covered, maxskew_before=before, maxskew_after=after,
-               reduction=1 - after / before, accuracy_before=acc0, accuracy_after=acc1, diagonal_dominates=dominates)
-    out["meets"] = (all(covered[a] == len(g) for a, g in counts.items()) and out["reduction"] >= 0.4 and acc1 >= acc0 - 0.03
-                    and dominates and set(m) == set(counts))
-    return out
-
-# %% ../nbs/14_figures.ipynb #08f617cd
-def figures_dir() -> Path | None:
-    "The repository's `nbs/figures` folder, if this package runs from a checkout."
-    d = Path(__file__).resolve().parents[1] / "nbs" / "figures" if "__file__" in globals() else Path("nbs/figures").resolve()
-    return d if d.is_dir() else None
-
-# %% ../nbs/14_figures.ipynb #bf3a1c8c
-def _maxskew_rows(summary: dict) -> tuple[list[str], list[list[str]]]:
-    "Header and rows of the MaxSkew / accuracy table (mean ± 95% CI over seeds, the paper's numbers beside ours)."
-    n = summary.get("n_seeds", 1)
-    mx, ci, paper = summary.get("maxskew") or {}, summary.get("maxskew_ci95") or {}, summary.get("paper") or {}
-    if not mx: return [], []
-    cols = list(next(iter(mx.values())).keys())
-    def cell(v, e): return f"{v:.3f}" + (f" ± {e:.3f}" if n > 1 and e is not None else "")
-    rows = []
-    for m, row in mx.items():
-        cells = []
-        for c in cols:
-            theirs = (paper.get(m) or {}).get(c)
-            cells.append(cell(row[c], (ci.get(m) or {}).get(c)) + (f" (paper {theirs:.3f})" if theirs is not None else ""))
-        acc = summary.get("accuracy", {}).get(m, float("nan"))
-        rows.append([m, *cells, cell(acc, (summary.get("accuracy_ci95") or {}).get(m))])
-    return ["method", *cols, "accuracy"], rows
-
-# %% ../nbs/14_figures.ipynb #67d7f1f2
-def _seeds_line(summary: dict) -> str:
-    n = summary.get("n_seeds", 1)
-    return f"n = {n} seed(s) {summary.get('seeds', [])}" + ("; cells are mean ± 95% CI (t-interval) over seeds." if n > 1 else ".")
-
-# %% ../nbs/14_figures.ipynb #fc080cab
-def _index_md(profile: str, summary: dict, out: Path) -> str:
-    lines = [f"# debiaslens reproduce: `{profile}`", "", _seeds_line(summary), ""]
-    header, rows = _maxskew_rows(summary)
-    if rows:
-        lines += ["## Gender MaxSkew@k (lower is better) and zero-shot accuracy", "", "| " + " | ".join(header) + " |",
-                  "|---" * len(header) + "|", *("| " + " | ".join(r) + " |" for r in rows), ""]
-    for name, f in FIGURES.items():
-        if (out / f"{f.stem}.png").is_file(): lines += [f"## {name}", "", f"![{name}]({f.stem}.png)", ""]
-    return "\n".join(lines) + "\n"
-
-# %% ../nbs/14_figures.ipynb #68a5f505
-_IMAGE_CHECK = """window.addEventListener("load", () => {
-  const broken = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute("src"));
-  document.body.dataset.images = broken.length ? "broken:" + broken.join(",") : "ok:" + document.images.length;
-});"""
-
-# %% ../nbs/14_figures.ipynb #52f9184c
-def _index_html(profile: str, summary: dict, out: Path) -> str:
-    "A self-contained page: the table, every figure with its PDF, JSON and executed notebook, no external resources."
-    import html
-    esc = html.escape
-    header, rows = _maxskew_rows(summary)
-    parts = [f"<h1>debiaslens reproduce: <code>{esc(profile)}</code></h1>", f"<p>{esc(_seeds_line(summary))}</p>"]
-    if rows:
-        parts += ["<h2>Gender MaxSkew@k (lower is better) and zero-shot accuracy</h2>", "<table>",
-                  "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>",
-                  *("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows), "</table>"]
-    for name, f in FIGURES.items():
-        if not (out / f"{f.stem}.png").is_file(): continue
-        links = [f'<a href="{f.stem}.pdf">PDF</a>', f'<a href="{f.stem}.json">numbers (JSON)</a>']
-        page = Path(f.notebook).with_suffix(".html").name
-        if (out / page).is_file(): links.append(f'<a href="{page}">the executed notebook</a>')
-        parts += [f"<section><h2>{esc(name)}</h2>", f'<img src="{f.stem}.png" alt="{esc(name)}">', "<p>" + " · ".join(links) + "</p></section>"]
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}img{max-width:100%}"
-             "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
-             "td:first-child,th:first-child{text-align:left}")
-    return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>debiaslens reproduce: {esc(profile)}</title>"
-            f"<style>{style}</style></head>\n<body>\n" + "\n".join(parts) + f"\n<script>{_IMAGE_CHECK}</script>\n</body></html>\n")
-
-# %% ../nbs/14_figures.ipynb #31a98e23
-def _render_notebooks(out: Path) -> None:
-    "The executed figure notebooks in `out`, rendered to HTML beside them (nbconvert)."
-    import nbformat
-    from nbconvert import HTMLExporter
-    for f in FIGURES.values():
-        if (out / f.notebook).is_file():
-            body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(out / f.notebook, as_version=4))
-            write_text(out / Path(f.notebook).with_suffix(".html").name, body)
-
-# %% ../nbs/14_figures.ipynb #8d3c13d3
-def reproduce(profile: str = "faceworld", out="reports", only: str | None = None, quick: bool = False, seeds=None,
-              device: str = "cpu", progress: bool = True, vary_model: bool = False) -> dict:
-    "Run the pipeline and every figure of `profile` into `out` over `seeds` (default: the profile's list); returns the summary."
-    names = list(FIGURES) if only is None else [n.strip() for n in only.split(",")]
-    unknown = set(names) - set(FIGURES)
-    if unknown: raise InputError(f"unknown figure(s) {sorted(unknown)}; choose from {list(FIGURES)}")
-    if str(profile).endswith(".json"): profile = str(Path(profile).expanduser().resolve())   # the notebooks run in another folder
-    profile_name = as_profile(profile).name
-    seeds = profile_seeds(profile, seeds)
-    out = Path(out).resolve() / profile_name
-    t0 = time.perf_counter()
-    runs = prepare_seeds(profile, seeds, quick=quick, vary_model=vary_model, device=device, progress=progress)
-    out.mkdir(parents=True, exist_ok=True)                    # nothing is written before the pipeline has run
-    nb_dir = figures_dir()
-    figures = {}
-    for name in progress_bar(names, enabled=progress, desc=f"{profile} figures"):
-        fig = FIGURES[name]
-        if nb_dir is not None and (nb_dir / fig.notebook).is_file():
-            import papermill as pm
-            pm.execute_notebook(str(nb_dir / fig.notebook), str(out / fig.notebook), kernel_name="python3", progress_bar=False,
-                                parameters=dict(profile=profile, out_dir=str(out), quick=quick, seeds=seeds, vary_model=vary_model, device=device),
-                                cwd=str(nb_dir))
-        else: fig.function(runs, out)
-        figures[name] = read_json(out / f"{fig.stem}.json")
-    summary = {"profile": profile_name, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
-               "seconds": time.perf_counter() - t0, "figures": figures}
-    if "maxskew_table" in figures:
-        t = figures["maxskew_table"]
-        summary.update(maxskew=t["maxskew"], accuracy=t["accuracy"], paper=t.get("paper"), maxskew_ci95=t["seed_ci95"].get("maxskew"),
-                       accuracy_ci95=t["seed_ci95"].get("accuracy"), maxskew_per_seed={s: r["maxskew"] for s, r in t["per_seed"].items()},
-                       accuracy_per_seed={s: r["accuracy"] for s, r in t["per_seed"].items()})
-    write_json(out / "summary.json", summary)
-    write_text(out / "index.md", _index_md(profile_name, summary, out))
-    _render_notebooks(out)
-    write_text(out / "index.html", _index_html(profile_name, summary, out))
-    return summary

@@ -10,70 +10,96 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from pathlib import Path
 from typing import Mapping
 
 import torch
 
 from .core import CheckpointError, InputError, read_json, write_json
-from .models import VLM
+from .models import VLM, pooled_token
 from .sae import SAE
 
 # %% auto #0
-__all__ = ['TOKEN_MODES', 'BUNDLE_FORMAT', 'flatten_neurons', 'Intervention', 'attach', 'DebiasedVLM', 'debias', 'save_bundle',
-           'load_bundle']
+__all__ = ['INTERVENTION_MODES', 'TOKEN_MODES', 'BUNDLE_FORMAT', 'flatten_neurons', 'Intervention', 'attach', 'DebiasedVLM',
+           'debias', 'save_bundle', 'load_bundle']
 
 # %% ../nbs/07_intervene.ipynb #a71d5052
 def flatten_neurons(neurons) -> list[int]:
     "Sorted unique latent indices from a list or a `{group: [indices]}` mapping."
     if isinstance(neurons, Mapping): neurons = [i for v in neurons.values() for i in v]
     def index(i) -> int:
-        if isinstance(i, torch.Tensor) and i.ndim == 0 and not i.is_floating_point() and i.dtype != torch.bool: return int(i)
-        if isinstance(i, int) and not isinstance(i, bool) or type(i).__module__ == "numpy" and type(i).__name__.startswith(("int", "uint")): return int(i)
-        raise InputError(f"neuron indices must be ints, got {i!r} ({type(i).__name__}) in {neurons!r}; floats and bools are not rounded")
-    try: items = list(neurons)
-    except TypeError as e: raise InputError(f"neurons must be ints or a mapping of groups to ints, got {neurons!r}") from e
+        if isinstance(i, torch.Tensor) and i.ndim == 0 and not i.is_floating_point() and i.dtype != torch.bool:
+            return int(i)
+        if (
+            isinstance(i, int)
+            and not isinstance(i, bool)
+            or type(i).__module__ == "numpy"
+            and type(i).__name__.startswith(("int", "uint"))
+        ):
+            return int(i)
+        raise InputError(
+            f"neuron indices must be ints, got {i!r} ({type(i).__name__}) "
+            f"in {neurons!r}; floats and bools are not rounded"
+        )
+    try:
+        items = list(neurons)
+    except TypeError as e:
+        raise InputError(f"neurons must be ints or a mapping of groups to ints, got {neurons!r}") from e
     return sorted({index(i) for i in items})
 
+INTERVENTION_MODES = ("blend", "error_preserving")
+
 class Intervention:
-    "`h -> (1-alpha) h + alpha decode(encode(h) with z[neurons] = gamma)` on any tensor [..., d_in]."
-    def __init__(self, sae: SAE, neurons, alpha: float = 0.6, gamma: float = 0.0):
+    """`h -> (1-alpha) h + alpha decode(z')` (`blend`, the paper's) or `h + alpha (decode(z') - decode(z))`
+    (`error_preserving`), `z' = encode(h)` with `z'[neurons] = gamma`, on any tensor [..., d_in]."""
+    def __init__(self, sae: SAE, neurons, alpha: float = 0.6, gamma: float = 0.0, mode: str = "blend"):
         if not isinstance(sae, SAE): raise InputError(f"sae must be an SAE, got {type(sae).__name__}")
         self.sae, self.neurons = sae, flatten_neurons(neurons)
+        self.groups = {str(g): flatten_neurons(v) for g, v in neurons.items()} if isinstance(neurons, Mapping) else None
         if self.neurons and (self.neurons[0] < 0 or self.neurons[-1] >= sae.cfg.d_sae):
-            raise InputError(f"neuron indices must be in [0, {sae.cfg.d_sae}), got {self.neurons[0]}..{self.neurons[-1]}")
+            raise InputError(
+                f"neuron indices must be in [0, {sae.cfg.d_sae}), got {self.neurons[0]}..{self.neurons[-1]}"
+            )
         for name, v in (("alpha", alpha), ("gamma", gamma)):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise InputError(f"{name} must be a finite number, got {v!r}")
         if not 0.0 <= alpha <= 1.0: raise InputError(f"alpha must be in [0, 1], got {alpha}")
-        self.alpha, self.gamma = float(alpha), float(gamma)
+        if mode not in INTERVENTION_MODES: raise InputError(f"mode must be one of {INTERVENTION_MODES}, got {mode!r}")
+        self.alpha, self.gamma, self.mode = float(alpha), float(gamma), mode
         self._idx = torch.tensor(self.neurons, dtype=torch.long)
+        if not self.neurons and mode == "blend" and self.alpha > 0:
+            warnings.warn("an intervention with no neurons still replaces alpha of h by the SAE's reconstruction (its "
+                          "error changes the embedding); use mode='error_preserving' for the identity", stacklevel=2)
 
-    def __repr__(self): return f"Intervention({len(self.neurons)} neurons, alpha={self.alpha}, gamma={self.gamma})"
+    def __repr__(self):
+        return f"Intervention({len(self.neurons)} neurons, alpha={self.alpha}, gamma={self.gamma}, mode={self.mode!r})"
 
     @torch.no_grad()
     def __call__(self, h: torch.Tensor) -> torch.Tensor:
         if not isinstance(h, torch.Tensor): h = torch.as_tensor(h)
-        if h.shape[-1] != self.sae.cfg.d_in: raise InputError(f"h has last dimension {h.shape[-1]}, the SAE expects {self.sae.cfg.d_in}")
+        if h.shape[-1] != self.sae.cfg.d_in:
+            raise InputError(f"h has last dimension {h.shape[-1]}, the SAE expects {self.sae.cfg.d_in}")
         if self.alpha == 0.0: return h
         z = self.sae.encode(h)
-        z[..., self._idx.to(z.device)] = self.gamma
-        out = (1 - self.alpha) * h.to(z.dtype) + self.alpha * self.sae.decode(z)
+        if self.mode == "error_preserving" and not self.neurons: return h
+        edited = z.clone()
+        edited[..., self._idx.to(z.device)] = self.gamma
+        if self.mode == "blend": out = (1 - self.alpha) * h.to(z.dtype) + self.alpha * self.sae.decode(edited)
+        else: out = h.to(z.dtype) + self.alpha * (self.sae.decode(edited) - self.sae.decode(z))
         return out.to(h.dtype)
 
 # %% ../nbs/07_intervene.ipynb #fb57257b
 TOKEN_MODES = ("auto", "all")
 
-def _hook(vlm: VLM, site: str, iv: Intervention, tokens: str):
-    tower, _ = vlm.parse_site(site)
-    last = vlm.is_last_block(site)
+def _hook(iv: Intervention, positions):
+    "A forward hook applying `iv` to every token, or (given `positions`) to the pooled token of the current forward."
     def hook(module, inputs, output):
         h = output[0] if isinstance(output, tuple) else output
-        pool = vlm.pool_index(tower) if (tokens == "auto" and last) else None
+        pool = positions(h) if positions is not None else None
         if pool is None: new = iv(h)
         else:
             rows = torch.arange(h.shape[0], device=h.device)
-            pool = pool.to(h.device)
             new = h.clone()
             new[rows, pool] = iv(h[rows, pool])
         return (new,) + tuple(output[1:]) if isinstance(output, tuple) else new
@@ -84,17 +110,22 @@ def attach(vlm: VLM, site, intervention: Intervention | None = None, tokens: str
     "Debias `vlm` inside the block: forward hooks at `site` (or at each site of a `{site: intervention}` dict)."
     if tokens not in TOKEN_MODES: raise InputError(f"tokens must be one of {TOKEN_MODES}, got {tokens!r}")
     pairs = dict(site) if isinstance(site, Mapping) else {site: intervention}
-    handles = []
+    handles, stack = [], contextlib.ExitStack()
     try:
         for s, iv in pairs.items():
-            if not isinstance(iv, Intervention): raise InputError(f"attach needs an Intervention for {s!r}, got {type(iv).__name__}")
+            if not isinstance(iv, Intervention):
+                raise InputError(f"attach needs an Intervention for {s!r}, got {type(iv).__name__}")
             if vlm.site_dim(s) != iv.sae.cfg.d_in:
                 raise InputError(f"site {s} has width {vlm.site_dim(s)}, the SAE expects d_in={iv.sae.cfg.d_in}")
             iv.sae.to(vlm.device)
-            handles.append(vlm.site_module(s).register_forward_hook(_hook(vlm, s, iv, tokens)))
+            tower, _ = vlm.parse_site(s)
+            only_pooled = tokens == "auto" and vlm.is_last_block(s)
+            positions = stack.enter_context(pooled_token(vlm, tower)) if only_pooled else None
+            handles.append(vlm.site_module(s).register_forward_hook(_hook(iv, positions)))
         yield vlm
     finally:
         for hd in handles: hd.remove()
+        stack.close()
 
 # %% ../nbs/07_intervene.ipynb #2f06ef33
 class DebiasedVLM:
@@ -107,14 +138,18 @@ class DebiasedVLM:
     def __repr__(self): return f"DebiasedVLM({self.vlm!r}, site={self.site!r}, {self.intervention!r})"
 
     def encode_images(self, images, **kwargs) -> torch.Tensor:
-        with attach(self.vlm, self.site, self.intervention, self.tokens): return self.vlm.encode_images(images, **kwargs)
+        with attach(self.vlm, self.site, self.intervention, self.tokens):
+            return self.vlm.encode_images(images, **kwargs)
 
     def encode_texts(self, texts, **kwargs) -> torch.Tensor:
         with attach(self.vlm, self.site, self.intervention, self.tokens): return self.vlm.encode_texts(texts, **kwargs)
 
-def debias(vlm: VLM, site: str, sae: SAE, neurons, alpha: float = 0.6, gamma: float = 0.0, tokens: str = "auto") -> DebiasedVLM:
+def debias(
+    vlm: VLM, site: str, sae: SAE, neurons, alpha: float = 0.6, gamma: float = 0.0, tokens: str = "auto",
+    mode: str = "blend",
+) -> DebiasedVLM:
     "A debiased view of `vlm`: DeBiasLens' intervention at `site` during every encode."
-    return DebiasedVLM(vlm, site, Intervention(sae, neurons, alpha, gamma), tokens)
+    return DebiasedVLM(vlm, site, Intervention(sae, neurons, alpha, gamma, mode), tokens)
 
 BUNDLE_FORMAT = "debiaslens-bundle"
 
@@ -125,18 +160,27 @@ def save_bundle(model: DebiasedVLM, directory) -> Path:
     iv.sae.save(directory / "sae")
     write_json(directory / "bundle.json", {"format": BUNDLE_FORMAT, "format_version": 1, "site": model.site,
                                            "neurons": iv.neurons, "alpha": iv.alpha, "gamma": iv.gamma,
-                                           "tokens": model.tokens, "model": model.vlm.identity})
+                                           "tokens": model.tokens, "mode": iv.mode, "groups": iv.groups,
+                                           "model": model.vlm.identity})
     return directory
 
-def load_bundle(directory, vlm: VLM) -> DebiasedVLM:
-    "Reapply a saved bundle to `vlm`, refusing another model or an unknown site."
+def load_bundle(directory, vlm: VLM, allow_other_model: bool = False) -> DebiasedVLM:
+    """Reapply a saved bundle to `vlm`, refusing another model (unless `allow_other_model`, with a warning) or an
+    unknown site."""
     directory = Path(directory)
     meta = read_json(directory / "bundle.json")
     if meta.get("format") != BUNDLE_FORMAT: raise CheckpointError(f"{directory}/bundle.json is not a debiasing bundle")
     want, have = meta["model"], vlm.identity
-    if (want["backend"], want["fingerprint"]) != (have["backend"], have["fingerprint"]):
-        raise CheckpointError(f"bundle was made for {want['name']} (fingerprint {want['fingerprint']}), not for "
-                              f"{have['name']} (fingerprint {have['fingerprint']}); load the model it was made for")
-    if meta["site"] not in vlm.sites: raise CheckpointError(f"bundle site {meta['site']!r} does not exist in {vlm.name}")
+    key = "weights" if "weights" in want else "fingerprint"          # bundles written before weight fingerprints
+    if (want["backend"], want[key]) != (have["backend"], have[key]):
+        message = (f"bundle was made for {want['name']} (weights {want[key]}), not for {have['name']} "
+                   f"(weights {have[key]})")
+        if not allow_other_model:
+            raise CheckpointError(message + "; load the model it was made for, or pass allow_other_model=True")
+        warnings.warn(message + "; applying it anyway (allow_other_model=True)", stacklevel=2)
+    if meta["site"] not in vlm.sites:
+        raise CheckpointError(f"bundle site {meta['site']!r} does not exist in {vlm.name}")
     sae = SAE.load(directory / "sae", device=vlm.device)
-    return debias(vlm, meta["site"], sae, meta["neurons"], meta["alpha"], meta["gamma"], meta.get("tokens", "auto"))
+    return debias(vlm, meta["site"], sae, meta.get("groups") or meta["neurons"], meta["alpha"], meta["gamma"],
+                  meta.get("tokens", "auto"),
+                  meta.get("mode", "blend"))

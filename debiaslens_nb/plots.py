@@ -37,7 +37,10 @@ def save_figure(fig, stem) -> tuple[Path, Path]:
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     out = []
-    for ext, meta in ((".png", {"Software": None}), (".pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})):
+    for ext, meta in (
+        (".png", {"Software": None}),
+        (".pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}),
+    ):
         path = stem.with_suffix(ext)
         with atomic_write(path) as tmp:
             fig.savefig(tmp, format=ext[1:], metadata=meta, dpi=200)
@@ -45,7 +48,7 @@ def save_figure(fig, stem) -> tuple[Path, Path]:
     plt.close(fig)
     return tuple(out)
 
-# %% ../nbs/12_plots.ipynb #c93d0afa
+# %% ../nbs/12_plots.ipynb #a62d2d5b
 def plot_similarity_gap(df: pd.DataFrame):
     "DeBiasLens Fig. 3: mean cosine of random vs attribute-sharing pairs, raw vs SAE (df: space, pairs, mean, lo, hi)."
     need = {"space", "pairs", "mean", "lo", "hi"}
@@ -60,6 +63,7 @@ def plot_similarity_gap(df: pd.DataFrame):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/12_plots.ipynb #014da03f
 def _annotations(t: pd.DataFrame, fmt: str, errors: pd.DataFrame | None) -> np.ndarray:
     "Cell labels: the value, and `± error` where an error table is given (n >= 2 seeds)."
     if errors is None: return np.vectorize(lambda v: format(v, fmt))(t.to_numpy())
@@ -67,23 +71,56 @@ def _annotations(t: pd.DataFrame, fmt: str, errors: pd.DataFrame | None) -> np.n
     return np.array([[format(v, fmt) + (f"\n±{format(x, fmt)}" if np.isfinite(x) else "") for v, x in zip(rv, re)]
                      for rv, re in zip(t.to_numpy(), e)], dtype=object)
 
-def plot_metric_heatmap(table: pd.DataFrame, title: str = "", fmt: str = ".3f", cmap: str = "rocket_r", center=None,
-                        separate: Sequence[str] = (), separate_cmap: str = "crest", separate_range: tuple[float, float] = (0.0, 1.0),
-                        errors: pd.DataFrame | None = None):
-    "A methods x columns heat map with the values (and `± errors`, e.g. 95% CIs over seeds) written in; `separate` columns (accuracy beside bias) get their own colour scale over `separate_range`."
+def plot_metric_heatmap(
+    table: pd.DataFrame,
+    title: str = "",
+    fmt: str = ".3f",
+    cmap: str = "rocket_r",
+    center=None,
+    separate: Sequence[str] = (),
+    separate_cmap: str = "crest",
+    separate_range: tuple[float, float] = (0.0, 1.0),
+    errors: pd.DataFrame | None = None,
+):
+    """A methods x columns heat map with the values (and `± errors`, e.g. 95% CIs over seeds) written in; `separate`
+    columns (accuracy beside bias) get their own colour scale over `separate_range`."""
     t = table.astype(float)
     unknown = set(separate) - set(t.columns)
     if unknown: raise InputError(f"separate names unknown columns {sorted(unknown)}; columns are {list(t.columns)}")
     own = np.broadcast_to(t.columns.isin(list(separate)), t.shape)
     annot = _annotations(t, fmt, errors)
     fig, ax = plt.subplots(figsize=(1.1 * t.shape[1] + 2.2, (0.42 if errors is None else 0.6) * t.shape[0] + 1.0))
-    sns.heatmap(t, mask=own, annot=annot, fmt="", cmap=cmap, center=center, cbar=False, ax=ax, linewidths=0.5, annot_kws={"fontsize": 7})
-    if own.any(): sns.heatmap(t, mask=~own, annot=annot, fmt="", cmap=separate_cmap, vmin=separate_range[0], vmax=separate_range[1],
-                              cbar=False, ax=ax, linewidths=0.5, annot_kws={"fontsize": 7})
+    sns.heatmap(
+        t,
+        mask=own,
+        annot=annot,
+        fmt="",
+        cmap=cmap,
+        center=center,
+        cbar=False,
+        ax=ax,
+        linewidths=0.5,
+        annot_kws={"fontsize": 7},
+    )
+    if own.any():
+        sns.heatmap(
+            t,
+            mask=~own,
+            annot=annot,
+            fmt="",
+            cmap=separate_cmap,
+            vmin=separate_range[0],
+            vmax=separate_range[1],
+            cbar=False,
+            ax=ax,
+            linewidths=0.5,
+            annot_kws={"fontsize": 7},
+        )
     ax.set_title(title); ax.set_xlabel(""); ax.set_ylabel("")
     fig.tight_layout()
     return fig
 
+# %% ../nbs/12_plots.ipynb #d8120683
 def plot_alpha_tradeoff(sweep: pd.DataFrame, bias_col: str = "maxskew", perf_col: str = "accuracy"):
     "DeBiasLens Fig. 4: bias and general performance against alpha; `<col>_ci95` columns are drawn as bands."
     fig, ax = plt.subplots(figsize=(3.4, 2.4))
@@ -91,16 +128,30 @@ def plot_alpha_tradeoff(sweep: pd.DataFrame, bias_col: str = "maxskew", perf_col
     def line(axis, col, style, color, label=None):
         axis.plot(sweep["alpha"], sweep[col], style, color=color, label=label)
         if f"{col}_ci95" in sweep:
-            axis.fill_between(sweep["alpha"], sweep[col] - sweep[f"{col}_ci95"], sweep[col] + sweep[f"{col}_ci95"], color=color, alpha=0.2, lw=0)
+            axis.fill_between(
+                sweep["alpha"],
+                sweep[col] - sweep[f"{col}_ci95"],
+                sweep[col] + sweep[f"{col}_ci95"],
+                color=color,
+                alpha=0.2,
+                lw=0,
+            )
     line(ax, bias_col, "o-", c[0], "MaxSkew")
     ax.set_xlabel("α"); ax.set_ylabel("gender MaxSkew@k", color=c[0])
     if perf_col in sweep:
-        ax2 = ax.twinx(); line(ax2, perf_col, "s--", c[1]); ax2.set_ylabel("zero-shot accuracy", color=c[1]); ax2.grid(False)
+        ax2 = ax.twinx()
+        line(ax2, perf_col, "s--", c[1])
+        ax2.set_ylabel("zero-shot accuracy", color=c[1])
+        ax2.grid(False)
     fig.tight_layout()
     return fig
 
-def plot_grouped_bars(df: pd.DataFrame, x: str, y: str, hue: str, title: str = "", ylabel: str | None = None, err: str | None = None):
-    "Grouped bar chart (disentanglement raw vs SAE, SEM retrieval/worst-group tables); `err` names a column of ± error bars."
+# %% ../nbs/12_plots.ipynb #9a83bee5
+def plot_grouped_bars(
+    df: pd.DataFrame, x: str, y: str, hue: str, title: str = "", ylabel: str | None = None, err: str | None = None
+):
+    """Grouped bar chart (disentanglement raw vs SAE, SEM retrieval/worst-group tables); `err` names a column of ± error
+    bars."""
     xs, hues = list(dict.fromkeys(df[x])), list(dict.fromkeys(df[hue]))
     fig, ax = plt.subplots(figsize=(max(3.0, 0.6 * len(xs) * len(hues) + 1), 2.6))
     width = 0.8 / len(hues)
@@ -120,10 +171,13 @@ def neuron_gallery(images: Sequence[Image.Image], latents, neurons: Mapping[str,
                    n_images: int = 6, cell: int = 48):
     "Figure: top-activating images of the first `n_neurons` neurons of each group."
     z = torch.as_tensor(latents)
-    if z.ndim != 2 or z.shape[0] != len(images): raise InputError(f"latents must be [n_images={len(images)}, d_sae], got {tuple(z.shape)}")
+    if z.ndim != 2 or z.shape[0] != len(images):
+        raise InputError(f"latents must be [n_images={len(images)}, d_sae], got {tuple(z.shape)}")
     rows = [(g, j) for g, js in neurons.items() for j in list(js)[:n_neurons]]
     if not rows: raise InputError("no neurons to show")
-    fig, axes = plt.subplots(len(rows), n_images, figsize=(n_images * cell / 60, len(rows) * cell / 60 + 0.2), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), n_images, figsize=(n_images * cell / 60, len(rows) * cell / 60 + 0.2), squeeze=False
+    )
     for r, (g, j) in enumerate(rows):
         top = z[:, j].topk(min(n_images, len(images))).indices.tolist()
         for c in range(n_images):

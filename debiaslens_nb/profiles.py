@@ -58,7 +58,8 @@ def from_json(cls, data, where: str = "profile"):
     if unknown: raise ConfigError(f"{where} has unknown key(s) {unknown}; known keys: {sorted(fields)}")
     missing = [n for n, f in fields.items() if n not in data and f.default is dataclasses.MISSING
                and f.default_factory is dataclasses.MISSING]
-    if missing: raise ConfigError(f"{where} lacks {missing}; start from a shipped profile (debiaslens_nb/assets/profiles)")
+    if missing:
+        raise ConfigError(f"{where} lacks {missing}; start from a shipped profile (debiaslens_nb/assets/profiles)")
     out = cls(**{k: _convert(v, hints[k], f"{where}.{k}") for k, v in data.items()})
     if hasattr(out, "check"): out.check(where)
     return out
@@ -83,7 +84,8 @@ class ModelSpec:
     threads: int = 2
 
     def check(self, where: str):
-        if self.source not in MODEL_SOURCES: raise ConfigError(f"{where}.source must be one of {MODEL_SOURCES}, got {self.source!r}")
+        if self.source not in MODEL_SOURCES:
+            raise ConfigError(f"{where}.source must be one of {MODEL_SOURCES}, got {self.source!r}")
         if self.source == "open_clip" and not self.name: raise ConfigError(f"{where}: an open_clip model needs a name")
         _positive(where, steps=self.steps, threads=self.threads)
         if self.seed < 0: raise ConfigError(f"{where}.seed must be an int >= 0, got {self.seed}")
@@ -102,7 +104,8 @@ class DataSpec:
     path: str | None = None
 
     def check(self, where: str):
-        if self.source not in DATA_SOURCES: raise ConfigError(f"{where}.source must be one of {DATA_SOURCES}, got {self.source!r}")
+        if self.source not in DATA_SOURCES:
+            raise ConfigError(f"{where}.source must be one of {DATA_SOURCES}, got {self.source!r}")
         if self.n is not None and self.n < 1: raise ConfigError(f"{where}.n must be an int >= 1, got {self.n}")
         if self.seed < 0: raise ConfigError(f"{where}.seed must be an int >= 0, got {self.seed}")
 
@@ -184,13 +187,15 @@ class Profile:
     quick_mode: bool = False
 
     def check(self, where: str):
-        if self.tower not in ("image", "text"): raise ConfigError(f"{where}: tower must be 'image' or 'text', got {self.tower!r}")
+        if self.tower not in ("image", "text"):
+            raise ConfigError(f"{where}: tower must be 'image' or 'text', got {self.tower!r}")
         if not 0 < self.tau <= 1: raise ConfigError(f"{where}: tau must be a number in (0, 1], got {self.tau}")
         if not 0 <= self.alpha <= 1: raise ConfigError(f"{where}: alpha must be a number in [0, 1], got {self.alpha}")
         for key in ("name", "site", "tokens"):
             if not getattr(self, key): raise ConfigError(f"{where}: {key} must be a non-empty string")
         if self.folds < 1: raise ConfigError(f"{where}: folds must be a positive int, got {self.folds}")
-        if not self.seeds or any(s < 0 for s in self.seeds): raise ConfigError(f"{where}: seeds must be a non-empty list of ints >= 0, got {self.seeds}")
+        if not self.seeds or any(s < 0 for s in self.seeds):
+            raise ConfigError(f"{where}: seeds must be a non-empty list of ints >= 0, got {self.seeds}")
         _positive(f"{where}.k", **self.k)
         if self.text_sae is not None and not self.text_site: raise ConfigError(f"{where}: text_sae needs a text_site")
         if not isinstance(self.quick, dict): raise ConfigError(f"{where}: quick must be an object of overrides")
@@ -210,14 +215,16 @@ def apply_override(base: dict, override: dict, source: str = "override") -> dict
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             unknown = sorted(set(value) - set(out[key]))
-            if unknown: raise ConfigError(f"{source}: {key} has no setting(s) {unknown} to override; it has {sorted(out[key])}")
+            if unknown:
+                raise ConfigError(f"{source}: {key} has no setting(s) {unknown} to override; it has {sorted(out[key])}")
             out[key] = apply_override(out[key], value, f"{source}.{key}")
         else: out[key] = value
     return out
 
 # %% ../nbs/12a_profiles.ipynb #27859efe
 def as_profile(profile: str | dict | Profile, quick: bool = False) -> Profile:
-    "A `Profile` from a shipped name, a JSON path, a dict, or a `Profile` (returned as is); `quick` applies its quick settings."
+    """A `Profile` from a shipped name, a JSON path, a dict, or a `Profile` (returned as is); `quick` applies its quick
+    settings."""
     if isinstance(profile, Profile): return profile
     if isinstance(profile, dict): raw, source = profile, "profile"
     else:
@@ -226,7 +233,8 @@ def as_profile(profile: str | dict | Profile, quick: bool = False) -> Profile:
             if not p.is_file(): raise ResourceNotFoundError(f"profile file {p} does not exist")
             raw, source = read_json(p), f"profile {p}"
         elif profile in PROFILES: raw, source = load_asset_json("profiles", f"{profile}.json"), f"profile {profile!r}"
-        else: raise InputError(f"unknown profile {profile!r}; shipped profiles: {PROFILES}, or a path to a .json profile")
+        else:
+            raise InputError(f"unknown profile {profile!r}; shipped profiles: {PROFILES}, or a path to a .json profile")
     try:
         prof = from_json(Profile, raw)
         if quick and not prof.quick_mode:
@@ -236,20 +244,25 @@ def as_profile(profile: str | dict | Profile, quick: bool = False) -> Profile:
 
 def load_profile(name_or_path: str, quick: bool = False) -> Profile:
     "The `Profile` of a shipped name or a JSON file (absolute or relative path); `quick` applies its quick overrides."
-    if not isinstance(name_or_path, (str, Path)): raise InputError(f"give a profile name or path, got {type(name_or_path).__name__}")
+    if not isinstance(name_or_path, (str, Path)):
+        raise InputError(f"give a profile name or path, got {type(name_or_path).__name__}")
     return as_profile(name_or_path, quick)
 
 # %% ../nbs/12a_profiles.ipynb #90b8c6bb
 def with_overrides(profile: str | Profile, quick: bool = False, model: str | None = None, pretrained: str | None = None,
                    dataset: str | None = None) -> Profile:
-    "A profile with the figure notebooks' `model` / `pretrained` / `dataset` parameters applied (None keeps the profile's)."
+    """A profile with the figure notebooks' `model` / `pretrained` / `dataset` parameters applied (None keeps the
+    profile's)."""
     p = as_profile(profile, quick)
     if model:
         spec = ModelSpec("minilm") if model == "minilm" else ModelSpec("open_clip", name=model, pretrained=pretrained)
         p = dataclasses.replace(p, model=spec)
-    elif pretrained and p.model.source == "open_clip": p = dataclasses.replace(p, model=dataclasses.replace(p.model, pretrained=pretrained))
+    elif pretrained and p.model.source == "open_clip":
+        p = dataclasses.replace(p, model=dataclasses.replace(p.model, pretrained=pretrained))
     if dataset:
         if p.gallery.source != "fairface":
-            raise ConfigError("dataset= replaces a FairFace gallery (paper profiles): pass a local copy saved with save_to_disk")
+            raise ConfigError(
+                "dataset= replaces a FairFace gallery (paper profiles): pass a local copy saved with save_to_disk"
+            )
         p = dataclasses.replace(p, gallery=dataclasses.replace(p.gallery, path=dataset))
     return p

@@ -19,8 +19,17 @@ from fastcore.basics import patch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .core import (CheckpointError, ConfigError, ResourceNotFoundError, as_float_tensor, atomic_write, content_hash,
-                                default_device, read_json, write_json)
+from debiaslens_nb.core import (
+    CheckpointError,
+    ConfigError,
+    ResourceNotFoundError,
+    as_float_tensor,
+    atomic_write,
+    content_hash,
+    default_device,
+    read_json,
+    write_json,
+)
 
 # %% auto #0
 __all__ = ['SAE_KINDS', 'INPUT_NORMS', 'DEBIASLENS_GROUP_FRACTIONS', 'SAE_FORMAT', 'SAEConfig', 'SAE']
@@ -49,7 +58,8 @@ class SAEConfig:
         def bad(msg): raise ConfigError(f"SAEConfig: {msg}")
         def is_int(v): return isinstance(v, int) and not isinstance(v, bool)
         def ints(name, vals):
-            if not isinstance(vals, (list, tuple)) or not all(is_int(v) for v in vals): bad(f"{name} must be a list of ints, got {vals!r}")
+            if not isinstance(vals, (list, tuple)) or not all(is_int(v) for v in vals):
+                bad(f"{name} must be a list of ints, got {vals!r}")
             return tuple(vals)
         if not is_int(self.d_in) or self.d_in <= 0: bad(f"d_in must be a positive int, got {self.d_in!r}")
         if self.kind not in SAE_KINDS: bad(f"kind must be one of {SAE_KINDS}, got {self.kind!r}")
@@ -57,7 +67,8 @@ class SAEConfig:
         d_sae = self.d_sae
         if d_sae is None:
             if self.expansion_factor is None: bad("give d_sae or expansion_factor")
-            if not is_int(self.expansion_factor) or self.expansion_factor <= 0: bad(f"expansion_factor must be a positive int, got {self.expansion_factor!r}")
+            if not is_int(self.expansion_factor) or self.expansion_factor <= 0:
+                bad(f"expansion_factor must be a positive int, got {self.expansion_factor!r}")
             d_sae = self.d_in * int(self.expansion_factor)
         elif self.expansion_factor is not None and d_sae != self.d_in * self.expansion_factor:
             bad(f"d_sae={d_sae} disagrees with expansion_factor={self.expansion_factor} x d_in={self.d_in}")
@@ -67,24 +78,35 @@ class SAEConfig:
         if self.kind == "matryoshka_batchtopk":
             sizes = self.group_sizes
             if sizes is None:
-                if not isinstance(self.group_fractions, (list, tuple)) or not all(isinstance(f, (int, float)) and not isinstance(f, bool) for f in self.group_fractions):
+                if not isinstance(self.group_fractions, (list, tuple)) or not all(
+                    isinstance(f, (int, float)) and not isinstance(f, bool) for f in self.group_fractions
+                ):
                     bad(f"group_fractions must be a list of numbers, got {self.group_fractions!r}")
                 fr = tuple(float(f) for f in self.group_fractions)
-                if not fr or any(f <= 0 for f in fr) or not math.isclose(sum(fr), 1.0): bad(f"group_fractions must be positive and sum to 1, got {fr}")
+                if not fr or any(f <= 0 for f in fr) or not math.isclose(sum(fr), 1.0):
+                    bad(f"group_fractions must be positive and sum to 1, got {fr}")
                 sizes = [int(f * d_sae) for f in fr[:-1]]
                 sizes.append(d_sae - sum(sizes))
                 object.__setattr__(self, "group_fractions", fr)
             sizes = ints("group_sizes", sizes)
-            if any(s <= 0 for s in sizes) or sum(sizes) != d_sae: bad(f"group_sizes must be positive and sum to d_sae={d_sae}, got {sizes}")
+            if any(s <= 0 for s in sizes) or sum(sizes) != d_sae:
+                bad(f"group_sizes must be positive and sum to d_sae={d_sae}, got {sizes}")
             object.__setattr__(self, "group_sizes", sizes)
         else:
             object.__setattr__(self, "group_sizes", (d_sae,))
         if self.topk_levels is not None:
             lv = ints("topk_levels", self.topk_levels)
-            if not lv or list(lv) != sorted(set(lv)) or lv[0] <= 0 or lv[-1] > d_sae: bad(f"topk_levels must be strictly increasing ints in [1, d_sae], got {lv}")
+            if not lv or list(lv) != sorted(set(lv)) or lv[0] <= 0 or lv[-1] > d_sae:
+                bad(f"topk_levels must be strictly increasing ints in [1, d_sae], got {lv}")
             object.__setattr__(self, "topk_levels", lv)
-        if self.weighting not in ("uniform", "reverse"): bad(f"weighting must be 'uniform' or 'reverse', got {self.weighting!r}")
-        if isinstance(self.auxk_alpha, bool) or not isinstance(self.auxk_alpha, (int, float)) or not math.isfinite(self.auxk_alpha) or self.auxk_alpha < 0:
+        if self.weighting not in ("uniform", "reverse"):
+            bad(f"weighting must be 'uniform' or 'reverse', got {self.weighting!r}")
+        if (
+            isinstance(self.auxk_alpha, bool)
+            or not isinstance(self.auxk_alpha, (int, float))
+            or not math.isfinite(self.auxk_alpha)
+            or self.auxk_alpha < 0
+        ):
             bad(f"auxk_alpha must be a finite number >= 0, got {self.auxk_alpha!r}")
 
     def to_dict(self) -> dict:
@@ -94,10 +116,12 @@ class SAEConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "SAEConfig":
         "Inverse of `to_dict`; unknown keys are an error."
-        if not isinstance(d, dict): raise CheckpointError(f"an SAE config must be a JSON object, got {type(d).__name__}")
+        if not isinstance(d, dict):
+            raise CheckpointError(f"an SAE config must be a JSON object, got {type(d).__name__}")
         known = set(cls.__dataclass_fields__)
         extra = set(d) - known
-        if extra: raise CheckpointError(f"unknown SAEConfig fields {sorted(extra)}; was this saved by a newer debiaslens-nb?")
+        if extra:
+            raise CheckpointError(f"unknown SAEConfig fields {sorted(extra)}; was this saved by a newer debiaslens-nb?")
         d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
         d.pop("expansion_factor", None)
         try: return cls(**d)
@@ -210,7 +234,8 @@ def save(self: SAE, directory) -> Path:
     "Write `model.safetensors` + `config.json` into `directory` (atomically, file by file)."
     directory = Path(directory); directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
-    with atomic_write(directory / "model.safetensors") as tmp: save_file(state, str(tmp), metadata={"format": SAE_FORMAT})
+    with atomic_write(directory / "model.safetensors") as tmp:
+        save_file(state, str(tmp), metadata={"format": SAE_FORMAT})
     write_json(directory / "config.json", {"format": SAE_FORMAT, "format_version": 1, "config": self.cfg.to_dict(),
                                            "sha256": content_hash(self.cfg.to_dict(), directory / "model.safetensors")})
     return directory
@@ -220,17 +245,26 @@ def load(cls: SAE, directory, device=None) -> SAE:
     "Load an SAE saved by `SAE.save`."
     directory = Path(directory)
     if not (directory / "config.json").is_file() or not (directory / "model.safetensors").is_file():
-        raise ResourceNotFoundError(f"{directory} has no config.json + model.safetensors; is it an SAE directory saved by SAE.save?")
+        raise ResourceNotFoundError(
+            f"{directory} has no config.json + model.safetensors; is it an SAE directory saved by SAE.save?"
+        )
     meta = read_json(directory / "config.json")
     if not isinstance(meta, dict) or meta.get("format") != SAE_FORMAT:
-        raise CheckpointError(f"{directory}/config.json is not a {SAE_FORMAT} config; for dictionary_learning or MSAE files use SAE.from_dictionary_learning / SAE.from_msae")
-    try: cfg = SAEConfig.from_dict(meta["config"])
-    except (KeyError, TypeError, ConfigError) as e: raise CheckpointError(f"{directory}/config.json: invalid config ({e})") from e
+        raise CheckpointError(
+            f"{directory}/config.json is not a {SAE_FORMAT} config; for dictionary_learning "
+            "or MSAE files use SAE.from_dictionary_learning / SAE.from_msae"
+        )
+    try:
+        cfg = SAEConfig.from_dict(meta["config"])
+    except (KeyError, TypeError, ConfigError) as e:
+        raise CheckpointError(f"{directory}/config.json: invalid config ({e})") from e
     state = _load_safetensors(directory / "model.safetensors")
     _check_state(state, cfg, directory / "model.safetensors")
     if "sha256" in meta and meta["sha256"] != content_hash(meta["config"], directory / "model.safetensors"):
-        raise CheckpointError(f"{directory}: model.safetensors and config.json do not match the checksum saved with them (a corrupt, "
-                              "replaced or edited file); save the SAE again")
+        raise CheckpointError(
+            f"{directory}: model.safetensors and config.json do not match the checksum saved with them (a corrupt, "
+            "replaced or edited file); save the SAE again"
+        )
     sae = cls(cfg, seed=None)
     sae.load_state_dict(state)
     return sae.to(default_device(device) if device else "cpu")
@@ -255,14 +289,21 @@ def _read_state(path_or_state) -> tuple[dict, Path | None]:
 def _tensor(state: dict, key: str, source, ndim: int) -> torch.Tensor:
     if key not in state: raise CheckpointError(f"{source}: missing key {key!r} (keys: {sorted(state)[:12]})")
     t = state[key]
-    if not isinstance(t, torch.Tensor) or t.ndim != ndim: raise CheckpointError(f"{source}: {key} must be a {ndim}-d tensor")
+    if not isinstance(t, torch.Tensor) or t.ndim != ndim:
+        raise CheckpointError(f"{source}: {key} must be a {ndim}-d tensor")
     if not torch.isfinite(t.float()).all(): raise CheckpointError(f"{source}: {key} contains NaN/inf")
     return t.detach().float()
 
 def _build(cfg: SAEConfig, W_enc, b_enc, W_dec, b_dec, threshold: float, source) -> SAE:
     d, f = cfg.d_in, cfg.d_sae
-    for name, t, shape in (("W_enc", W_enc, (d, f)), ("b_enc", b_enc, (f,)), ("W_dec", W_dec, (f, d)), ("b_dec", b_dec, (d,))):
-        if tuple(t.shape) != shape: raise CheckpointError(f"{source}: {name} has shape {tuple(t.shape)}, expected {shape} from the encoder")
+    for name, t, shape in (
+        ("W_enc", W_enc, (d, f)),
+        ("b_enc", b_enc, (f,)),
+        ("W_dec", W_dec, (f, d)),
+        ("b_dec", b_dec, (d,)),
+    ):
+        if tuple(t.shape) != shape:
+            raise CheckpointError(f"{source}: {name} has shape {tuple(t.shape)}, expected {shape} from the encoder")
     sae = SAE(cfg, seed=None)
     with torch.no_grad():
         for p, t in ((sae.W_enc, W_enc), (sae.b_enc, b_enc), (sae.W_dec, W_dec), (sae.b_dec, b_dec)): p.copy_(t)
@@ -282,7 +323,10 @@ def from_dictionary_learning(cls: SAE, path_or_state_dict, kind: str | None = No
     elif "encoder.weight" in state:
         W_enc = _tensor(state, "encoder.weight", src, 2).T; b_enc = _tensor(state, "encoder.bias", src, 1)
         W_dec = _tensor(state, "decoder.weight", src, 2).T; b_dec = _tensor(state, "b_dec", src, 1)
-    else: raise CheckpointError(f"{src}: not a dictionary_learning SAE (no W_enc or encoder.weight); for SEM's MSAE use SAE.from_msae")
+    else:
+        raise CheckpointError(
+            f"{src}: not a dictionary_learning SAE (no W_enc or encoder.weight); for SEM's MSAE use SAE.from_msae"
+        )
     d, f = W_enc.shape
     k = int(state["k"]) if "k" in state else None
     if k is None: raise CheckpointError(f"{src}: no 'k' buffer; is this a TopK-family SAE?")
@@ -296,7 +340,8 @@ def from_dictionary_learning(cls: SAE, path_or_state_dict, kind: str | None = No
             dict_class = str(read_json(path.parent / "config.json").get("trainer", {}).get("dict_class", ""))
             kind = {"AutoEncoderTopK": "topk", "BatchTopKSAE": "batchtopk"}.get(dict_class)
         kind = kind or "batchtopk"
-        if kind not in ("topk", "batchtopk"): raise ConfigError(f"kind must be 'topk' or 'batchtopk' for this checkpoint, got {kind!r}")
+        if kind not in ("topk", "batchtopk"):
+            raise ConfigError(f"kind must be 'topk' or 'batchtopk' for this checkpoint, got {kind!r}")
         cfg = SAEConfig(d_in=d, d_sae=f, kind=kind, k=k, input_norm="none")
     return _build(cfg, W_enc, b_enc, W_dec, b_dec, thr, src)
 
@@ -304,12 +349,18 @@ _MSAE_LAYOUTS = ({"pre": "bpre", "enc_b": "encoder.bias"}, {"pre": "pre_bias", "
 _MSAE_IGNORED = {"stats_last_nonzero", "latents_activation_frequency", "latents_mean_square"}
 
 @patch(cls_method=True)
-def from_msae(cls: SAE, path_or_state_dict, topk_levels: Sequence[int] | None = None, weighting: str = "uniform") -> SAE:
+def from_msae(
+    cls: SAE, path_or_state_dict, topk_levels: Sequence[int] | None = None, weighting: str = "uniform"
+) -> SAE:
     "Import SEM's nested-k Matryoshka SAE (`bpre`, `encoder.*`, `decoder.weight`) or the MSAE release layout."
     state, path = _read_state(path_or_state_dict)
     src = path or "state dict"
     layout = next((l for l in _MSAE_LAYOUTS if l["pre"] in state), None)
-    if layout is None: raise CheckpointError(f"{src}: not an MSAE checkpoint (no 'bpre' or 'pre_bias'); for dictionary_learning files use SAE.from_dictionary_learning")
+    if layout is None:
+        raise CheckpointError(
+            f"{src}: not an MSAE checkpoint (no 'bpre' or 'pre_bias'); "
+            "for dictionary_learning files use SAE.from_dictionary_learning"
+        )
     known = {layout["pre"], layout["enc_b"], "encoder.weight", "decoder.weight"}
     extra = set(state) - known - _MSAE_IGNORED
     if extra: raise CheckpointError(f"{src}: unexpected keys {sorted(extra)} for an MSAE checkpoint")
@@ -322,12 +373,29 @@ def from_msae(cls: SAE, path_or_state_dict, topk_levels: Sequence[int] | None = 
                   _tensor(state, layout["pre"], src, 1), -1.0, src)
 
 # %% ../nbs/05_sae.ipynb #4a7d5f57
-_TRAINING = ("TrainConfig", "TrainResult", "default_lr", "dense_reference_loss", "evaluate_sae", "fit_input_norm", "geometric_median",
-             "planted_dictionary", "train_sae")
+_TRAINING = {
+    "dense_reference_loss": "sae_kernels",
+    **dict.fromkeys(
+        (
+            "TrainConfig",
+            "TrainResult",
+            "default_lr",
+            "evaluate_sae",
+            "fit_input_norm",
+            "geometric_median",
+            "planted_dictionary",
+            "train_sae",
+        ),
+        "sae_training",
+    ),
+}
 
 def __getattr__(name: str):
     "The trainer's public names, re-exported lazily (no import cycle): `from debiaslens_nb.sae import train_sae` works."
     if name in _TRAINING:
-        from debiaslens_nb import sae_training
-        return getattr(sae_training, name)
+        import importlib
+        return getattr(importlib.import_module(f"debiaslens_nb.{_TRAINING[name]}"), name)
     raise AttributeError(f"module 'debiaslens_nb.sae' has no attribute {name!r}")
+
+# %% ../nbs/05_sae.ipynb #67a3b5ff
+import debiaslens_nb.sae_interop  # noqa: E402,F401  (registers the SAELens / dictionary_learning methods on SAE)

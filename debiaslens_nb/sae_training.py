@@ -13,7 +13,7 @@ import json
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -24,140 +24,12 @@ from safetensors.torch import save_file
 from .activations import as_activation_source
 from .core import (CheckpointError, ConfigError, InputError, atomic_write, default_device,
                                 progress as progress_bar, remove_stale_temps)
-from .sae import SAE, SAEConfig, _unit_rows
+from .sae import SAE, _unit_rows
+from .sae_kernels import _loss, _TrainState
 
 # %% auto #0
-__all__ = ['dense_reference_loss', 'TrainResult', 'default_lr', 'geometric_median', 'fit_input_norm', 'TrainConfig', 'train_sae',
-           'evaluate_sae', 'planted_dictionary', 'atom_recovery']
-
-# %% ../nbs/05a_sae_training.ipynb #9edf96d7
-class _SparseEncode(torch.autograd.Function):
-    "Selected pre-activations `h[rows, cols]` with a sparse backward into W_enc, b_enc and b_dec."
-    @staticmethod
-    def forward(ctx, W_enc, b_enc, b_dec, xn, rows, cols, h_sel):
-        ctx.save_for_backward(W_enc, b_dec, xn, rows, cols)
-        return h_sel.clone()
-
-    @staticmethod
-    def backward(ctx, g):
-        W_enc, b_dec, xn, rows, cols = ctx.saved_tensors
-        n_lat, n_rows = W_enc.shape[1], xn.shape[0]
-        g_b_enc = torch.zeros(n_lat, dtype=g.dtype, device=g.device).index_add_(0, cols, g)
-        order = torch.argsort(cols, stable=True)
-        crow = torch.zeros(n_lat + 1, dtype=torch.long, device=g.device)
-        crow[1:] = torch.bincount(cols, minlength=n_lat).cumsum(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)    # "sparse CSR support is in beta"
-            G = torch.sparse_csr_tensor(crow, rows[order], g[order], (n_lat, n_rows))
-        g_W_enc = (G @ (xn - b_dec)).T
-        return g_W_enc, g_b_enc, -(W_enc @ g_b_enc), None, None, None, None
-
-def _offsets(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
-    counts = torch.bincount(rows, minlength=n_rows)
-    return torch.cat([counts.new_zeros(1), counts.cumsum(0)[:-1]])
-
-def _sparse_decode(W_dec, rows, cols, vals, n_rows: int) -> torch.Tensor:
-    "`Σ vals · W_dec[cols]` per row (no bias); entries must be sorted by row."
-    return F.embedding_bag(cols, W_dec, _offsets(rows, n_rows), mode="sum", per_sample_weights=vals)
-
-def _batch_topk_flat(acts: torch.Tensor, n_keep: int) -> torch.Tensor:
-    "Flat indices of the `n_keep` largest entries of `acts` (exact), unsorted."
-    n_rows, n_lat = acts.shape
-    m = min(n_lat, 4 * math.ceil(n_keep / n_rows))
-    if m < n_lat:
-        cand_v, cand_i = acts.topk(m, dim=1, sorted=False)
-        v, pos = cand_v.flatten().topk(n_keep, sorted=False)
-        per_row = torch.bincount(pos // m, minlength=n_rows)
-        if int(per_row.max()) < m:                          # no row exhausted its candidates: exact
-            return (pos // m) * n_lat + cand_i.flatten()[pos]
-    return acts.flatten().topk(n_keep, sorted=False).indices
-
-def _select(acts: torch.Tensor, h: torch.Tensor, cfg: SAEConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    "(rows, cols) of the entries the training loss uses, sorted by row (see above)."
-    n_rows, n_lat = acts.shape
-    if cfg.kind in ("batchtopk", "matryoshka_batchtopk"):
-        flat = _batch_topk_flat(acts, min(cfg.k * n_rows, acts.numel())).sort().values
-        return flat // n_lat, flat % n_lat
-    if cfg.kind == "topk": cols = acts.topk(cfg.k, dim=1, sorted=False).indices
-    else: cols = h.topk(max(cfg.topk_levels), dim=1, sorted=True).indices
-    rows = torch.arange(n_rows, device=acts.device).repeat_interleave(cols.shape[1])
-    return rows, cols.flatten()
-
-# %% ../nbs/05a_sae_training.ipynb #9b02d62a
-@dataclass
-class _TrainState:
-    "Mutable trainer bookkeeping that a checkpoint must restore."
-    step: int = 0
-    since_fired: torch.Tensor | None = None
-    losses: list = field(default_factory=list)
-    aux_losses: list = field(default_factory=list)
-
-def _loss(sae: SAE, xn: torch.Tensor, st: _TrainState, dead_after: int, autocast: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    "Training loss of one normalised batch; returns (loss, aux_loss, selected values, selected cols)."
-    cfg, n_rows = sae.cfg, xn.shape[0]
-    with torch.no_grad(), torch.autocast(xn.device.type, dtype=torch.bfloat16, enabled=autocast):
-        h = sae.hidden(xn)
-    h = h.float()
-    acts = torch.relu(h)
-    rows, cols = _select(acts, h, cfg)
-    vals = torch.relu(_SparseEncode.apply(sae.W_enc, sae.b_enc, sae.b_dec, xn, rows, cols, h[rows, cols]))
-    if cfg.kind == "msae":
-        levels, kmax = cfg.topk_levels, max(cfg.topk_levels)
-        weights = [float(len(levels) - i) for i in range(len(levels))] if cfg.weighting == "reverse" else [1.0] * len(levels)
-        v2, c2 = vals.view(n_rows, kmax), cols.view(n_rows, kmax)
-        recon, start, loss = sae.b_dec.expand_as(xn), 0, 0.0
-        for w, k in zip(weights, levels):
-            part_rows = torch.arange(n_rows, device=xn.device).repeat_interleave(k - start)
-            recon = recon + _sparse_decode(sae.W_dec, part_rows, c2[:, start:k].flatten(), v2[:, start:k].flatten(), n_rows)
-            loss = loss + w * F.mse_loss(recon, xn)
-            start = k
-        return loss, torch.zeros((), device=xn.device), vals, cols
-    recon, loss = sae.b_dec.expand_as(xn), 0.0
-    bounds = [0] + cfg.group_bounds
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        m = (cols >= lo) & (cols < hi) if len(bounds) > 2 else slice(None)
-        recon = recon + _sparse_decode(sae.W_dec, rows[m], cols[m], vals[m], n_rows)
-        loss = loss + (xn - recon).pow(2).sum(-1).mean() / (len(bounds) - 1)
-    aux = _auxk_loss(sae, xn, h, acts, (xn - recon).detach(), st, dead_after) if cfg.auxk_alpha > 0 else torch.zeros(())
-    return loss + cfg.auxk_alpha * aux, aux.detach(), vals.detach(), cols
-
-def _auxk_loss(sae, xn, h, acts, residual, st: _TrainState, dead_after: int) -> torch.Tensor:
-    dead = st.since_fired >= dead_after
-    n_dead = int(dead.sum())
-    if n_dead == 0: return torch.zeros((), device=xn.device)
-    k_aux = min(sae.cfg.d_in // 2, n_dead)
-    cols = torch.where(dead[None], acts, float("-inf")).topk(k_aux, dim=1, sorted=False).indices.flatten()
-    rows = torch.arange(xn.shape[0], device=xn.device).repeat_interleave(k_aux)
-    vals = torch.relu(_SparseEncode.apply(sae.W_enc, sae.b_enc, sae.b_dec, xn, rows, cols, h[rows, cols]))
-    aux_recon = _sparse_decode(sae.W_dec, rows, cols, vals, xn.shape[0])
-    l2 = (residual - aux_recon).pow(2).sum(-1).mean()
-    denom = (residual - residual.mean(0, keepdim=True)).pow(2).sum(-1).mean()
-    return (l2 / denom).nan_to_num(0.0)
-
-# %% ../nbs/05a_sae_training.ipynb #395c657c
-def dense_reference_loss(sae: SAE, xn: torch.Tensor) -> torch.Tensor:
-    "The training loss (without AuxK) the straightforward way: dense code, dense decodes, autograd."
-    cfg, n_rows = sae.cfg, xn.shape[0]
-    h = (xn - sae.b_dec) @ sae.W_enc + sae.b_enc
-    acts = torch.relu(h)
-    if cfg.kind == "msae":
-        weights = [float(len(cfg.topk_levels) - i) for i in range(len(cfg.topk_levels))] if cfg.weighting == "reverse" else [1.0] * len(cfg.topk_levels)
-        loss = 0.0
-        for w, k in zip(weights, cfg.topk_levels):
-            mask = torch.zeros_like(h).scatter_(1, h.topk(k, dim=1).indices, 1.0)
-            loss = loss + w * F.mse_loss(torch.relu(h * mask) @ sae.W_dec + sae.b_dec, xn)
-        return loss
-    if cfg.kind == "topk":
-        v, i = acts.topk(cfg.k, dim=1)
-        z = torch.zeros_like(acts).scatter(1, i, v)
-    else:
-        v, i = acts.flatten().topk(cfg.k * n_rows)
-        z = torch.zeros_like(acts).flatten().scatter(0, i, v).view_as(acts)
-    bounds = [0] + cfg.group_bounds
-    loss = 0.0
-    for hi in bounds[1:]:
-        loss = loss + (xn - (z[:, :hi] @ sae.W_dec[:hi] + sae.b_dec)).pow(2).sum(-1).mean() / (len(bounds) - 1)
-    return loss
+__all__ = ['TrainResult', 'default_lr', 'geometric_median', 'fit_input_norm', 'TrainConfig', 'train_sae', 'evaluate_sae',
+           'planted_dictionary', 'atom_recovery']
 
 # %% ../nbs/05a_sae_training.ipynb #8660494a
 @dataclass
@@ -200,7 +72,10 @@ def fit_input_norm(sae: SAE, source, n_samples: int = 16384) -> None:
     mean = x.mean(0) if mode == "center_scale" else torch.zeros_like(x[0])
     scale = ((x - mean).pow(2).sum(1).mean() / x.shape[1]).sqrt().clamp_min(1e-8)
     if not (torch.isfinite(mean).all() and torch.isfinite(scale)):
-        raise InputError("the activations' mean or scale is not finite (NaN/inf or values near float32's limit); clean or rescale them first")
+        raise InputError(
+            """the activations' mean or scale is not finite (NaN/inf or values near float32's limit); clean or rescale
+            them first"""
+        )
     sae.input_mean.copy_(mean); sae.input_scale.copy_(scale)
 
 def _lr_factor(step: int, steps: int, warmup: int, decay_start: int) -> float:
@@ -236,6 +111,7 @@ class TrainConfig:
     checkpoint_every: int | None = None
     autocast: bool = False
     eval_samples: int = 16384
+    dead_warning: float = 0.5
 
     def resolved(self, d_sae: int) -> TrainConfig:
         "This config with every None replaced by the default the trainer uses for an SAE of width `d_sae`."
@@ -250,30 +126,52 @@ class TrainConfig:
 # %% ../nbs/05a_sae_training.ipynb #83b91f12
 _STATE_FILE = "trainer_state.safetensors"
 
-def _save_checkpoint(sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int) -> None:
-    "One atomic file holds the weights, the optimiser and the step, so a kill at any point leaves a consistent checkpoint."
+def _save_checkpoint(
+    sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int
+) -> None:
+    """One atomic file holds the weights, the optimiser and the step, so a kill at any point leaves a consistent
+    checkpoint."""
     tensors = {"since_fired": st.since_fired.cpu()}
     tensors.update({f"model.{k}": v.detach().cpu().contiguous() for k, v in sae.state_dict().items()})
     for i, p in enumerate(sae.parameters()):
-        for name, t in opt.state.get(p, {}).items(): tensors[f"adam.{i}.{name}"] = t.detach().cpu().reshape(t.shape).contiguous()
-    meta = {"step": str(st.step), "seed": str(seed), "batch_size": str(batch_size), "config": json.dumps(sae.cfg.to_dict()),
-            "losses": json.dumps(st.losses), "aux_losses": json.dumps(st.aux_losses)}
+        for name, t in opt.state.get(p, {}).items():
+            tensors[f"adam.{i}.{name}"] = t.detach().cpu().reshape(t.shape).contiguous()
+    meta = {
+        "step": str(st.step),
+        "seed": str(seed),
+        "batch_size": str(batch_size),
+        "config": json.dumps(sae.cfg.to_dict()),
+        "losses": json.dumps(st.losses),
+        "aux_losses": json.dumps(st.aux_losses),
+    }
     with atomic_write(directory / _STATE_FILE) as tmp: save_file(tensors, str(tmp), metadata=meta)
-    sae.save(directory)                       # a loadable copy for users; resuming reads the weights from the state file
+    sae.save(directory)  # a loadable copy for users; resuming reads the weights from the state file
 
-def _load_checkpoint(sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int) -> bool:
+def _load_checkpoint(
+    sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int
+) -> bool:
     if not (directory / _STATE_FILE).is_file(): return False
     from safetensors import safe_open
     try:
-        with safe_open(str(directory / _STATE_FILE), "pt") as f: meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+        with safe_open(str(directory / _STATE_FILE), "pt") as f:
+            meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     except (SafetensorError, OSError) as e:
-        raise CheckpointError(f"{directory / _STATE_FILE} is unreadable ({e}); delete the checkpoint directory to start over") from e
+        raise CheckpointError(
+            f"{directory / _STATE_FILE} is unreadable ({e}); delete the checkpoint directory to start over"
+        ) from e
     if json.loads(meta["config"]) != sae.cfg.to_dict() or int(meta["seed"]) != seed:
-        raise CheckpointError(f"checkpoint in {directory} was trained with another config or seed; use a fresh checkpoint_dir")
+        raise CheckpointError(
+            f"checkpoint in {directory} was trained with another config or seed; use a fresh checkpoint_dir"
+        )
     if "batch_size" not in meta or int(meta["batch_size"]) != batch_size:
-        raise CheckpointError(f"checkpoint in {directory} was trained with batch_size={meta.get('batch_size', 'unknown')}, not {batch_size}; "
-                              "resume with the same batch size or use a fresh checkpoint_dir")
-    sae.load_state_dict({k[len("model."):]: v.to(sae.W_enc.device) for k, v in tensors.items() if k.startswith("model.")})
+        raise CheckpointError(
+            f"checkpoint in {directory} was trained with "
+            f"batch_size={meta.get('batch_size', 'unknown')}, not {batch_size}; "
+            "resume with the same batch size or use a fresh checkpoint_dir"
+        )
+    sae.load_state_dict(
+        {k[len("model.") :]: v.to(sae.W_enc.device) for k, v in tensors.items() if k.startswith("model.")}
+    )
     for i, p in enumerate(sae.parameters()):
         names = [k.split(".", 2)[2] for k in tensors if k.startswith(f"adam.{i}.")]
         if names: opt.state[p] = {n: tensors[f"adam.{i}.{n}"].to(p.device) for n in names}
@@ -287,27 +185,40 @@ def _train_config(config, settings: dict) -> TrainConfig:
     if config is not None and not isinstance(config, TrainConfig):
         raise InputError(f"config must be a TrainConfig, got {config!r}; pass steps=..., batch_size=... as keywords")
     unknown = sorted(set(settings) - {f.name for f in dataclasses.fields(TrainConfig)})
-    if unknown: raise InputError(f"train_sae has no setting(s) {unknown}; TrainConfig fields: {[f.name for f in dataclasses.fields(TrainConfig)]}")
+    if unknown:
+        raise InputError(
+            f"train_sae has no setting(s) {unknown}; TrainConfig "
+            f"fields: {[f.name for f in dataclasses.fields(TrainConfig)]}"
+        )
     tc = dataclasses.replace(config or TrainConfig(), **settings)
-    if isinstance(tc.steps, bool) or not isinstance(tc.steps, int) or tc.steps <= 0: raise InputError(f"steps must be a positive int, got {tc.steps!r}")
-    if isinstance(tc.batch_size, bool) or not isinstance(tc.batch_size, int): raise InputError(f"batch_size must be an int, got {tc.batch_size!r}")
+    if isinstance(tc.steps, bool) or not isinstance(tc.steps, int) or tc.steps <= 0:
+        raise InputError(f"steps must be a positive int, got {tc.steps!r}")
+    if isinstance(tc.batch_size, bool) or not isinstance(tc.batch_size, int):
+        raise InputError(f"batch_size must be an int, got {tc.batch_size!r}")
     return tc
 
 def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress: bool = True, checkpoint_dir=None,
               resume: bool = False, device=None, **settings) -> TrainResult:
-    "Train `sae` in place on `activations` (a tensor [n, d_in] or an activation source) with `config`; keyword `settings` (fields of `TrainConfig`) override it."
+    """Train `sae` in place on `activations` (a tensor [n, d_in] or an activation source) with `config`; keyword
+    `settings` (fields of `TrainConfig`) override it."""
     tc = _train_config(config, settings)
     src = as_activation_source(activations)
     cfg = sae.cfg
     if src.dim != cfg.d_in: raise InputError(f"activations have dim {src.dim}, the SAE expects d_in={cfg.d_in}")
     if tc.batch_size <= 0 or tc.batch_size > len(src):
         raise InputError(f"batch_size must be in [1, {len(src)}] (the number of activations), got {tc.batch_size}")
-    if cfg.kind == "msae" and not cfg.topk_levels: raise ConfigError("msae training needs SAEConfig.topk_levels, e.g. (64, 256)")
+    if cfg.kind == "msae" and not cfg.topk_levels:
+        raise ConfigError("msae training needs SAEConfig.topk_levels, e.g. (64, 256)")
     dev = default_device(device)
     sae.to(dev).train()
     rc = tc.resolved(cfg.d_sae)
     steps, batch_size, seed, lr, dead_after = rc.steps, rc.batch_size, rc.seed, rc.lr, rc.dead_after
-    warmup, decay_start, thr_start, checkpoint_every = rc.warmup_steps, rc.decay_start, rc.threshold_start_step, rc.checkpoint_every
+    warmup, decay_start, thr_start, checkpoint_every = (
+        rc.warmup_steps,
+        rc.decay_start,
+        rc.threshold_start_step,
+        rc.checkpoint_every,
+    )
     use_autocast = rc.autocast and dev.type == "cuda"
     opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
     st = _TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
@@ -323,7 +234,9 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
     for step in progress_bar(range(start, steps), progress, desc=f"train {cfg.kind} SAE", initial=start, total=steps):
         batch = next(batches).to(dev, torch.float32)
         if not torch.isfinite(batch).all():
-            raise InputError(f"batch {step} of the activations holds NaN/inf; the store was written without checks: rebuild it")
+            raise InputError(
+                f"batch {step} of the activations holds NaN/inf; the store was written without checks: rebuild it"
+            )
         xn = sae.normalize(batch)
         if step == 0:
             with torch.no_grad(): sae.b_dec.copy_(geometric_median(xn))
@@ -345,10 +258,17 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
             if cfg.kind != "msae": sae.W_dec.copy_(_unit_rows(sae.W_dec))
             if cfg.kind != "msae" and step > thr_start: _update_threshold(sae, vals, xn.shape[0], rc.threshold_beta)
         st.losses.append(loss.item()); st.aux_losses.append(aux.item()); st.step = step + 1
-        if ckpt is not None and (st.step % checkpoint_every == 0 or st.step == steps): _save_checkpoint(sae, opt, st, ckpt, seed, batch_size)
+        if ckpt is not None and (st.step % checkpoint_every == 0 or st.step == steps):
+            _save_checkpoint(sae, opt, st, ckpt, seed, batch_size)
     seconds = time.perf_counter() - t0
     sae.eval()
     metrics = evaluate_sae(sae, src, max_samples=rc.eval_samples)
+    if metrics["dead_fraction"] > rc.dead_warning:
+        warnings.warn(
+            f"{metrics['dead_fraction']:.0%} of the SAE's {cfg.d_sae} latents never fired on the evaluation "
+            f"samples (warning above {rc.dead_warning:.0%}): train longer, lower the width, or raise auxk_alpha",
+            stacklevel=2,
+        )
     return TrainResult(losses=st.losses, aux_losses=st.aux_losses, steps=steps, lr=lr, seconds=seconds,
                        samples_per_second=(steps - start) * batch_size / max(seconds, 1e-9), metrics=metrics,
                        resumed_from=start, config=rc)

@@ -29,7 +29,8 @@ def sem_latents(sae: SAE, e: torch.Tensor) -> torch.Tensor:
         return torch.relu(sae.hidden(sae.normalize(x)))
 
 def _frac_below(ref: torch.Tensor, lat: torch.Tensor) -> torch.Tensor:
-    "For each row of `lat` [q, F]: fraction of the rows of `ref` [m, F] strictly below it, per latent (a binary search per column)."
+    """For each row of `lat` [q, F]: fraction of the rows of `ref` [m, F] strictly below it, per latent (a binary search
+    per column)."""
     columns = ref.T.contiguous().sort(dim=1).values
     below = torch.searchsorted(columns, lat.T.contiguous(), side="left")
     return below.T.float() / ref.shape[0]
@@ -75,8 +76,19 @@ def sem_debias(sae: SAE, queries, diverse, bias=None, paraphrases=None, variant:
 # %% ../nbs/08_sem.ipynb #b59090fb
 PARAPHRASE_FRAMES = ("A photo of {}.", "An image of {}.", "A picture of {}.", "A portrait of {}.",
                      "A close-up photo of {}.", "A photograph showing {}.", "{}.", "This is a photo of {}.")
-_PREFIXES = ("a photo of ", "an image of ", "a picture of ", "a portrait of ", "this is a photo of ", "this is the photo of ",
-             "this is the face of ", "photo of ", "this is ", "this person is ", "a photograph of ")
+_PREFIXES = (
+    "a photo of ",
+    "an image of ",
+    "a picture of ",
+    "a portrait of ",
+    "this is a photo of ",
+    "this is the photo of ",
+    "this is the face of ",
+    "photo of ",
+    "this is ",
+    "this person is ",
+    "a photograph of ",
+)
 
 def _subject(prompt: str) -> str:
     s = prompt.strip().rstrip(".")
@@ -94,7 +106,9 @@ def template_paraphrases(prompt: str, n: int = 8) -> list[str]:
 def load_paraphrases(path) -> dict[str, list[str]]:
     "Read `{query: [paraphrases]}` from a JSON file."
     d = read_json(path)
-    if not isinstance(d, dict) or not all(isinstance(v, list) and v and all(isinstance(s, str) for s in v) for v in d.values()):
+    if not isinstance(d, dict) or not all(
+        isinstance(v, list) and v and all(isinstance(s, str) for s in v) for v in d.values()
+    ):
         raise InputError(f"{path} must map each query to a non-empty list of strings")
     return d
 
@@ -111,12 +125,15 @@ class SEM:
         self.vlm, self.sae, self.variant, self.n_paraphrases = vlm, sae, variant, n_paraphrases
         self.paraphrases = dict(paraphrases or {})
         self.diverse = vlm.encode_texts(list(diverse_prompts or sem_diverse_prompts()))
-        if self.diverse.shape[1] != sae.cfg.d_in: raise ConfigError(f"the SAE expects d_in={sae.cfg.d_in}, the text embeddings have {self.diverse.shape[1]}")
+        if self.diverse.shape[1] != sae.cfg.d_in:
+            raise ConfigError(f"the SAE expects d_in={sae.cfg.d_in}, the text embeddings have {self.diverse.shape[1]}")
 
     def paraphrases_of(self, prompt: str) -> list[str]:
         return list(self.paraphrases.get(prompt) or template_paraphrases(prompt, self.n_paraphrases))
 
-    def debias_texts(self, prompts: Sequence[str], bias_prompts: Mapping[str, Sequence[str]] | None = None) -> torch.Tensor:
+    def debias_texts(
+        self, prompts: Sequence[str], bias_prompts: Mapping[str, Sequence[str]] | None = None
+    ) -> torch.Tensor:
         "Debiased text embeddings [len(prompts), d]; `bias_prompts` maps each bias class to its prompts."
         if isinstance(prompts, str): prompts = [prompts]
         q = self.vlm.encode_texts(list(prompts))

@@ -92,7 +92,7 @@ def test_killed_checkpoint_resumes_bit_identically(tmp_path, straight, point, re
 
 def _build_faceworld(cache: str) -> list:
     os.environ["DEBIASLENS_CACHE"] = cache
-    from debiaslens_nb.pipeline import _cached_faceworld
+    from debiaslens_nb.cached_data import _cached_faceworld
     ds = _cached_faceworld(48, "eval", 3)
     return [ds[i]["gender"] + ds[i]["occupation"] for i in range(len(ds))]
 
@@ -108,7 +108,7 @@ def test_two_processes_build_the_same_faceworld_cache(tmp_path):
 
 def test_a_killed_builders_temp_folder_is_cleaned(tmp_path, monkeypatch):
     monkeypatch.setenv("DEBIASLENS_CACHE", str(tmp_path))
-    from debiaslens_nb.pipeline import _cached_faceworld
+    from debiaslens_nb.cached_data import _cached_faceworld
     _cached_faceworld(8, "eval", 4)
     entry = next(p for p in (tmp_path / "faceworld").iterdir() if p.is_dir())
     stale = entry.with_name(f"{entry.name}.4242-deadbeef.tmp")

@@ -2,9 +2,9 @@
 
 The notebooks run with quick=True (short SAE training, sampled prompt sets) over the seeds in SEEDS and share the
 cache root, so the tiny CLIP, activation stores and SAEs are built once per test session; `make test` runs two xdist
-workers that share one reports folder, with file locks so that every cache and every notebook is built once. The FaceWorld targets are
-checked on every seed's own numbers (no test depends on one lucky seed or on bit-level reproducibility); the
-targets are the ones every run of `bench/seed_study.py` clears.
+workers that share one reports folder, with file locks so that every cache and every notebook is built once. The
+FaceWorld targets are checked on every seed's own numbers (no test depends on one lucky seed or on bit-level
+reproducibility); the targets are the ones every run of `bench/seed_study.py` clears.
 """
 import json
 import os
@@ -39,7 +39,8 @@ REPRODUCED = ("faceworld", "02_maxskew_table.ipynb")   # run through `reproduce`
 
 
 def warm_caches(reports, profile):
-    "Build a profile's cached model, activation stores and SAEs once, under a lock: parallel workers never build them twice."
+    """Build a profile's cached model, activation stores and SAEs once, under a lock: parallel workers never build them
+    twice."""
     with FileLock(str(reports / f"{profile}-caches.lock")):
         done = reports / f"{profile}-caches.done"
         if not done.exists():
@@ -57,12 +58,17 @@ def run(reports, profile, notebook):
         if not (out / f"{stem}.json").is_file():
             warm_caches(reports, profile)
             if (profile, notebook) == REPRODUCED:
-                from debiaslens_nb.figures import reproduce
+                from debiaslens_nb.report import reproduce
                 reproduce(profile, reports, only="maxskew_table", quick=True, seeds=SEEDS[profile], progress=False)
             else:
-                pm.execute_notebook(str(FIGURE_DIR / notebook), str(out / notebook), kernel_name="python3", progress_bar=False,
-                                    parameters=dict(profile=profile, out_dir=str(out), quick=True, seeds=SEEDS[profile]),
-                                    cwd=str(FIGURE_DIR))
+                pm.execute_notebook(
+                    str(FIGURE_DIR / notebook),
+                    str(out / notebook),
+                    kernel_name="python3",
+                    progress_bar=False,
+                    parameters=dict(profile=profile, out_dir=str(out), quick=True, seeds=SEEDS[profile]),
+                    cwd=str(FIGURE_DIR),
+                )
     return json.loads((out / f"{stem}.json").read_text()), out / stem
 
 
@@ -79,8 +85,8 @@ def test_figure_notebook_writes_outputs(reports, profile, notebook):
 
 
 def test_faceworld_holds_for_every_seed(reports):
-    """What every run of the seed study clears: a tiny CLIP that recognises occupations and learned the skew,
-    social neurons found at tau = 0.9, DeBiasLens keeping accuracy, a full specificity matrix, and a spread over seeds."""
+    """What every run of the seed study clears: a tiny CLIP that recognises occupations and learned the skew, social
+    neurons found at tau = 0.9, DeBiasLens keeping accuracy, a full specificity matrix, and a spread over seeds."""
     table, _ = run(reports, "faceworld", "02_maxskew_table.ipynb")
     spec, _ = run(reports, "faceworld", "03_specificity.ipynb")
     assert table["seeds"] == SEEDS["faceworld"] and table["n_seeds"] == len(SEEDS["faceworld"])
@@ -88,20 +94,33 @@ def test_faceworld_holds_for_every_seed(reports):
                                      "orth-proj", "orth-cali", "roboshot", "bend-vlm"}
     for seed in map(str, SEEDS["faceworld"]):
         t, s = table["per_seed"][seed], spec["per_seed"][seed]
-        assert t["accuracy"]["baseline"] >= 0.9, f"seed {seed}: tiny CLIP zero-shot accuracy {t['accuracy']['baseline']:.3f} < 0.9"
+        assert t["accuracy"]["baseline"] >= 0.9, (
+            f"seed {seed}: tiny CLIP zero-shot accuracy {t['accuracy']['baseline']:.3f} < 0.9"
+        )
         base = t["maxskew"]["baseline"]["occupations"]
-        assert base >= 0.2, f"seed {seed}: baseline gender MaxSkew@k {base:.3f} < 0.2: the tiny CLIP did not learn the world's skew"
-        assert t["accuracy"]["debiaslens-image"] >= t["accuracy"]["baseline"] - 0.03, f"seed {seed}: DeBiasLens costs > 3 points"
-        assert set(s["matrix"]) == {"gender", "race", "age"} and all(set(r) == {"gender", "race", "age"} for r in s["matrix"].values())
+        assert base >= 0.2, (
+            f"seed {seed}: baseline gender MaxSkew@k {base:.3f} < 0.2: the tiny CLIP did not learn the world's skew"
+        )
+        assert t["accuracy"]["debiaslens-image"] >= t["accuracy"]["baseline"] - 0.03, (
+            f"seed {seed}: DeBiasLens costs > 3 points"
+        )
+        assert set(s["matrix"]) == {"gender", "race", "age"} and all(
+            set(r) == {"gender", "race", "age"} for r in s["matrix"].values()
+        )
         for attr in ("race", "age"):
-            assert sum(s["neurons"][attr].values()) > 0, f"seed {seed}: no {attr} neuron passes tau = 0.9 {s['neurons']}"
+            assert sum(s["neurons"][attr].values()) > 0, (
+                f"seed {seed}: no {attr} neuron passes tau = 0.9 {s['neurons']}"
+            )
     assert table["seed_ci95"]["maxskew"]["debiaslens-image"]["occupations"] > 0, "two SAE seeds gave identical MaxSkew"
 
 
-@pytest.mark.xfail(reason="issue 12 item 1 is not met: no male neuron passes tau = 0.9, and DeBiasLens-image cannot lower "
-                          "mean gender MaxSkew@24 by 40% at alpha = 0.6 here (a direction oracle reaches 22-25%; BENCHMARKS.md)", strict=False)
+@pytest.mark.xfail(
+    reason="issue 12 item 1 is not met: no male neuron passes tau = 0.9, and DeBiasLens-image cannot lower mean gender "
+    "MaxSkew@24 by 40% at alpha = 0.6 here (a direction oracle reaches 22-25%; BENCHMARKS.md)",
+    strict=False,
+)
 def test_faceworld_meets_the_debiaslens_targets(reports):
-    from debiaslens_nb.figures import faceworld_checks
+    from debiaslens_nb.report import faceworld_checks
     table, _ = run(reports, "faceworld", "02_maxskew_table.ipynb")
     spec, _ = run(reports, "faceworld", "03_specificity.ipynb")
     for seed in map(str, SEEDS["faceworld"]):
@@ -150,7 +169,9 @@ def test_neuron_gallery_shows_the_groups_own_items(reports, profile):
     assert gal["top_items"] and 0 <= gal["purity"] <= 1
     for seed, g in gal["per_seed"].items():
         if not g["candidates"]:
-            assert g["purity"] >= 0.5, f"seed {seed}: social neurons' top items are mostly of another group (purity {g['purity']:.2f})"
+            assert g["purity"] >= 0.5, (
+                f"seed {seed}: social neurons' top items are mostly of another group (purity {g['purity']:.2f})"
+            )
 
 
 def test_reproduce_writes_summary_and_index(reports):

@@ -30,7 +30,9 @@ def vitb16():
 def _intervention(d_in: int):
     from debiaslens_nb.intervene import Intervention
     from debiaslens_nb.sae import SAE, SAEConfig
-    return Intervention(SAE(SAEConfig(d_in=d_in, expansion_factor=8, kind="matryoshka_batchtopk", k=32), seed=0), [1, 2, 3], alpha=0.6)
+    return Intervention(
+        SAE(SAEConfig(d_in=d_in, expansion_factor=8, kind="matryoshka_batchtopk", k=32), seed=0), [1, 2, 3], alpha=0.6
+    )
 
 
 @pytest.mark.parametrize("site", ["image.block11", "text.block11"])
@@ -54,9 +56,22 @@ def test_harness_on_cuda(vitb16):
     images = torch.rand(16, 3, 224, 224)
     labels = {"gender": ["male", "female"] * 8}
     ctx = {"gender": BiasContext("gender", {"male": ["a photo of a man."], "female": ["a photo of a woman."]})}
-    methods = {"baseline": make_debiaser("baseline", vitb16),
-               "debiaslens-image": make_debiaser("debiaslens-image", vitb16, sae=_intervention(768).sae, neurons=[1, 2, 3], site="image.block11"),
-               "orth-proj": make_debiaser("orth-proj", vitb16)}
-    res = summarize_retrieval(evaluate_retrieval(methods, images, labels, {"occupations": ["a photo of a doctor.", "a photo of a nurse."]},
-                                                 ctx, k=4, progress_bar=False))
+    methods = {
+        "baseline": make_debiaser("baseline", vitb16),
+        "debiaslens-image": make_debiaser(
+            "debiaslens-image", vitb16, sae=_intervention(768).sae, neurons=[1, 2, 3], site="image.block11"
+        ),
+        "orth-proj": make_debiaser("orth-proj", vitb16),
+    }
+    res = summarize_retrieval(
+        evaluate_retrieval(
+            methods,
+            images,
+            labels,
+            {"occupations": ["a photo of a doctor.", "a photo of a nurse."]},
+            ctx,
+            k=4,
+            progress_bar=False,
+        )
+    )
     assert set(res.method) == set(methods) and res["mean"].notna().all()

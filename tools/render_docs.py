@@ -26,7 +26,9 @@ def render(path: Path, out_dir: Path) -> Path:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and SKIP.search(cell.source):
             skipped[i], cell.source = cell.source, ""                      # not run; its source is put back below
-    NotebookClient(nb, kernel_name="python3", timeout=1800, resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, kernel_name="python3", timeout=1800, resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     for i, source in skipped.items(): nb.cells[i].source = source
     html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
     target = out_dir / f"{path.stem}.html"
@@ -44,9 +46,15 @@ def main():
     for nb in notebooks:
         t0 = time.perf_counter()
         target = render(nb.resolve(), args.out)
-        print(f"{target.relative_to(args.out.parent) if args.out.parent in target.parents else target}  ({time.perf_counter() - t0:.0f} s)")
+        print(
+            f"{target.relative_to(args.out.parent) if args.out.parent in target.parents else target} "
+            f" ({time.perf_counter() - t0:.0f} s)"
+        )
     index = "".join(f'<li><a href="{nb.stem}.html">{nb.stem}</a></li>' for nb in notebooks)
-    (args.out / "index.html").write_text(f"<!doctype html><meta charset=utf-8><title>debiaslens-nb chapters</title><h1>debiaslens-nb</h1><ul>{index}</ul>\n")
+    (args.out / "index.html").write_text(
+        "<!doctype html><meta charset=utf-8><title>debiaslens-nb "
+        f"chapters</title><h1>debiaslens-nb</h1><ul>{index}</ul>\n"
+    )
     return 0
 
 
