@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .core import DebiasLensError, InputError
+from .core import DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError
+from .fit import fit_debiaser
+from .models import load_vlm
 from .figures import figure_neuron_gallery
 from .report import reproduce
 from .pipeline import prepare
 
 
 # %% auto #0
-__all__ = ['COMMANDS', 'reproduce_cmd', 'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'main']
+__all__ = ['COMMANDS', 'reproduce_cmd', 'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'fit_cmd', 'main']
 
 # %% ../nbs/15_cli.ipynb #9b2e22bc
 from typing import Annotated
@@ -68,7 +70,46 @@ def audit_cmd(
     r = figure_neuron_gallery(prepare(profile, quick=quick), Path(out))
     print(json.dumps({"neurons": r["neurons"], "purity": r["purity"]}, indent=1))
 
+def _labelled_images(images: str, labels: str):
+    "(PIL images, {attribute: labels}) from a folder and a CSV with a `file` column and one column per attribute."
+    import pandas as pd
+    from PIL import Image
+    if not Path(labels).is_file(): raise ResourceNotFoundError(f"labels file {labels} does not exist")
+    table = pd.read_csv(labels)
+    if "file" not in table.columns or len(table.columns) < 2:
+        raise DatasetSchemaError(
+            f"{labels} needs a 'file' column and at least one attribute column; it has {list(table.columns)}"
+        )
+    missing = [f for f in table["file"] if not (Path(images) / f).is_file()]
+    if missing:
+        raise ResourceNotFoundError(f"{len(missing)} image(s) of {labels} are not in {images}, e.g. {missing[0]}")
+    pics = [Image.open(Path(images) / f).convert("RGB") for f in table["file"]]
+    return pics, {c: table[c].astype(str).tolist() for c in table.columns if c != "file"}
+
+@call_parse
+def fit_cmd(
+    model:str=None, # open_clip architecture (ViT-B-16), a saved CLIP folder, or hf:<id or path>
+    pretrained:str=None, # open_clip weights tag, e.g. openai
+    images:str=None, # folder holding the images the labels CSV names
+    labels:str=None, # CSV with a `file` column (relative to --images) and one column per sensitive attribute
+    out:str="bundle", # bundle folder to write (SAE, neurons, report.json, README.md)
+    site:str=None, # hook site (default: the image tower's last block)
+    steps:int=2000, # SAE training steps
+    tau:float=0.9, # share of a group's images a social neuron must fire on
+    alpha:float=0.6, # blend weight of the debiased reconstruction
+    device:str="cpu", # cpu or cuda
+):
+    "Fit DeBiasLens on your labelled images and write a bundle (SAE, neurons, report.json, README.md)."
+    if not (model and images and labels): raise InputError("fit needs --model, --images and --labels")
+    pics, attributes = _labelled_images(images, labels)
+    fitted = fit_debiaser(
+        load_vlm(model, pretrained, device), pics, attributes, site=site, out=out, steps=steps, tau=tau, alpha=alpha
+    )
+    found = {a: {g: len(js) for g, js in groups.items()} for a, groups in fitted.report["neurons"].items()}
+    print(json.dumps({"bundle": str(out), "site": fitted.report["site"], "neurons per group": found}, indent=1))
+
 COMMANDS = {
+    "fit": fit_cmd,
     "reproduce": reproduce_cmd,
     "train-sae": train_sae_cmd,
     "find-neurons": find_neurons_cmd,
