@@ -255,10 +255,10 @@ class SEMDebiaser(Debiaser):
 
 class DeBiasLensDebiaser(Debiaser):
     "DeBiasLens: the intervention at `site` while encoding that site's tower."
-    def __init__(self, vlm, sae: SAE, neurons, site: str, alpha: float = 0.6, gamma: float = 0.0):
+    def __init__(self, vlm, sae: SAE, neurons, site: str, alpha: float = 0.6, gamma: float = 0.0, mode: str = "blend"):
         super().__init__(vlm)
         self.tower, _ = vlm.parse_site(site)
-        self.site, self.intervention = site, Intervention(sae, neurons, alpha, gamma)
+        self.site, self.intervention = site, Intervention(sae, neurons, alpha, gamma, mode)
         self.name = f"debiaslens-{self.tower}"
     def debias_texts(self, prompts, ctx=None):
         if self.tower != "text": return super().debias_texts(prompts, ctx)

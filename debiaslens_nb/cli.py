@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .core import DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError
+from .core import DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError, atomic_write
 from .fit import fit_debiaser
+from .intervene import load_bundle
 from .models import load_vlm
 from .figures import figure_neuron_gallery
 from .report import reproduce
@@ -19,7 +20,8 @@ from .pipeline import prepare
 
 
 # %% auto #0
-__all__ = ['COMMANDS', 'reproduce_cmd', 'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'fit_cmd', 'main']
+__all__ = ['COMMANDS', 'reproduce_cmd', 'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'fit_cmd', 'apply_cmd', 'evaluate_cmd',
+           'main']
 
 # %% ../nbs/15_cli.ipynb #9b2e22bc
 from typing import Annotated
@@ -108,8 +110,68 @@ def fit_cmd(
     found = {a: {g: len(js) for g, js in groups.items()} for a, groups in fitted.report["neurons"].items()}
     print(json.dumps({"bundle": str(out), "site": fitted.report["site"], "neurons per group": found}, indent=1))
 
+def _image_folder(images: str) -> tuple[list[str], list]:
+    "(file names, PIL images) of every image file in a folder, sorted by name."
+    from PIL import Image
+    files = sorted(p.name for p in Path(images).iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp"))
+    if not files: raise ResourceNotFoundError(f"{images} holds no .png/.jpg/.jpeg/.webp images")
+    return files, [Image.open(Path(images) / f).convert("RGB") for f in files]
+
+@call_parse
+def apply_cmd(
+    model:str=None, # open_clip architecture, a saved CLIP folder, or hf:<id or path>
+    bundle:str=None, # bundle folder written by `debiaslens fit` (or save_bundle)
+    pretrained:str=None, # open_clip weights tag, e.g. openai
+    images:str=None, # folder of images to encode
+    texts:str=None, # text file, one prompt per line, to encode
+    out:str="embeddings.safetensors", # where to write the debiased embeddings
+    device:str="cpu", # cpu or cuda
+):
+    "Encode your images and/or prompts with a bundle's debiased model into a safetensors file."
+    if not (model and bundle and (images or texts)):
+        raise InputError("apply needs --model, --bundle and --images or --texts")
+    debiased = load_bundle(bundle, load_vlm(model, pretrained, device))
+    tensors, meta = {}, {}
+    if images:
+        files, pics = _image_folder(images)
+        tensors["images"], meta["image_files"] = debiased.encode_images(pics).contiguous(), json.dumps(files)
+    if texts:
+        lines = [t for t in Path(texts).read_text().splitlines() if t.strip()]
+        tensors["texts"], meta["texts"] = debiased.encode_texts(lines).contiguous(), json.dumps(lines)
+    from safetensors.torch import save_file
+    with atomic_write(out) as tmp: save_file(tensors, str(tmp), metadata=meta)
+    print(json.dumps({"out": str(out), **{k: list(v.shape) for k, v in tensors.items()}}))
+
+@call_parse
+def evaluate_cmd(
+    model:str=None, # open_clip architecture, a saved CLIP folder, or hf:<id or path>
+    bundle:str=None, # bundle folder written by `debiaslens fit`
+    pretrained:str=None, # open_clip weights tag, e.g. openai
+    images:str=None, # folder holding the images the labels CSV names
+    labels:str=None, # CSV with a `file` column and one column per sensitive attribute
+    prompts:str=None, # text file, one neutral prompt per line (e.g. "a photo of a doctor")
+    k:int=10, # MaxSkew@k cut-off
+    device:str="cpu", # cpu or cuda
+):
+    "MaxSkew@k of your prompts over your labelled images, plain model vs the bundle's debiased model, per attribute."
+    if not (model and bundle and images and labels and prompts):
+        raise InputError("evaluate needs --model, --bundle, --images, --labels and --prompts")
+    from debiaslens_nb.metrics import max_skew
+    vlm = load_vlm(model, pretrained, device)
+    debiased = load_bundle(bundle, vlm)
+    pics, attributes = _labelled_images(images, labels)
+    queries = [t for t in Path(prompts).read_text().splitlines() if t.strip()]
+    if k > len(pics): raise InputError(f"k={k} is larger than the {len(pics)} images")
+    q = vlm.encode_texts(queries, normalize=True)
+    scores = {"plain": q @ vlm.encode_images(pics, normalize=True).T,
+              "debiased": q @ debiased.encode_images(pics, normalize=True).T}
+    result = {a: {m: float(max_skew(s, lab, k)) for m, s in scores.items()} for a, lab in attributes.items()}
+    print(json.dumps({"maxskew_at_k": result, "k": k, "prompts": len(queries), "images": len(pics)}, indent=1))
+
 COMMANDS = {
     "fit": fit_cmd,
+    "apply": apply_cmd,
+    "evaluate": evaluate_cmd,
     "reproduce": reproduce_cmd,
     "train-sae": train_sae_cmd,
     "find-neurons": find_neurons_cmd,

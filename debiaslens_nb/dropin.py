@@ -78,4 +78,4 @@ def debias_model(model, bundle, preprocess=None, tokenizer=None, allow_other_mod
     elif isinstance(bundle, (str, Path)): debiased = load_bundle(bundle, vlm, allow_other_model)
     else:
         raise InputError(f"bundle must be a bundle folder (save_bundle) or a DebiasedVLM, got {type(bundle).__name__}")
-    return DebiasedModel(vlm, {debiased.site: debiased.intervention}, debiased.tokens)
+    return DebiasedModel(vlm, debiased.interventions, debiased.tokens)

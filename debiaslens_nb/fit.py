@@ -15,15 +15,15 @@ import torch
 import torch.nn as nn
 
 from .collect import collect_activations
-from .core import InputError, write_json, write_text
-from .intervene import DebiasedVLM, debias, save_bundle
+from .core import InputError, ResourceNotFoundError, write_json, write_text
+from .intervene import DebiasedVLM, debias, load_bundle, save_bundle
 from .models import VLM, load_vlm
 from .neurons import find_social_neurons, group_stats
 from .sae import SAE, SAEConfig
 from .sae_training import TrainConfig, train_sae
 
 # %% auto #0
-__all__ = ['model_card', 'fit_debiaser']
+__all__ = ['model_card', 'fit_debiaser', 'save_pretrained', 'from_pretrained', 'push_to_hub']
 
 # %% ../nbs/07b_fit.ipynb #9ee3b4b7
 def _attribute_labels(labels, n: int) -> dict[str, list]:
@@ -113,3 +113,50 @@ def fit_debiaser(model, images, labels, site: str | None = None, preprocess=None
         write_json(Path(out) / "report.json", fitted.report)
         write_text(Path(out) / "README.md", model_card(fitted.report))
     return fitted
+
+# %% ../nbs/07b_fit.ipynb #40db940f
+def _basic_card(debiased: DebiasedVLM) -> str:
+    "A README.md for a bundle that was not fitted with `fit_debiaser`."
+    lines = [
+        f"# Debiasing bundle for `{debiased.vlm.name}`",
+        "",
+        "| site | neurons | alpha | gamma | mode |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {s} | {len(iv.neurons)} | {iv.alpha} | {iv.gamma} | {iv.mode} |" for s, iv in debiased.interventions.items()
+    ]
+    return "\n".join(lines + ["", "Load it with `debiaslens_nb.fit.from_pretrained(folder, vlm)`."]) + "\n"
+
+def save_pretrained(debiased: DebiasedVLM, directory) -> Path:
+    "A hub-style folder: the bundle, `report.json` (when fitted) and a `README.md` model card."
+    directory = save_bundle(debiased, directory)
+    report = getattr(debiased, "report", None)
+    if report is not None: write_json(directory / "report.json", report)
+    write_text(directory / "README.md", model_card(report) if report is not None else _basic_card(debiased))
+    return directory
+
+# %% ../nbs/07b_fit.ipynb #43d19831
+def from_pretrained(
+    name_or_path, vlm: VLM, allow_other_model: bool = False, revision: str | None = None
+) -> DebiasedVLM:
+    "A bundle from a local folder or a Hugging Face Hub repository id, applied to `vlm`."
+    path = Path(str(name_or_path)).expanduser()
+    if path.is_dir(): return load_bundle(path, vlm, allow_other_model)
+    from huggingface_hub import snapshot_download
+    try: folder = snapshot_download(repo_id=str(name_or_path), revision=revision)
+    except Exception as e:
+        raise ResourceNotFoundError(f"{name_or_path!r} is not a local folder and could not be downloaded from the Hub "
+                                    f"({type(e).__name__}); check the repository id and the network") from e
+    return load_bundle(folder, vlm, allow_other_model)
+
+def push_to_hub(debiased: DebiasedVLM, repo_id: str, token: str | None = None, private: bool = False,
+                commit_message: str = "Upload a debiasing bundle") -> str:
+    "Upload the folder `save_pretrained` writes to the Hugging Face Hub model repository `repo_id`; returns the commit."
+    import tempfile
+    from huggingface_hub import HfApi
+    api = HfApi(token=token)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = save_pretrained(debiased, Path(tmp) / "bundle")
+        api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        return str(api.upload_folder(folder_path=str(folder), repo_id=repo_id, commit_message=commit_message))

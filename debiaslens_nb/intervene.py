@@ -22,7 +22,7 @@ from .sae import SAE
 
 # %% auto #0
 __all__ = ['INTERVENTION_MODES', 'TOKEN_MODES', 'BUNDLE_FORMAT', 'flatten_neurons', 'Intervention', 'attach', 'DebiasedVLM',
-           'debias', 'save_bundle', 'load_bundle']
+           'combine', 'debias', 'save_bundle', 'load_bundle']
 
 # %% ../nbs/07_intervene.ipynb #a71d5052
 def flatten_neurons(neurons) -> list[int]:
@@ -129,20 +129,41 @@ def attach(vlm: VLM, site, intervention: Intervention | None = None, tokens: str
 
 # %% ../nbs/07_intervene.ipynb #2f06ef33
 class DebiasedVLM:
-    "A VLM whose encodes run with an intervention attached at `site`."
-    def __init__(self, vlm: VLM, site: str, intervention: Intervention, tokens: str = "auto"):
-        vlm.parse_site(site)
-        self.vlm, self.site, self.intervention, self.tokens = vlm, site, intervention, tokens
+    """A VLM whose encodes run with interventions attached: one site, or several (`{site: Intervention}`, e.g. image +
+    text)."""
+    def __init__(self, vlm: VLM, site, intervention: Intervention | None = None, tokens: str = "auto"):
+        self.interventions = dict(site) if isinstance(site, Mapping) else {site: intervention}
+        for s in self.interventions: vlm.parse_site(s)
+        self.vlm, self.tokens = vlm, tokens
+
+    @property
+    def site(self) -> str:
+        "The first (for a one-site bundle, the only) site."
+        return next(iter(self.interventions))
+
+    @property
+    def intervention(self) -> Intervention: return self.interventions[self.site]
 
     def __getattr__(self, name): return getattr(self.vlm, name)
-    def __repr__(self): return f"DebiasedVLM({self.vlm!r}, site={self.site!r}, {self.intervention!r})"
+    def __repr__(self): return f"DebiasedVLM({self.vlm!r}, {self.interventions!r})"
 
     def encode_images(self, images, **kwargs) -> torch.Tensor:
-        with attach(self.vlm, self.site, self.intervention, self.tokens):
-            return self.vlm.encode_images(images, **kwargs)
+        with attach(self.vlm, self.interventions, tokens=self.tokens): return self.vlm.encode_images(images, **kwargs)
 
     def encode_texts(self, texts, **kwargs) -> torch.Tensor:
-        with attach(self.vlm, self.site, self.intervention, self.tokens): return self.vlm.encode_texts(texts, **kwargs)
+        with attach(self.vlm, self.interventions, tokens=self.tokens): return self.vlm.encode_texts(texts, **kwargs)
+
+def combine(*debiased: DebiasedVLM) -> DebiasedVLM:
+    "One `DebiasedVLM` with the interventions of several (e.g. an image-side and a text-side one) of the same model."
+    if not debiased: raise InputError("give at least one DebiasedVLM")
+    vlm = debiased[0].vlm
+    if any(d.vlm is not vlm for d in debiased): raise InputError("combine needs DebiasedVLMs of the same VLM object")
+    merged = {}
+    for d in debiased:
+        clash = set(merged) & set(d.interventions)
+        if clash: raise InputError(f"two interventions at {sorted(clash)}; one per site")
+        merged.update(d.interventions)
+    return DebiasedVLM(vlm, merged, tokens=debiased[0].tokens)
 
 def debias(
     vlm: VLM, site: str, sae: SAE, neurons, alpha: float = 0.6, gamma: float = 0.0, tokens: str = "auto",
@@ -153,16 +174,27 @@ def debias(
 
 BUNDLE_FORMAT = "debiaslens-bundle"
 
+def _site_entry(iv: Intervention, sae_dir: str) -> dict:
+    return {"sae": sae_dir, "neurons": iv.neurons, "groups": iv.groups, "alpha": iv.alpha, "gamma": iv.gamma,
+            "mode": iv.mode}
+
 def save_bundle(model: DebiasedVLM, directory) -> Path:
-    "Write the SAE, site, neurons, alpha, gamma and model identity of `model` to `directory`."
+    "Write every site's SAE, neurons (with group names), alpha, gamma and mode, and the model identity, to `directory`."
     directory = Path(directory)
-    iv = model.intervention
-    iv.sae.save(directory / "sae")
-    write_json(directory / "bundle.json", {"format": BUNDLE_FORMAT, "format_version": 1, "site": model.site,
-                                           "neurons": iv.neurons, "alpha": iv.alpha, "gamma": iv.gamma,
-                                           "tokens": model.tokens, "mode": iv.mode, "groups": iv.groups,
-                                           "model": model.vlm.identity})
+    sites = {}
+    for i, (site, iv) in enumerate(model.interventions.items()):
+        name = "sae" if i == 0 else f"sae_{i}"
+        iv.sae.save(directory / name)
+        sites[site] = _site_entry(iv, name)
+    write_json(directory / "bundle.json", {"format": BUNDLE_FORMAT, "format_version": 2, "sites": sites,
+                                           "tokens": model.tokens, "model": model.vlm.identity})
     return directory
+
+def _bundle_sites(meta: dict) -> dict:
+    "`{site: entry}` of a bundle (format 2), or of a one-site bundle written before (format 1)."
+    if "sites" in meta: return meta["sites"]
+    return {meta["site"]: {"sae": "sae", "neurons": meta["neurons"], "groups": meta.get("groups"),
+                           "alpha": meta["alpha"], "gamma": meta["gamma"], "mode": meta.get("mode", "blend")}}
 
 def load_bundle(directory, vlm: VLM, allow_other_model: bool = False) -> DebiasedVLM:
     """Reapply a saved bundle to `vlm`, refusing another model (unless `allow_other_model`, with a warning) or an
@@ -178,9 +210,11 @@ def load_bundle(directory, vlm: VLM, allow_other_model: bool = False) -> Debiase
         if not allow_other_model:
             raise CheckpointError(message + "; load the model it was made for, or pass allow_other_model=True")
         warnings.warn(message + "; applying it anyway (allow_other_model=True)", stacklevel=2)
-    if meta["site"] not in vlm.sites:
-        raise CheckpointError(f"bundle site {meta['site']!r} does not exist in {vlm.name}")
-    sae = SAE.load(directory / "sae", device=vlm.device)
-    return debias(vlm, meta["site"], sae, meta.get("groups") or meta["neurons"], meta["alpha"], meta["gamma"],
-                  meta.get("tokens", "auto"),
-                  meta.get("mode", "blend"))
+    interventions = {}
+    for site, e in _bundle_sites(meta).items():
+        if site not in vlm.sites: raise CheckpointError(f"bundle site {site!r} does not exist in {vlm.name}")
+        sae = SAE.load(directory / e["sae"], device=vlm.device)
+        interventions[site] = Intervention(
+            sae, e.get("groups") or e["neurons"], e["alpha"], e["gamma"], e.get("mode", "blend")
+        )
+    return DebiasedVLM(vlm, interventions, tokens=meta.get("tokens", "auto"))
