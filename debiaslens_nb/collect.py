@@ -100,45 +100,11 @@ def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_si
     out = Path(directory) if directory is not None else cache_root("activations", f"{site}-{key}")
     # concurrent builders of one cache entry wait
     with cache_lock(out) if directory is None else contextlib.nullcontext():
-        return _collect(
-            vlm,
-            site,
-            tower,
-            items,
-            labels,
-            data_key,
-            key,
-            out,
-            rule,
-            n_random,
-            tokens,
-            batch_size,
-            cache,
-            shard_size,
-            dtype,
-            seed,
-            progress,
-        )
+        return _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache,
+                        shard_size, dtype, seed, progress)
 
-def _collect(
-    vlm,
-    site,
-    tower,
-    items,
-    labels,
-    data_key,
-    key,
-    out,
-    rule,
-    n_random,
-    tokens,
-    batch_size,
-    cache,
-    shard_size,
-    dtype,
-    seed,
-    progress,
-) -> ActivationStore:
+def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache,
+             shard_size, dtype, seed, progress) -> ActivationStore:
     if cache and (out / MANIFEST).is_file():
         try:
             store = ActivationStore(out)
