@@ -15,7 +15,7 @@ import torch.nn as nn
 
 from .core import CheckpointError, InputError
 from .intervene import DebiasedVLM, Intervention, attach, load_bundle
-from .models import VLM, load_vlm
+from .models import VLM, as_vlm
 
 # %% auto #0
 __all__ = ['DebiasedModel', 'debias_model']
@@ -64,11 +64,7 @@ class DebiasedModel(nn.Module):
 # %% ../nbs/07a_dropin.ipynb #374b20fe
 def debias_model(model, bundle, preprocess=None, tokenizer=None, allow_other_model: bool = False) -> DebiasedModel:
     "`model` (an open_clip model object or a VLM) debiased by `bundle` (a saved bundle folder or a `DebiasedVLM`)."
-    if isinstance(model, VLM): vlm = model
-    elif isinstance(model, nn.Module):
-        device = next(model.parameters()).device
-        vlm = load_vlm(model, preprocess=preprocess, tokenizer=tokenizer, device=device)
-    else: raise InputError(f"model must be an open_clip model object or a VLM, got {type(model).__name__}")
+    vlm = as_vlm(model, preprocess, tokenizer)
     if isinstance(bundle, DebiasedVLM):
         if bundle.vlm.weights_fingerprint() != vlm.weights_fingerprint() and not allow_other_model:
             raise CheckpointError(

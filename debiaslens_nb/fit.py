@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Mapping
 
 import torch
-import torch.nn as nn
 
 from .collect import collect_activations
 from .core import InputError, ResourceNotFoundError, write_json, write_text
 from .intervene import DebiasedVLM, debias, load_bundle, save_bundle
-from .models import VLM, load_vlm
+from .models import VLM, as_vlm
 from .neurons import find_social_neurons, group_stats
 from .sae import SAE, SAEConfig
 from .sae_training import TrainConfig, train_sae
@@ -83,11 +82,7 @@ def fit_debiaser(model, images, labels, site: str | None = None, preprocess=None
                  progress: bool = True) -> DebiasedVLM:
     """Fit DeBiasLens on `images` labelled by `labels` (one list, or `{attribute: list}`); returns the debiased model
     (`.report` holds the fit report) and, given `out`, saves the bundle, `report.json` and a `README.md` model card."""
-    if isinstance(model, VLM): vlm = model
-    elif isinstance(model, nn.Module):
-        vlm = load_vlm(model, preprocess=preprocess, tokenizer=tokenizer,
-                       device=device or next(model.parameters()).device)
-    else: raise InputError(f"model must be a model object or a VLM, got {type(model).__name__}")
+    vlm = as_vlm(model, preprocess, tokenizer, device)
     if not vlm.has_images: raise InputError(f"{vlm.name} has no image tower; fit_debiaser debiases image encoders")
     n = len(images)
     attributes = _attribute_labels(labels, n)

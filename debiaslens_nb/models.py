@@ -22,7 +22,7 @@ from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundErr
 
 # %% auto #0
 __all__ = ['TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'PoolRule', 'VLM', 'OpenClipVLM', 'build_open_clip', 'save_open_clip',
-           'load_vlm', 'TokenPositionError', 'pooled_token', 'random_tiny_clip']
+           'load_vlm', 'as_vlm', 'TokenPositionError', 'pooled_token', 'random_tiny_clip']
 
 # %% ../nbs/03_models.ipynb #4cfbef61
 @dataclass(frozen=True)
@@ -339,6 +339,15 @@ def load_vlm(name, pretrained: str | None = None, device="cpu", preprocess=None,
             )
         return _open_clip_from_dir(path, device)
     return _open_clip_from_name(name, pretrained, device)
+
+# %% ../nbs/03_models.ipynb #3ee2934e
+def as_vlm(model, preprocess=None, tokenizer=None, device=None) -> VLM:
+    "`model` as a VLM: a VLM as it is, a model object wrapped where its weights live (or on `device`)."
+    if isinstance(model, VLM): return model
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be a model object or a VLM (open_clip or Hugging Face CLIP/SigLIP), "
+                         f"got {type(model).__name__}")
+    return load_vlm(model, preprocess=preprocess, tokenizer=tokenizer, device=device or next(model.parameters()).device)
 
 # %% ../nbs/03_models.ipynb #62779f12
 class TokenPositionError(InputError):
