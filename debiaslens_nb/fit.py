@@ -22,7 +22,7 @@ from .sae import SAE, SAEConfig
 from .sae_training import TrainConfig, train_sae
 
 # %% auto #0
-__all__ = ['model_card', 'fit_debiaser', 'save_pretrained', 'from_pretrained', 'push_to_hub']
+__all__ = ['model_card', 'save_pretrained', 'fit_debiaser', 'from_pretrained', 'push_to_hub']
 
 # %% ../nbs/07b_fit.ipynb #9ee3b4b7
 def _attribute_labels(labels, n: int) -> dict[str, list]:
@@ -75,6 +75,28 @@ def model_card(report: dict) -> str:
     lines += ["", "Load it with `debiaslens_nb.debias_model(model, this_folder, preprocess, tokenizer)`."]
     return "\n".join(lines) + "\n"
 
+# %% ../nbs/07b_fit.ipynb #40db940f
+def _basic_card(debiased: DebiasedVLM) -> str:
+    "A README.md for a bundle that was not fitted with `fit_debiaser`."
+    lines = [
+        f"# Debiasing bundle for `{debiased.vlm.name}`",
+        "",
+        "| site | neurons | alpha | gamma | mode |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {s} | {len(iv.neurons)} | {iv.alpha} | {iv.gamma} | {iv.mode} |" for s, iv in debiased.interventions.items()
+    ]
+    return "\n".join(lines + ["", "Load it with `debiaslens_nb.fit.from_pretrained(folder, vlm)`."]) + "\n"
+
+def save_pretrained(debiased: DebiasedVLM, directory) -> Path:
+    "A hub-style folder: the bundle, `report.json` (when fitted) and a `README.md` model card."
+    directory = save_bundle(debiased, directory)
+    report = getattr(debiased, "report", None)
+    if report is not None: write_json(directory / "report.json", report)
+    write_text(directory / "README.md", model_card(report) if report is not None else _basic_card(debiased))
+    return directory
+
 # %% ../nbs/07b_fit.ipynb #8715a7b0
 def fit_debiaser(model, images, labels, site: str | None = None, preprocess=None, tokenizer=None, out=None,
                  expansion_factor: int = 8, k: int = 20, steps: int = 2000, batch_size: int = 4096, tau: float = 0.9,
@@ -103,33 +125,8 @@ def fit_debiaser(model, images, labels, site: str | None = None, preprocess=None
                      "train": {key: result.metrics[key] for key in ("fvu", "l0", "dead_fraction")} | {"steps": steps},
                      "neurons": {a: {str(g): js for g, js in found.items()} for a, found in neurons.items()},
                      "firing": {a: _firing(latents, attributes[a], neurons[a], tau) for a in neurons}}
-    if out is not None:
-        save_bundle(fitted, out)
-        write_json(Path(out) / "report.json", fitted.report)
-        write_text(Path(out) / "README.md", model_card(fitted.report))
+    if out is not None: save_pretrained(fitted, out)
     return fitted
-
-# %% ../nbs/07b_fit.ipynb #40db940f
-def _basic_card(debiased: DebiasedVLM) -> str:
-    "A README.md for a bundle that was not fitted with `fit_debiaser`."
-    lines = [
-        f"# Debiasing bundle for `{debiased.vlm.name}`",
-        "",
-        "| site | neurons | alpha | gamma | mode |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {s} | {len(iv.neurons)} | {iv.alpha} | {iv.gamma} | {iv.mode} |" for s, iv in debiased.interventions.items()
-    ]
-    return "\n".join(lines + ["", "Load it with `debiaslens_nb.fit.from_pretrained(folder, vlm)`."]) + "\n"
-
-def save_pretrained(debiased: DebiasedVLM, directory) -> Path:
-    "A hub-style folder: the bundle, `report.json` (when fitted) and a `README.md` model card."
-    directory = save_bundle(debiased, directory)
-    report = getattr(debiased, "report", None)
-    if report is not None: write_json(directory / "report.json", report)
-    write_text(directory / "README.md", model_card(report) if report is not None else _basic_card(debiased))
-    return directory
 
 # %% ../nbs/07b_fit.ipynb #43d19831
 def from_pretrained(
