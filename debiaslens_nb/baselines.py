@@ -9,7 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/baselines.html.md"""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -23,20 +23,25 @@ from .sae import SAE
 from .sem import SEM
 
 # %% auto #0
-__all__ = ['DEBIASERS', 'spurious_projection', 'orth_proj', 'default_pairs', 'calibration_matrix', 'orth_cali', 'roboshot',
-           'bend_step1', 'bend_step2', 'bend_vlm', 'BiasContext', 'insert_word', 'Debiaser', 'OrthProjDebiaser',
-           'OrthCaliDebiaser', 'RoboShotDebiaser', 'BendVLMDebiaser', 'SEMDebiaser', 'DeBiasLensDebiaser',
-           'make_debiaser']
+__all__ = ['DEBIASERS', 'span_basis', 'spurious_projection', 'orth_proj', 'default_pairs', 'calibration_matrix', 'orth_cali',
+           'roboshot', 'bend_step1', 'bend_step2', 'bend_vlm', 'BiasContext', 'insert_word', 'Debiaser',
+           'OrthProjDebiaser', 'OrthCaliDebiaser', 'RoboShotDebiaser', 'BendVLMDebiaser', 'SEMDebiaser',
+           'DeBiasLensDebiaser', 'make_debiaser']
 
 # %% ../nbs/09_baselines.ipynb #d6e3824c
 def _f64(x, name, dim=None) -> torch.Tensor:
     return as_float_tensor(x, name, ndim=2, dim=dim, dtype=torch.float64)
 
-def spurious_projection(spurious) -> torch.Tensor:
-    "`P0 = I - V V^T`, V the right singular vectors of the spurious embeddings [n, d] (float64)."
-    S = _f64(spurious, "spurious")
-    _, _, Vh = torch.linalg.svd(S, full_matrices=False)
-    return torch.eye(S.shape[1], dtype=torch.float64) - Vh.T @ Vh
+def span_basis(vectors, rtol: float = 1e-6) -> torch.Tensor:
+    "Orthonormal basis [r, d] of the span of the rows of `vectors` [n, d]: singular vectors above `rtol` x the largest."
+    V = _f64(vectors, "vectors")
+    _, s, Vh = torch.linalg.svd(V, full_matrices=False)
+    return Vh[s > rtol * s[0]] if len(s) and s[0] > 0 else Vh[:0]
+
+def spurious_projection(spurious, rtol: float = 1e-6) -> torch.Tensor:
+    "`P0 = I - V V^T`, V an orthonormal basis of the span of the spurious embeddings [n, d] (float64)."
+    V = span_basis(spurious, rtol)
+    return torch.eye(V.shape[1], dtype=torch.float64) - V.T @ V
 
 def orth_proj(queries, spurious) -> torch.Tensor:
     "Orth-Proj: queries [q, d] projected off the span of the spurious-prompt embeddings (float64)."
@@ -79,10 +84,6 @@ def orth_cali(queries, spurious, candidates, pairs=None, lam: float = 1000.0) ->
     return Q @ P.T
 
 # %% ../nbs/09_baselines.ipynb #f5a10b11
-def _orthonormal(diffs: torch.Tensor) -> torch.Tensor:
-    q, _ = torch.linalg.qr(diffs.T)
-    return q.T
-
 def roboshot(images, harmful_pairs=None, helpful_pairs=None) -> torch.Tensor:
     "RoboShot on image embeddings [n, d]; pairs are [m, 2, d] text embeddings (float64 out)."
     x = F.normalize(_f64(images, "images"), dim=-1)
@@ -90,7 +91,7 @@ def roboshot(images, harmful_pairs=None, helpful_pairs=None) -> torch.Tensor:
         if pairs is None: continue
         P = as_float_tensor(pairs, "pairs", ndim=3, dim=x.shape[1], dtype=torch.float64)
         if P.shape[1] != 2: raise InputError(f"pairs must be [m, 2, d], got {tuple(P.shape)}")
-        for u in _orthonormal(P[:, 0] - P[:, 1]):
+        for u in span_basis(P[:, 0] - P[:, 1]):
             x = F.normalize(x + sign * (x @ u)[:, None] * u / u.norm(), dim=-1)
     return x
 
@@ -116,8 +117,18 @@ def _equalise(x: np.ndarray, protos: list[np.ndarray]) -> np.ndarray:
     e = x - basis @ (basis.T @ x)
     return e / np.linalg.norm(e)
 
-def bend_step2(embeddings, reference, reference_labels, num_neighbors: int = 100) -> torch.Tensor:
-    "Equalise each (unit-normalised) embedding's similarity to every group's nearest reference-image mean."
+def _prototypes(X: torch.Tensor, by_group: dict, num_neighbors: int) -> list[np.ndarray]:
+    "Each group's mean of its `num_neighbors` reference embeddings nearest to X (by mean cosine over X's rows)."
+    out = []
+    for Rg in by_group.values():
+        k = min(num_neighbors, len(Rg))
+        out.append(Rg[(Rg @ X.T).mean(1).topk(k).indices].mean(0).numpy())
+    return out
+
+def bend_step2(embeddings, reference, reference_labels, num_neighbors: int = 100, joint: bool = False) -> torch.Tensor:
+    """Equalise each (unit-normalised) embedding's similarity to every group's nearest reference-image mean; `joint`:
+    one set of neighbours for all rows (by mean similarity), as the reference does for a batch of class prompts."""
+    if num_neighbors < 1: raise InputError(f"num_neighbors must be >= 1, got {num_neighbors}")
     X = F.normalize(_f64(embeddings, "embeddings"), dim=-1)
     R = F.normalize(_f64(reference, "reference", dim=X.shape[1]), dim=-1)
     labels = np.asarray(list(reference_labels), dtype=object)
@@ -126,14 +137,8 @@ def bend_step2(embeddings, reference, reference_labels, num_neighbors: int = 100
     groups = sorted({str(v) for v in labels})
     if len(groups) < 2: raise LabelError(f"Bend-VLM needs reference images of at least two groups, got {groups}")
     by_group = {gname: R[torch.from_numpy(np.nonzero(labels.astype(str) == gname)[0])] for gname in groups}
-    out = []
-    for x in X:
-        protos = []
-        for gname in groups:
-            Rg = by_group[gname]
-            k = min(num_neighbors, len(Rg))
-            protos.append(Rg[(Rg @ x).topk(k).indices].mean(0).numpy())
-        out.append(_equalise(x.numpy(), protos))
+    shared = _prototypes(X, by_group, num_neighbors) if joint else None
+    out = [_equalise(x.numpy(), shared or _prototypes(x[None], by_group, num_neighbors)) for x in X]
     return torch.from_numpy(np.stack(out))
 
 def bend_vlm(queries, spurious, augmentations, reference, reference_labels, num_neighbors: int = 100) -> torch.Tensor:
@@ -150,12 +155,27 @@ class BiasContext:
     helpful_pairs: Sequence[tuple[str, str]] = ()
     reference_embeddings: torch.Tensor | None = None          # image embeddings for Bend-VLM step 2
     reference_labels: Sequence | None = None
+    num_neighbors: int = 100                                  # Bend-VLM step 2 (the references: 100 gender, 10 race)
+    query_prompts: Mapping[str, Mapping] = field(default_factory=dict)   # query -> method -> the authors' prompts
 
     def __post_init__(self):
         if len(self.classes) < 2:
             raise LabelError(f"a bias context needs at least two classes, got {list(self.classes)}")
         if any(not v for v in self.classes.values()): raise InputError("every class needs at least one prompt")
         if self.class_words is None: self.class_words = {c: c for c in self.classes}
+        if not isinstance(self.num_neighbors, int) or self.num_neighbors < 1:
+            raise InputError(f"num_neighbors must be a positive int, got {self.num_neighbors!r}")
+
+    def extra_prompts(self, query: str, method: str) -> Mapping | None:
+        "The authors' prompts for `query` and `method` ('orth_cali', 'bendvlm', 'roboshot', 'sem', ...), or None."
+        return (self.query_prompts.get(query) or {}).get(method) or None
+
+    @property
+    def class_pairs(self) -> list[tuple[str, str]]:
+        "Prompt pairs of every two classes (the i-th prompt of each): RoboShot's harmful pairs without a query file."
+        names = list(self.classes)
+        return [(a, b) for i, ca in enumerate(names) for cb in names[i + 1:]
+                for a, b in zip(self.classes[ca], self.classes[cb])]
 
     @property
     def spurious_prompts(self) -> list[str]:
@@ -183,75 +203,120 @@ def insert_word(prompt: str, word: str) -> str:
 
 # %% ../nbs/09_baselines.ipynb #2d7a62c9
 class Debiaser:
-    "Base: plain encoding on both sides. Subclasses override the side they debias."
+    """Base: plain encoding on both sides. Subclasses override the side they debias. Texts are debiased one query at
+    a time (the retrieval protocol of the references); `debias_classes` is the zero-shot call, all classes at once."""
     name = "baseline"
+    query_specific_images = False           # True: the image side depends on the query (see `debias_image_embeddings`)
     def __init__(self, vlm): self.vlm = vlm
     def __repr__(self): return f"{type(self).__name__}({self.name!r})"
     def debias_texts(self, prompts: Sequence[str], ctx: BiasContext | None = None) -> torch.Tensor:
         return self.vlm.encode_texts(list(prompts)).double()
+    def debias_classes(self, prompts: Sequence[str], ctx: BiasContext | None = None) -> torch.Tensor:
+        return self.debias_texts(prompts, ctx)
     def debias_images(self, images, ctx: BiasContext | None = None) -> torch.Tensor:
-        return self.vlm.encode_images(images).double()
+        return self.debias_image_embeddings(self.vlm.encode_images(images), ctx)
+    def debias_image_embeddings(self, embeddings, ctx: BiasContext | None = None, query: str | None = None):
+        return embeddings.double()
 
-class OrthProjDebiaser(Debiaser):
+def _by_query(prompts, ctx: BiasContext | None, key: str, fn) -> torch.Tensor:
+    """`fn(queries, extra)` on each query that has its own prompts for method `key` in the authors' files, and on the
+    other queries in one call (extra None): for methods that treat rows independently given their prompts."""
+    prompts = list(prompts)
+    own = {i: ctx.extra_prompts(p, key) if ctx is not None else None for i, p in enumerate(prompts)}
+    parts = [([i], fn([prompts[i]], e)) for i, e in own.items() if e is not None]
+    rest = [i for i, e in own.items() if e is None]
+    if rest: parts.append((rest, fn([prompts[i] for i in rest], None)))
+    if not parts: return torch.empty(0, 0, dtype=torch.float64)
+    out = torch.empty(len(prompts), parts[0][1].shape[1], dtype=torch.float64)
+    for idx, rows in parts: out[idx] = rows.double()
+    return out
+
+class _NormalisingDebiaser(Debiaser):
+    "Text-side methods whose reference configs normalise (`normalize: true`): unit inputs, unit outputs."
+    def __init__(self, vlm, normalize: bool = True): super().__init__(vlm); self.normalize = normalize
+    def _encode(self, prompts) -> torch.Tensor:
+        e = self.vlm.encode_texts(list(prompts)).double()
+        return F.normalize(e, dim=-1) if self.normalize else e
+    def _out(self, x: torch.Tensor) -> torch.Tensor: return F.normalize(x, dim=-1) if self.normalize else x
+
+class OrthProjDebiaser(_NormalisingDebiaser):
     name = "orth-proj"
     def debias_texts(self, prompts, ctx):
-        return orth_proj(self.vlm.encode_texts(list(prompts)), self.vlm.encode_texts(ctx.spurious_prompts))
+        def fn(queries, extra):
+            return orth_proj(self._encode(queries), self._encode((extra or {}).get("spurious prompts")
+                                                                 or ctx.spurious_prompts))
+        return self._out(_by_query(prompts, ctx, "orth_proj", fn))
 
-class OrthCaliDebiaser(Debiaser):
+class OrthCaliDebiaser(_NormalisingDebiaser):
+    "Orth-Cali; the calibration of one query's candidate pairs at a time, as the reference's retrieval protocol."
     name = "orth-cali"
-    def __init__(self, vlm, lam: float = 1000.0): super().__init__(vlm); self.lam = lam
+    def __init__(self, vlm, lam: float = 1000.0, normalize: bool = True):
+        super().__init__(vlm, normalize); self.lam = lam
+    def _cali(self, queries, ctx, extra) -> torch.Tensor:
+        spurious = extra["spurious prompts"] if extra else ctx.spurious_prompts
+        cands = extra["candidate prompts"] if extra else [a for q in queries for a in ctx.augment(q)]
+        return orth_cali(self._encode(queries), self._encode(spurious), self._encode(cands), lam=self.lam)
     def debias_texts(self, prompts, ctx):
-        cands = [a for p in prompts for a in ctx.augment(p)]
-        return orth_cali(
-            self.vlm.encode_texts(list(prompts)),
-            self.vlm.encode_texts(ctx.spurious_prompts),
-            self.vlm.encode_texts(cands),
-            lam=self.lam,
-        )
+        prompts = list(prompts)
+        rows = [self._cali([p], ctx, ctx.extra_prompts(p, "orth_cali")) for p in prompts]
+        return self._out(torch.cat(rows)) if rows else torch.empty(0, 0, dtype=torch.float64)
+    def debias_classes(self, prompts, ctx): return self._out(self._cali(list(prompts), ctx, None))
 
 class RoboShotDebiaser(Debiaser):
+    "RoboShot: the images debiased per query with the query's harmful / helpful pairs (class pairs without a file)."
     name = "roboshot"
-    def debias_images(self, images, ctx):
-        names = list(ctx.classes)
-        harmful = [
-            (a, b)
-            for i, ca in enumerate(names)
-            for cb in names[i + 1 :]
-            for a, b in zip(ctx.classes[ca], ctx.classes[cb])
-        ]
-        def emb(pairs):
-            return self.vlm.encode_texts([s for p in pairs for s in p]).reshape(len(pairs), 2, -1) if pairs else None
-        return roboshot(self.vlm.encode_images(images), emb(harmful), emb(list(ctx.helpful_pairs)))
+    query_specific_images = True
+    def _pairs(self, pairs):
+        pairs = [tuple(p) for p in pairs]
+        return self.vlm.encode_texts([s for p in pairs for s in p]).reshape(len(pairs), 2, -1) if pairs else None
+    def debias_image_embeddings(self, embeddings, ctx=None, query=None):
+        extra = ctx.extra_prompts(query, "roboshot") if ctx is not None and query is not None else None
+        if extra: harmful, helpful = extra["harmful prompts"], extra["helpful prompts"]
+        else: harmful, helpful = (ctx.class_pairs, ctx.helpful_pairs) if ctx is not None else ((), ())
+        return roboshot(embeddings, self._pairs(harmful), self._pairs(helpful))
 
-def _step2(vlm_embeddings, ctx: BiasContext, num_neighbors: int):
+def _step2(embeddings, ctx: BiasContext, num_neighbors: int | None, joint: bool = False):
     if ctx.reference_embeddings is None:
         raise ConfigError(
             "Bend-VLM step 2 needs ctx.reference_embeddings and "
             "ctx.reference_labels (an attribute-labelled reference split)"
         )
-    return bend_step2(vlm_embeddings, ctx.reference_embeddings, ctx.reference_labels, num_neighbors)
+    k = num_neighbors or ctx.num_neighbors
+    return bend_step2(embeddings, ctx.reference_embeddings, ctx.reference_labels, k, joint=joint)
 
-class BendVLMDebiaser(Debiaser):
+class BendVLMDebiaser(_NormalisingDebiaser):
+    "Bend-VLM; `num_neighbors` None takes the context's (per attribute)."
     name = "bend-vlm"
-    def __init__(self, vlm, num_neighbors: int = 100): super().__init__(vlm); self.num_neighbors = num_neighbors
+    def __init__(self, vlm, num_neighbors: int | None = None, normalize: bool = True):
+        super().__init__(vlm, normalize); self.num_neighbors = num_neighbors
+    def _step1(self, queries, ctx, extra) -> torch.Tensor:
+        spurious = extra["spurious prompts"] if extra else ctx.spurious_prompts
+        aug = extra["augmentations"] if extra else [a for q in queries for a in ctx.augment(q)]
+        A = self._encode(aug).reshape(len(queries), len(spurious), -1)
+        return self._out(bend_step1(self._encode(queries), self._encode(spurious), A))
     def debias_texts(self, prompts, ctx):
-        q = self.vlm.encode_texts(list(prompts))
-        aug = self.vlm.encode_texts([a for p in prompts for a in ctx.augment(p)]).reshape(
-            len(prompts), len(ctx.classes), -1
-        )
-        return _step2(bend_step1(q, self.vlm.encode_texts(ctx.spurious_prompts), aug), ctx, self.num_neighbors)
+        rows = [_step2(self._step1([p], ctx, ctx.extra_prompts(p, "bendvlm")), ctx, self.num_neighbors)
+                for p in prompts]
+        return torch.cat(rows) if rows else torch.empty(0, 0, dtype=torch.float64)
+    def debias_classes(self, prompts, ctx):
+        return _step2(self._step1(list(prompts), ctx, None), ctx, self.num_neighbors, joint=True)
 
 class SEMDebiaser(Debiaser):
-    "SEM_i / SEM_b / SEM_bi with a text SAE; BendSEM when `bend=True`."
-    def __init__(self, vlm, sae: SAE, variant: str = "bi", bend: bool = False, num_neighbors: int = 100,
+    """SEM_i / SEM_b / SEM_bi with a text SAE; BendSEM when `bend=True`. Each query with the authors' bias prompts
+    and paraphrases where a file has them, else the context's class prompts and template paraphrases."""
+    def __init__(self, vlm, sae: SAE, variant: str = "bi", bend: bool = False, num_neighbors: int | None = None,
                  diverse_prompts: Sequence[str] | None = None, paraphrases: Mapping[str, Sequence[str]] | None = None):
         super().__init__(vlm)
         self.sem = SEM(vlm, sae, variant, diverse_prompts, paraphrases)
         self.sae, self.variant, self.bend, self.num_neighbors = sae, variant, bend, num_neighbors
         self.name = ("bendsem" if bend else f"sem-{variant}")
+    def _sem(self, queries, ctx, extra) -> torch.Tensor:
+        bias = (extra["bias prompts"] if extra else ctx.classes) if self.variant in ("b", "bi") else None
+        para = [extra["extra class prompts"][0]] if extra and self.variant in ("i", "bi") else None
+        return self.sem.debias_texts(queries, bias, para).double()
     def debias_texts(self, prompts, ctx):
-        out = self.sem.debias_texts(list(prompts), ctx.classes if self.variant in ("b", "bi") else None).double()
-        return _step2(out, ctx, self.num_neighbors) if self.bend else out
+        rows = _by_query(prompts, ctx, "bendsem" if self.bend else "sem", lambda q, e: self._sem(q, ctx, e))
+        return _step2(rows, ctx, self.num_neighbors) if self.bend else rows
 
 class DeBiasLensDebiaser(Debiaser):
     "DeBiasLens: the intervention at `site` while encoding that site's tower."

@@ -19,10 +19,10 @@ import numpy as np
 from .core import DatasetSchemaError, InputError, ResourceNotFoundError, load_asset_json
 
 # %% auto #0
-__all__ = ['PROMPT_SETS', 'GENDERS', 'FAIRFACE_RACES', 'FAIRFACE_AGES', 'UTK_RACES', 'AGE_GROUPS', 'FAIRFACE_HUB',
-           'CELEBA_SPLITS', 'WATERBIRDS_SPLITS', 'ACTIVITIES', 'prompt_set', 'stereotype_prompts', 'age_group',
-           'load_fairface', 'fairface_fixture', 'load_utkface', 'load_celeba', 'load_waterbirds', 'load_coco_captions',
-           'people_caption_table', 'people_captions', 'caption_gallery']
+__all__ = ['PROMPT_SETS', 'QUERY_PROMPT_FILES', 'GENDERS', 'FAIRFACE_RACES', 'FAIRFACE_AGES', 'UTK_RACES', 'AGE_GROUPS',
+           'FAIRFACE_HUB', 'CELEBA_SPLITS', 'WATERBIRDS_SPLITS', 'ACTIVITIES', 'prompt_set', 'stereotype_prompts',
+           'query_prompts', 'age_group', 'load_fairface', 'fairface_fixture', 'load_utkface', 'load_celeba',
+           'load_waterbirds', 'load_coco_captions', 'people_caption_table', 'people_captions', 'caption_gallery']
 
 # %% ../nbs/01_data.ipynb #c794f33e
 PROMPT_SETS = {"adjectives": "debiaslens_adjectives.json", "occupations": "debiaslens_occupations.json",
@@ -40,6 +40,22 @@ def stereotype_prompts() -> list[dict]:
     "Bend-VLM's negative-stereotype queries ('A photo of a criminal.'), one template."
     d = load_asset_json("prompts", "bendvlm_stereotype_gender_query_templates.json")
     return [{"concept": c, "template": "A photo of a/an {}.", "prompt": v["query"]} for c, v in d.items()]
+
+# %% ../nbs/01_data.ipynb #a6ad0870
+QUERY_PROMPT_FILES = ("stereotype_gender_query_templates.json", "stereotype_race_query_templates.json",
+                      "stereotype_utkrace_query_templates.json", "hair_gender_query_templates.json")
+
+def _class_key(name: str) -> str: return " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
+
+def query_prompts(classes: Sequence[str]) -> dict[str, dict]:
+    "The SEM authors' per-query prompts `{query: {method: prompts}}` from every shipped file with these bias classes."
+    want = {_class_key(c) for c in classes}
+    out = {}
+    for name in QUERY_PROMPT_FILES:
+        for entry in load_asset_json("prompts", "sem_query_templates", name).values():
+            extra = entry["extra prompts"]
+            if {_class_key(c) for c in extra["sem"]["bias prompts"]} == want: out[entry["query"]] = extra
+    return out
 
 # %% ../nbs/01_data.ipynb #50891c00
 GENDERS = ("male", "female")

@@ -65,51 +65,39 @@ def evaluate_retrieval(
     progress_bar: bool = True,
     gallery_embeddings: torch.Tensor | None = None,
 ) -> pd.DataFrame:
-    """MaxSkew@k, MinSkew@k and NDKL per method x prompt set x attribute x fold x prompt (tidy). `gallery_embeddings`
-    replaces image encoding (text galleries)."""
+    """MaxSkew@k, MinSkew@k and NDKL per method x prompt set x attribute x fold x prompt (tidy): each attribute with
+    its own context; each query debiased alone (as the references), and for query-specific image methods (RoboShot)
+    the gallery too. `gallery_embeddings` replaces image encoding (text galleries)."""
     n = len(images) if gallery_embeddings is None else len(gallery_embeddings)
     for attr, lab in labels.items():
         if len(lab) != n: raise InputError(f"labels[{attr!r}] has {len(lab)} entries for {n} images")
         if attr not in contexts: raise InputError(f"no BiasContext for attribute {attr!r}")
     parts = fold_indices(n, folds, seed)
     rows = []
-    base_images = None
+    plain = gallery_embeddings.double() if gallery_embeddings is not None else None
     with memoized_texts(methods.values()):
         for mname, method in progress(methods.items(), enabled=progress_bar, desc="methods"):
-            if gallery_embeddings is not None: img = base_images = gallery_embeddings.double()
-            else:
-                img = method.debias_images(images, contexts[next(iter(labels))])
-                if base_images is None:
-                    base_images = Debiaser(method.vlm).debias_images(images) if mname != "baseline" else img
+            if plain is None: plain = Debiaser(method.vlm).debias_images(images)
+            img = None
+            if not method.query_specific_images:
+                img = plain if gallery_embeddings is not None or mname == "baseline" else method.debias_images(images)
             for f, part in enumerate(parts):
-                ref = parts[(f + 1) % len(parts)]
+                ref, part_t = parts[(f + 1) % len(parts)], torch.from_numpy(part)
                 for attr, lab in labels.items():
                     lab_arr = np.asarray(list(lab), dtype=object)
-                    ctx = replace(
-                        contexts[attr],
-                        reference_embeddings=base_images[torch.from_numpy(ref)],
-                        reference_labels=list(lab_arr[ref]),
-                    )
+                    ctx = replace(contexts[attr], reference_embeddings=plain[torch.from_numpy(ref)],
+                                  reference_labels=list(lab_arr[ref]))
                     for pset, prompts in prompt_sets.items():
-                        kk = k[pset] if isinstance(k, Mapping) else k
-                        kk = min(kk, len(part))
+                        kk = min(k[pset] if isinstance(k, Mapping) else k, len(part))
                         txt = method.debias_texts(list(prompts), ctx)
-                        sims = _cos(txt, img[torch.from_numpy(part)])
+                        if img is not None: sims = _cos(txt, img[part_t])
+                        else:                   # RoboShot: the gallery debiased for this attribute and query
+                            sims = torch.cat([_cos(txt[i:i + 1], method.debias_image_embeddings(plain[part_t], ctx, p))
+                                              for i, p in enumerate(prompts)])
                         values = per_query_metrics(sims, list(lab_arr[part]), kk, target=target, convention=convention)
-                        for i, p in enumerate(prompts):
-                            for metric, v in values.items():
-                                rows.append(
-                                    dict(
-                                        method=mname,
-                                        prompt_set=pset,
-                                        attribute=attr,
-                                        fold=f,
-                                        prompt=p,
-                                        k=kk,
-                                        metric=metric,
-                                        value=float(v[i]),
-                                    )
-                                )
+                        rows += [dict(method=mname, prompt_set=pset, attribute=attr, fold=f, prompt=p, k=kk,
+                                      metric=metric, value=float(v[i]))
+                                 for i, p in enumerate(prompts) for metric, v in values.items()]
     return pd.DataFrame(rows)
 
 def summarize_retrieval(df: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +139,7 @@ def evaluate_zero_shot(methods: Mapping[str, Debiaser], images, class_prompts: S
                 reference = plain if plain is not None else Debiaser(method.vlm).debias_images(images)
                 ctx = replace(ctx, reference_embeddings=reference, reference_labels=list(attribute_labels))
             gallery = plain if plain is not None else method.debias_images(images, ctx)
-            pred = zero_shot_predict(gallery, method.debias_texts(list(class_prompts), ctx)).numpy()
+            pred = zero_shot_predict(gallery, method.debias_classes(list(class_prompts), ctx)).numpy()
             row = dict(
                 method=mname,
                 accuracy=accuracy(pred, targets),

@@ -26,7 +26,7 @@ from .cached_data import _build_dir, _cached_texts, _checksums_hold, _items
 from .collect import collect_activations
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, cache_lock, cache_root,
                                 content_hash, read_json, remove_stale_temps, seed_everything, write_text)
-from .data import ACTIVITIES, people_caption_table, prompt_set
+from .data import ACTIVITIES, people_caption_table, prompt_set, query_prompts
 from .models import load_vlm
 from .neurons import find_social_neurons
 from .profiles import ModelSpec, Profile, SAESpec, as_profile
@@ -75,8 +75,7 @@ class Workspace:
             "sem-i": dict(sae=self.sem_sae),
             "sem-b": dict(sae=self.sem_sae),
             "sem-bi": dict(sae=self.sem_sae),
-            "bendsem": dict(sae=self.sem_sae, num_neighbors=_neighbours(len(self.gallery))),
-            "bend-vlm": dict(num_neighbors=_neighbours(len(self.gallery))),
+            "bendsem": dict(sae=self.sem_sae),
         }
         if self.text_sae is not None:
             res["debiaslens-text"] = dict(
@@ -109,8 +108,6 @@ SEED_FREE_METHODS = (
     "roboshot",
     "bend-vlm",
 )  # no SAE: the same numbers for every seed
-
-def _neighbours(n: int) -> int: return max(5, min(100, n // 20))
 
 # %% ../nbs/13_pipeline.ipynb #4685dc6c
 def _pooled_token(vlm, site: str) -> str:
@@ -208,7 +205,9 @@ def _workspace(
     """A `Workspace` from the computed parts, with what is derived from the profile alone (labels, contexts, zero-shot
     task)."""
     labels = {a: glabels[col] for a, col in p.attributes.items()}
-    contexts = {a: BiasContext(a, c.classes, c.class_words) for a, c in p.contexts.items() if a in p.attributes}
+    contexts = {a: BiasContext(a, c.classes, c.class_words, num_neighbors=c.num_neighbors,
+                               query_prompts=query_prompts(list(c.classes)))
+                for a, c in p.contexts.items() if a in p.attributes}
     zs = p.zero_shot
     classes = zs.classes or list(ACTIVITIES)
     zero_shot = {"class_prompts": [zs.template.format(c) for c in classes],

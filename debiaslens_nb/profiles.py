@@ -132,9 +132,10 @@ class SAESpec:
 # %% ../nbs/12a_profiles.ipynb #1b6682d0
 @dataclass
 class ContextSpec:
-    "One attribute's bias context: prompts per class and, optionally, the word that names each class."
+    "One attribute's bias context: prompts per class, the word that names each class, Bend-VLM's neighbour count."
     classes: dict[str, list[str]]
     class_words: dict[str, str] | None = None
+    num_neighbors: int = 100                     # Bend-VLM step 2 (the SEM configs: 100 for gender, 10 for race)
 
 @dataclass
 class ZeroShotSpec:

@@ -131,17 +131,19 @@ class SEM:
     def paraphrases_of(self, prompt: str) -> list[str]:
         return list(self.paraphrases.get(prompt) or template_paraphrases(prompt, self.n_paraphrases))
 
-    def debias_texts(
-        self, prompts: Sequence[str], bias_prompts: Mapping[str, Sequence[str]] | None = None
-    ) -> torch.Tensor:
-        "Debiased text embeddings [len(prompts), d]; `bias_prompts` maps each bias class to its prompts."
+    def debias_texts(self, prompts: Sequence[str], bias_prompts: Mapping[str, Sequence[str]] | None = None,
+                     paraphrases: Sequence[Sequence[str]] | None = None) -> torch.Tensor:
+        """Debiased text embeddings [len(prompts), d]; `bias_prompts` maps each bias class to its prompts;
+        `paraphrases` (one list per prompt) replaces `paraphrases_of`."""
         if isinstance(prompts, str): prompts = [prompts]
+        if paraphrases is not None and len(paraphrases) != len(prompts):
+            raise InputError(f"got {len(paraphrases)} paraphrase lists for {len(prompts)} prompts")
         q = self.vlm.encode_texts(list(prompts))
-        para = self._paraphrase_embeddings(prompts) if self.variant in ("i", "bi") else None
+        para = self._paraphrase_embeddings(prompts, paraphrases) if self.variant in ("i", "bi") else None
         bias = [self.vlm.encode_texts(list(v)) for v in bias_prompts.values()] if bias_prompts else None
         return sem_debias(self.sae, q, self.diverse, bias=bias, paraphrases=para, variant=self.variant)
 
-    def _paraphrase_embeddings(self, prompts: Sequence[str]) -> list[torch.Tensor]:
-        "Every prompt's paraphrase embeddings, encoded in one batched call."
-        lists = [self.paraphrases_of(p) for p in prompts]
+    def _paraphrase_embeddings(self, prompts: Sequence[str], given=None) -> list[torch.Tensor]:
+        "Every prompt's paraphrase embeddings (`given` or `paraphrases_of`), encoded in one batched call."
+        lists = [list(g) for g in given] if given is not None else [self.paraphrases_of(p) for p in prompts]
         return list(self.vlm.encode_texts([s for l in lists for s in l]).split([len(l) for l in lists]))

@@ -32,3 +32,10 @@ def test_every_prompt_asset_has_a_card_and_loads():
     for p in prompts:
         assert p.stem in names, f"no data card for {p.name}"
         assert load_asset_json("prompts", p.name)
+
+
+def test_the_sem_query_prompts_ship_with_their_card():
+    files = sorted(asset_path("prompts", "sem_query_templates").glob("*.json"))
+    assert len(files) == 6 and "sem_query_templates" in {p.stem for p in CARDS}
+    for p in files:
+        assert load_asset_json("prompts", "sem_query_templates", p.name)
