@@ -20,13 +20,13 @@ import torch.nn.functional as F
 from .core import ConfigError, InputError, LabelError, as_float_tensor
 from .intervene import Intervention, attach
 from .sae import SAE
-from .sem import SEM
+from .sem import SEM, sem_roundtrip
 
 # %% auto #0
 __all__ = ['DEBIASERS', 'span_basis', 'spurious_projection', 'orth_proj', 'default_pairs', 'calibration_matrix', 'orth_cali',
            'roboshot', 'bend_step1', 'bend_step2', 'bend_vlm', 'BiasContext', 'insert_word', 'Debiaser',
            'OrthProjDebiaser', 'OrthCaliDebiaser', 'RoboShotDebiaser', 'BendVLMDebiaser', 'SEMDebiaser',
-           'DeBiasLensDebiaser', 'make_debiaser']
+           'SAERoundtripDebiaser', 'DeBiasLensDebiaser', 'make_debiaser']
 
 # %% ../nbs/09_baselines.ipynb #d6e3824c
 def _f64(x, name, dim=None) -> torch.Tensor:
@@ -318,6 +318,13 @@ class SEMDebiaser(Debiaser):
         rows = _by_query(prompts, ctx, "bendsem" if self.bend else "sem", lambda q, e: self._sem(q, ctx, e))
         return _step2(rows, ctx, self.num_neighbors) if self.bend else rows
 
+class SAERoundtripDebiaser(Debiaser):
+    "The text embeddings through SEM's SAE unmodified (encode, decode): SEM's tables show what the SAE alone does."
+    name = "sae-roundtrip"
+    def __init__(self, vlm, sae: SAE): super().__init__(vlm); self.sae = sae
+    def debias_texts(self, prompts, ctx=None):
+        return sem_roundtrip(self.sae, self.vlm.encode_texts(list(prompts))).double()
+
 class DeBiasLensDebiaser(Debiaser):
     "DeBiasLens: the intervention at `site` while encoding that site's tower."
     def __init__(self, vlm, sae: SAE, neurons, site: str, alpha: float = 0.6, gamma: float = 0.0, mode: str = "blend"):
@@ -341,6 +348,7 @@ DEBIASERS: dict[str, Callable[..., Debiaser]] = {
     "orth-proj": OrthProjDebiaser, "orth-cali": OrthCaliDebiaser, "roboshot": RoboShotDebiaser,
     "bend-vlm": BendVLMDebiaser,
     "bendsem": lambda vlm, sae, **kw: SEMDebiaser(vlm, sae, "bi", bend=True, **kw),
+    "sae-roundtrip": SAERoundtripDebiaser,
 }
 
 def make_debiaser(name: str, vlm, **resources) -> Debiaser:

@@ -17,7 +17,7 @@ import torch
 from .activations import MANIFEST, ActivationStore, StoreWriter, _clear_store_dir
 from .core import (CheckpointError, DatasetSchemaError, InputError, cache_lock, cache_root, content_hash,
                                 progress as progress_bar)
-from .models import VLM, pooled_token
+from .models import VLM, pooled_token, token_mask
 
 # %% auto #0
 __all__ = ['collect_activations']
@@ -61,9 +61,9 @@ def _split_data(data, tower: str):
     return list(data), labels, ("images", content_hash(keys))
 
 def _select_tokens(
-    h: torch.Tensor, rule: str, n_random: int, pool, gen: torch.Generator
+    h: torch.Tensor, rule: str, n_random: int, pool, gen: torch.Generator, valid: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    "(vectors, sample offsets within the batch, token ids) from a block output h [b, L, d]."
+    "(vectors, sample offsets in the batch, token ids) from a block output h [b, L, d]; `valid` [b, L]: real tokens."
     b, L, _ = h.shape
     ar = torch.arange(b, device=h.device)
     if rule == "cls": return h[:, 0], ar, torch.zeros(b, dtype=torch.long)
@@ -74,11 +74,19 @@ def _select_tokens(
                 "every token: use tokens='mean', 'all' or 'random:N'"
             )
         return h[ar, pool], ar, pool
-    if rule == "mean": return h.mean(1), ar, torch.full((b,), -1)
-    if rule == "all": return h.reshape(b * L, -1), ar.repeat_interleave(L), torch.arange(L).repeat(b)
-    k = min(n_random, L)
-    idx = torch.rand(b, L, generator=gen).argsort(1)[:, :k].sort(1).values.to(h.device)
-    return h[ar[:, None], idx].reshape(b * k, -1), ar.repeat_interleave(k), idx.flatten()
+    if rule == "mean":
+        if valid is None: return h.mean(1), ar, torch.full((b,), -1)
+        w = valid.to(h.dtype)[..., None]
+        return (h * w).sum(1) / w.sum(1).clamp_min(1), ar, torch.full((b,), -1)
+    if valid is None: valid = torch.ones(b, L, dtype=torch.bool, device=h.device)
+    if rule == "all":
+        rows, cols = valid.nonzero(as_tuple=True)
+        return h[rows, cols], rows, cols
+    scores = torch.rand(b, L, generator=gen).masked_fill(~valid.cpu(), 2.0)     # padding is drawn last, then dropped
+    idx = scores.argsort(1)[:, :min(n_random, L)].sort(1).values.to(h.device)
+    keep = valid.gather(1, idx)
+    rows = ar[:, None].expand_as(idx)[keep]
+    return h[rows, idx[keep]], rows, idx[keep]
 
 def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_size: int = 64, cache: bool = True,
                         directory=None, shard_size: int = 65536, dtype: torch.dtype = torch.float32, seed: int = 0,
@@ -94,7 +102,8 @@ def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_si
         seed,
         str(dtype),
         data_key,
-        repr(getattr(vlm, "preprocess", None)) if tower == "image" else type(getattr(vlm, "tokenizer", None)).__name__,
+        repr(getattr(vlm, "preprocess", None)) if tower == "image" else type(getattr(vlm, "tokenizer", None)).__name__
+        + ("" if rule == "eot" else "|real tokens"),      # text stores of every other rule skip padding
         short=True,
     )
     out = Path(directory) if directory is not None else cache_root("activations", f"{site}-{key}")
@@ -119,9 +128,11 @@ def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random
     captured = {}
     pooled = contextlib.ExitStack()
     positions = pooled.enter_context(pooled_token(vlm, tower)) if rule == "eot" else None
+    real_tokens = pooled.enter_context(token_mask(vlm, tower)) if rule != "eot" else None
     def hook(module, inputs, output):
         captured["h"] = output[0] if isinstance(output, tuple) else output
         if positions is not None: captured["pool"] = positions(captured["h"])
+        if real_tokens is not None: captured["valid"] = real_tokens(captured["h"])
     handle = vlm.site_module(site).register_forward_hook(hook)
     n = len(items)
     start = writer.samples_done
@@ -139,7 +150,8 @@ def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random
                 vlm.encode_texts(batch, batch_size=batch_size, progress=False)
             h = captured.pop("h")
             gen.manual_seed(seed * 7_919 + i)
-            vecs, offs, toks = _select_tokens(h.float(), rule, n_random, captured.pop("pool", None), gen)
+            vecs, offs, toks = _select_tokens(h.float(), rule, n_random, captured.pop("pool", None), gen,
+                                              captured.pop("valid", None))
             keep = (offs + i) >= start
             writer.add(vecs[keep], (offs + i)[keep].cpu(), toks[keep].cpu(), samples_done=min(i + batch_size, n))
     finally:

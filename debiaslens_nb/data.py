@@ -22,7 +22,8 @@ from .core import DatasetSchemaError, InputError, ResourceNotFoundError, load_as
 __all__ = ['PROMPT_SETS', 'QUERY_PROMPT_FILES', 'GENDERS', 'FAIRFACE_RACES', 'FAIRFACE_AGES', 'UTK_RACES', 'AGE_GROUPS',
            'FAIRFACE_HUB', 'CELEBA_SPLITS', 'WATERBIRDS_SPLITS', 'ACTIVITIES', 'prompt_set', 'stereotype_prompts',
            'query_prompts', 'age_group', 'load_fairface', 'fairface_fixture', 'load_utkface', 'load_celeba',
-           'load_waterbirds', 'load_coco_captions', 'people_caption_table', 'people_captions', 'caption_gallery']
+           'load_waterbirds', 'load_coco_captions', 'people_caption_table', 'people_captions', 'caption_gallery',
+           'prompt_corpus']
 
 # %% ../nbs/01_data.ipynb #c794f33e
 PROMPT_SETS = {"adjectives": "debiaslens_adjectives.json", "occupations": "debiaslens_occupations.json",
@@ -383,3 +384,25 @@ def caption_gallery():
     return datasets.Dataset.from_dict(rows)
 
 ACTIVITIES = tuple(_ACTIONS)
+
+# %% ../nbs/01_data.ipynb #e3517402
+def _with_article(noun: str) -> str: return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+def prompt_corpus(exclude: Sequence[str] = ()) -> list[str]:
+    "Short prompt-style sentences: the shipped benchmark frames x people descriptors, minus the `exclude` sentences."
+    vla = load_asset_json("prompts", "vla_gender_bias_values.json")
+    dis = load_asset_json("prompts", "sem_disentanglement_templates_attributes.json")
+    concepts = {n: {r["concept"].lower() for r in prompt_set(n)} for n in ("adjectives", "occupations", "stereotypes")}
+    nouns = sorted({w.lower() for w in vla["OCCUPATIONS"] + dis["attributes"]["profession"]}
+                   | concepts["occupations"] | concepts["stereotypes"])
+    adjectives = sorted({w.lower() for w in vla["TRAITS"]} | concepts["adjectives"])
+    frames = [t.replace("a {att1} {att2}", "{}").replace("A {att1} {att2}", "{}") for t in dis["templates"]]
+    frames = [f[0].upper() + f[1:] for f in frames if "att" not in f]
+    out = set()
+    for t in sorted({r["template"] for n in ("adjectives", "occupations") for r in prompt_set(n)}):
+        words = adjectives if ("{} person" in t or "is {}" in t or "{} individual" in t) else nouns
+        out.update(t.format(w) for w in words)
+    for f in frames:
+        out.update(f.format(_with_article(w)) for w in nouns)
+        out.update(f.format(_with_article(f"{a} person")) for a in adjectives)
+    return sorted(out - set(exclude))

@@ -44,6 +44,11 @@ class MiniLMVLM(VLM):
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(1) / mask.sum(1).clamp_min(1e-9)
 
+    def pooling(self, tower: str) -> PoolRule:
+        "The mean over the real tokens: every position but padding feeds the embedding."
+        pad = self.tokenizer.pad_token_id
+        return PoolRule("all", self.model.embeddings, valid_from_ids=lambda ids: ids != pad)
+
 # %% ../nbs/03b_hf_models.ipynb #ec464c27
 def _find_layers(tower: nn.Module) -> nn.ModuleList:
     for path in ("encoder.layers", "encoder.layer", "transformer.resblocks"):

@@ -22,7 +22,7 @@ from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundErr
 
 # %% auto #0
 __all__ = ['TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'PoolRule', 'VLM', 'OpenClipVLM', 'build_open_clip', 'save_open_clip',
-           'load_vlm', 'as_vlm', 'TokenPositionError', 'pooled_token', 'random_tiny_clip']
+           'load_vlm', 'as_vlm', 'TokenPositionError', 'pooled_token', 'token_mask', 'random_tiny_clip']
 
 # %% ../nbs/03_models.ipynb #4cfbef61
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class PoolRule:
     kind: str
     ids_module: nn.Module | None = None
     from_ids: Callable | None = None
+    valid_from_ids: Callable | None = None     # ids -> [b, L] mask of real tokens (default: up to the pooled token)
 
 # %% ../nbs/03_models.ipynb #4744f9e4
 TOWERS = ("image", "text")
@@ -362,7 +363,7 @@ def pooled_token(vlm: VLM, tower: str):
     handle = None
     if rule.kind == "ids":
         def remember(module, args, kwargs):
-            ids = args[0] if args else kwargs.get("input_ids")
+            ids = _ids_of(args, kwargs)
             if ids is not None: seen[:] = [rule.from_ids(ids)]
         handle = rule.ids_module.register_forward_pre_hook(remember, with_kwargs=True)
     def positions(h: torch.Tensor) -> torch.Tensor | None:
@@ -380,6 +381,33 @@ def pooled_token(vlm: VLM, tower: str):
     try: yield positions
     finally:
         if handle is not None: handle.remove()
+
+def _ids_of(args, kwargs):
+    return args[0] if args else kwargs.get("input_ids")
+
+@contextmanager
+def token_mask(vlm: VLM, tower: str):
+    """Yield `mask(h)`: which positions of a block output `h` of the current forward are real tokens ([b, L] bool;
+    None: every position is) — text padding after the pooled EOT token, or outside the attention mask, is not."""
+    rule = vlm.pooling(tower)
+    fn = rule.valid_from_ids
+    if fn is None and rule.kind == "ids":
+        def fn(ids): return torch.arange(ids.shape[1], device=ids.device)[None] <= rule.from_ids(ids)[:, None]
+    if fn is None or tower != "text":
+        yield lambda h: None
+        return
+    seen: list[torch.Tensor] = []
+    def remember(module, args, kwargs):
+        ids = _ids_of(args, kwargs)
+        if ids is not None: seen[:] = [fn(ids)]
+    handle = rule.ids_module.register_forward_pre_hook(remember, with_kwargs=True)
+    def mask(h: torch.Tensor) -> torch.Tensor:
+        if not seen or seen[0].shape != h.shape[:2]:
+            raise TokenPositionError(f"the {tower} tower's token mask of this forward is unknown: run the whole tower")
+        return seen.pop().to(h.device)
+    try: yield mask
+    finally: handle.remove()
+
 
 # %% ../nbs/03_models.ipynb #1ce311fe
 _MOVED = {**dict.fromkeys(("FACEWORLD_CLIP_CFG", "pixels_from_images", "train_tiny_clip"), "tiny_clip"),

@@ -26,15 +26,15 @@ from .cached_data import _build_dir, _cached_texts, _checksums_hold, _items
 from .collect import collect_activations
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, cache_lock, cache_root,
                                 content_hash, read_json, remove_stale_temps, seed_everything, write_text)
-from .data import ACTIVITIES, people_caption_table, prompt_set, query_prompts
+from .data import ACTIVITIES, people_caption_table, prompt_corpus, prompt_set, query_prompts
 from .models import load_vlm
 from .neurons import find_social_neurons
-from .profiles import ModelSpec, Profile, SAESpec, as_profile
+from .profiles import LOCALISATION_CODES, ModelSpec, Profile, SAESpec, as_profile
 from .sae import SAE, SAEConfig, train_sae
 from .tiny_clip import train_tiny_clip
 
 # %% auto #0
-__all__ = ['SEED_FREE_METHODS', 'Workspace', 'sample_latents', 'prepare', 'profile_seeds', 'prepare_seeds']
+__all__ = ['SEED_FREE_METHODS', 'Workspace', 'sample_latents', 'sem_corpus', 'prepare', 'profile_seeds', 'prepare_seeds']
 
 # %% ../nbs/13_pipeline.ipynb #fe482968
 @dataclass
@@ -61,6 +61,12 @@ class Workspace:
     @property
     def site(self) -> str: return self.profile.site
 
+    @property
+    def removed_neurons(self) -> dict:
+        "The neurons DeBiasLens removes in the tables: every attribute's (`removal='union'`) or gender's."
+        if self.profile.removal == "gender": return self.neurons["gender"]
+        return {f"{a}:{g}": v for a, groups in self.neurons.items() for g, v in groups.items()}
+
     def gallery_latents(self) -> torch.Tensor:
         "SAE latents of the gallery at the DeBiasLens site."
         return sample_latents(self.vlm, self.site, self.gallery, self.profile, self.sae)
@@ -70,12 +76,13 @@ class Workspace:
         p = self.profile
         res = {
             "debiaslens-image" if self.tower == "image" else "debiaslens-text": dict(
-                sae=self.sae, neurons=self.neurons["gender"], site=self.site, alpha=p.alpha, gamma=p.gamma
+                sae=self.sae, neurons=self.removed_neurons, site=self.site, alpha=p.alpha, gamma=p.gamma
             ),
             "sem-i": dict(sae=self.sem_sae),
             "sem-b": dict(sae=self.sem_sae),
             "sem-bi": dict(sae=self.sem_sae),
             "bendsem": dict(sae=self.sem_sae),
+            "sae-roundtrip": dict(sae=self.sem_sae),
         }
         if self.text_sae is not None:
             res["debiaslens-text"] = dict(
@@ -124,18 +131,20 @@ def _site_vectors(vlm, site, items, profile, pooled: bool):
 
 # %% ../nbs/13_pipeline.ipynb #7ca26d0f
 @torch.no_grad()
-def sample_latents(vlm, site, items, profile, sae: SAE) -> torch.Tensor:
-    """One SAE code per item: of the pooled token (CLS / EOT), or — for mean-pooled models — the max over the item's
-    tokens."""
-    if _pooled_token(vlm, site) != "mean":
-        return sae.encode(_site_vectors(vlm, site, items, profile, pooled=True).tensor())
+def sample_latents(vlm, site, items, profile, sae: SAE, code: str | None = None) -> torch.Tensor:
+    """One SAE code per item (`code`, default the profile's `localisation_code`): the mean of its tokens' codes
+    (`token_mean`, padding excluded), the pooled token's code (`pooled`: CLS / EOT / mean), or the max (`token_max`)."""
+    code = code or profile.localisation_code
+    if code not in LOCALISATION_CODES: raise ConfigError(f"code must be one of {LOCALISATION_CODES}, got {code!r}")
+    if code == "pooled": return sae.encode(_site_vectors(vlm, site, items, profile, pooled=True).tensor())
     tok = collect_activations(vlm, site, items, tokens="all", batch_size=256, progress=False)
     ids = tok.sample_ids()
     out = torch.zeros(len(items), sae.cfg.d_sae)
     start = 0
     for chunk in tok.iter_chunks(8192):
         z = sae.encode(chunk)
-        out.scatter_reduce_(0, ids[start:start + len(z)][:, None].expand_as(z), z, reduce="amax")
+        index = ids[start:start + len(z)][:, None].expand_as(z)
+        out.scatter_reduce_(0, index, z, reduce="mean" if code == "token_mean" else "amax", include_self=False)
         start += len(z)
     return out
 
@@ -231,6 +240,15 @@ def _workspace(
         seed,
     )
 
+# %% ../nbs/13_pipeline.ipynb #37694695
+def sem_corpus(p: Profile, captions: list[str]) -> list[str]:
+    """The SEM MSAE's training sentences: the first `corpus_size` captions, plus the prompt-style corpus without any of
+    the profile's evaluation prompts (`sem_sae.corpus == "people+prompts"`)."""
+    out = captions[: p.sem_sae.corpus_size]
+    if p.sem_sae.corpus == "people+prompts":
+        out = out + prompt_corpus(exclude=[r["prompt"] for n in p.prompt_sets for r in prompt_set(n)])
+    return out
+
 # %% ../nbs/13_pipeline.ipynb #4b904ad2
 def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace:
     "Compute a workspace (each expensive step from its own cache entry when present)."
@@ -261,7 +279,7 @@ def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace
         zt = sample_latents(vlm, p.text_site, gendered["caption"].tolist(), p, text_sae)
         text_neurons = find_social_neurons(zt, gendered["gender"].tolist(), tau=p.tau, on_small="skip")
     spec = p.sem_sae
-    emb = _cached_texts(vlm, corpus["caption"].tolist()[: spec.corpus_size])
+    emb = _cached_texts(vlm, sem_corpus(p, corpus["caption"].tolist()))
     sem_cfg = SAEConfig(
         d_in=emb.shape[1], d_sae=spec.d_sae, kind="msae", k=spec.k, topk_levels=tuple(spec.topk_levels or ())
     )

@@ -18,9 +18,9 @@ from typing import Any
 from .core import ConfigError, InputError, ResourceNotFoundError, load_asset_json, read_json
 
 # %% auto #0
-__all__ = ['MODEL_SOURCES', 'DATA_SOURCES', 'PROFILES', 'OFFLINE_PROFILES', 'from_json', 'ModelSpec', 'DataSpec', 'SAESpec',
-           'ContextSpec', 'ZeroShotSpec', 'SemEvalSpec', 'Profile', 'apply_override', 'as_profile', 'load_profile',
-           'with_overrides']
+__all__ = ['MODEL_SOURCES', 'DATA_SOURCES', 'LOCALISATION_CODES', 'REMOVALS', 'PROFILES', 'OFFLINE_PROFILES', 'from_json',
+           'ModelSpec', 'DataSpec', 'SAESpec', 'ContextSpec', 'ZeroShotSpec', 'SemEvalSpec', 'Profile',
+           'apply_override', 'as_profile', 'load_profile', 'with_overrides']
 
 # %% ../nbs/12a_profiles.ipynb #4b0cccf3
 def _type_name(hint) -> str:
@@ -122,10 +122,13 @@ class SAESpec:
     topk_levels: list[int] | None = None
     input_norm: str = "scale"
     corpus_size: int | None = None
+    corpus: str = "people"          # text SAEs: the caption corpus, or "people+prompts" (with `data.prompt_corpus`)
 
     def check(self, where: str):
         _positive(where, k=self.k, steps=self.steps, batch_size=self.batch_size, expansion_factor=self.expansion_factor,
                   d_sae=self.d_sae, corpus_size=self.corpus_size)
+        if self.corpus not in ("people", "people+prompts"):
+            raise ConfigError(f"{where}.corpus must be 'people' or 'people+prompts', got {self.corpus!r}")
         if (self.expansion_factor is None) == (self.d_sae is None):
             raise ConfigError(f"{where}: give exactly one of expansion_factor and d_sae")
 
@@ -155,6 +158,10 @@ class SemEvalSpec:
     def check(self, where: str): _positive(where, k=self.k, folds=self.folds)
 
 # %% ../nbs/12a_profiles.ipynb #6305efe9
+LOCALISATION_CODES = ("token_mean", "pooled", "token_max")  # per item: the mean of its tokens' SAE codes (the
+                                                             # reference), the pooled token's code, the max over tokens
+REMOVALS = ("union", "gender")          # the final table removes every attribute's neurons (the reference) or gender's
+
 @dataclass
 class Profile:
     "Every setting of one run; see the shipped profiles in `debiaslens_nb/assets/profiles`."
@@ -186,6 +193,8 @@ class Profile:
     quick: dict[str, Any] = field(default_factory=dict)
     max_concepts: int | None = None
     quick_mode: bool = False
+    localisation_code: str = "token_mean"
+    removal: str = "union"
 
     def check(self, where: str):
         if self.tower not in ("image", "text"):
@@ -195,6 +204,12 @@ class Profile:
         for key in ("name", "site", "tokens"):
             if not getattr(self, key): raise ConfigError(f"{where}: {key} must be a non-empty string")
         if self.folds < 1: raise ConfigError(f"{where}: folds must be a positive int, got {self.folds}")
+        if self.localisation_code not in LOCALISATION_CODES:
+            raise ConfigError(
+                f"{where}: localisation_code must be one of {LOCALISATION_CODES}, got {self.localisation_code!r}"
+            )
+        if self.removal not in REMOVALS:
+            raise ConfigError(f"{where}: removal must be one of {REMOVALS}, got {self.removal!r}")
         if not self.seeds or any(s < 0 for s in self.seeds):
             raise ConfigError(f"{where}: seeds must be a non-empty list of ints >= 0, got {self.seeds}")
         _positive(f"{where}.k", **self.k)

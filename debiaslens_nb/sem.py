@@ -16,8 +16,8 @@ from .core import ConfigError, InputError, as_float_tensor, load_asset_json, rea
 from .sae import SAE
 
 # %% auto #0
-__all__ = ['SEM_VARIANTS', 'PARAPHRASE_FRAMES', 'sem_latents', 'bias_scores', 'sem_debias', 'template_paraphrases',
-           'load_paraphrases', 'sem_diverse_prompts', 'SEM']
+__all__ = ['SEM_VARIANTS', 'PARAPHRASE_FRAMES', 'sem_latents', 'bias_scores', 'sem_debias', 'sem_roundtrip',
+           'template_paraphrases', 'load_paraphrases', 'sem_diverse_prompts', 'SEM']
 
 # %% ../nbs/08_sem.ipynb #3b3b956f
 SEM_VARIANTS = ("i", "b", "bi")
@@ -72,6 +72,11 @@ def sem_debias(sae: SAE, queries, diverse, bias=None, paraphrases=None, variant:
     M = s_c ** 2 if variant == "i" else (1 + s_c - s_b) ** 2
     z_new = z * M + (1 - M) * D.median(dim=0).values
     with torch.no_grad(): return sae.decode(z_new).cpu()
+
+def sem_roundtrip(sae: SAE, e) -> torch.Tensor:
+    "Decode of SEM's unmodified latent map (every modulation weight 1): what SEM's output is before it modulates."
+    e = as_float_tensor(e, "embeddings", ndim=2, dim=sae.cfg.d_in)
+    with torch.no_grad(): return sae.decode(sem_latents(sae, e)).cpu()
 
 # %% ../nbs/08_sem.ipynb #b59090fb
 PARAPHRASE_FRAMES = ("A photo of {}.", "An image of {}.", "A picture of {}.", "A portrait of {}.",
