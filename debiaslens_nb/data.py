@@ -373,14 +373,15 @@ def people_captions(seed: int = 0) -> list[str]:
 
 def caption_gallery():
     """A gender-balanced text gallery: each activity x setting told of a female and a male subject (caption, gender,
-    age, activity)."""
+    age, activity), with a paraphrase of each caption ("In a park, a woman is reading a book.") for retrieval."""
     import datasets
-    rows = {"caption": [], "gender": [], "age": [], "activity": []}
+    rows = {"caption": [], "gender": [], "age": [], "activity": [], "paraphrase": []}
     for s_f, s_m in zip(_SUBJECTS["female"], _SUBJECTS["male"]):
         for a, setting in itertools.product(_ACTIONS, _SETTINGS):
             for s, g in ((s_f, "female"), (s_m, "male")):
                 rows["caption"].append(f"{s.capitalize()} {a} {setting}."); rows["gender"].append(g)
                 rows["age"].append(_SUBJECT_AGE.get(s, "adult")); rows["activity"].append(a)
+                rows["paraphrase"].append(f"{setting[0].upper()}{setting[1:]}, {s} is {a}.")
     return datasets.Dataset.from_dict(rows)
 
 ACTIVITIES = tuple(_ACTIONS)

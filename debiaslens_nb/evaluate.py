@@ -28,8 +28,8 @@ from .metrics import (accuracy, group_accuracies, max_skew, per_query_metrics, w
 
 # %% auto #0
 __all__ = ['fold_indices', 'ci95', 'memoized_texts', 'evaluate_retrieval', 'summarize_retrieval', 'evaluate_zero_shot',
-           'alpha_sweep', 'neuron_specificity', 'text_retrieval_bias', 'association_scores', 'save_results',
-           'over_seeds']
+           'alpha_sweep', 'neuron_specificity', 'text_retrieval_bias', 'paraphrase_recall', 'association_scores',
+           'save_results', 'over_seeds']
 
 # %% ../nbs/11_evaluate.ipynb #ee4bafd2
 def fold_indices(n: int, folds: int, seed: int = 0) -> list[np.ndarray]:
@@ -229,6 +229,14 @@ def text_retrieval_bias(
     return pd.DataFrame(
         {"query": list(queries), "maxskew": [max_skew(sims[i], gallery_labels, k) for i in range(len(queries))]}
     )
+
+def paraphrase_recall(method: Debiaser, captions: Sequence[str], paraphrases: Sequence[str],
+                      context: BiasContext | None = None) -> float:
+    "R@1 of finding each caption from its paraphrase, both sides encoded by the method (is semantic retrieval kept?)."
+    if len(captions) != len(paraphrases) or not len(captions):
+        raise InputError(f"need one paraphrase per caption, got {len(paraphrases)} for {len(captions)}")
+    sims = _cos(method.debias_texts(list(paraphrases), context), method.debias_texts(list(captions), context))
+    return float((sims.argmax(1) == torch.arange(len(captions))).double().mean())
 
 def association_scores(method: Debiaser, concepts: Sequence[str], template: str = "a photo of a {}.",
                        context: BiasContext | None = None, poles: tuple[str, str] = ("woman", "man")) -> pd.DataFrame:

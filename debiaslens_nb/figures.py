@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from .core import InputError, ResourceNotFoundError, load_asset_json, write_json
-from .data import prompt_set
+from .data import caption_gallery, prompt_set
 from debiaslens_nb.evaluate import (
     alpha_sweep,
     association_scores,
@@ -25,6 +25,7 @@ from debiaslens_nb.evaluate import (
     evaluate_zero_shot,
     neuron_specificity,
     over_seeds,
+    paraphrase_recall,
     save_results,
     summarize_retrieval,
 )
@@ -182,6 +183,10 @@ def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = 
         out["mean_abs_association"] = {
             m: float(np.mean(np.abs(list(v.values())))) for m, v in out["association"].items()
         }
+        if ws.profile.gallery.source == "gendered_gallery":      # is semantic retrieval kept? R@1 caption <- paraphrase
+            para = caption_gallery()["paraphrase"]
+            out["paraphrase_r1"] = {m: paraphrase_recall(ms[m], ws.gallery, para) for m in ms
+                                    if m in ("baseline", "debiaslens-text")}
     return _share_seed_free(out, first)
 
 # %% ../nbs/14_figures.ipynb #fea3b44e

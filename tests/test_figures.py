@@ -132,6 +132,8 @@ def test_minilm_association_gap_shrinks(reports):
     data, _ = run(reports, "minilm", "02_maxskew_table.ipynb")
     assoc = data["mean_abs_association"]
     assert assoc["debiaslens-text"] < assoc["baseline"], assoc
+    r1 = data["paraphrase_r1"]
+    assert r1["baseline"] >= 0.5 and 0 <= r1["debiaslens-text"] <= 1, r1      # paraphrases find their captions
 
 
 @pytest.mark.parametrize("profile", ["faceworld", "minilm"])
@@ -156,7 +158,8 @@ def test_similarity_gap_and_disentanglement_are_sane(reports, profile):
 @pytest.mark.parametrize("profile", ["faceworld", "minilm"])
 def test_sem_table_and_specificity(reports, profile):
     sem, _ = run(reports, profile, "06_sem_table.ipynb")
-    assert {"baseline", "sem-i", "sem-b", "sem-bi", "bendsem", "bend-vlm"} <= set(sem["maxskew"])
+    assert {"baseline", "sae-roundtrip", "sem-i", "sem-b", "sem-bi", "bendsem", "bend-vlm"} <= set(sem["maxskew"])
+    assert sem["sae_query_cos"] >= 0.97, f"the SEM MSAE reconstructs the queries at cos {sem['sae_query_cos']:.3f}"
     assert all(v >= 0 for m in sem["maxskew"].values() for v in m.values())
     assert all(sem["worst_group_accuracy"][m] <= sem["accuracy"][m] + 1e-12 for m in sem["accuracy"])
     spec, _ = run(reports, profile, "03_specificity.ipynb")
