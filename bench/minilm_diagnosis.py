@@ -2,7 +2,8 @@
 
 For each variant and seed: gender neurons found at tau = 0.9, the mean |association| cos(q, woman) - cos(q, man) of
 the occupation prompts ("a photo of a {}."; plain and debiased), the mean gender MaxSkew@k over the prompt sets, and
-the gallery's paraphrase-retrieval R@1 (is semantic retrieval kept?). alpha = 0.6 and gamma = 0 throughout (the
+the gallery's paraphrase-retrieval R@1 (is semantic retrieval kept?), and how often any gender neuron fires (token-mean
+code > 0) on the occupation prompts and on the gallery's gendered captions. alpha = 0.6 and gamma = 0 throughout (the
 paper's); the variants change the site, the SAE, the localisation code and data, and the intervention mode.
 
     python bench/minilm_diagnosis.py [--seeds 0 1 2] [--variants NAME ...]
@@ -22,7 +23,7 @@ from debiaslens_nb.data import caption_gallery, prompt_set  # noqa: E402
 from debiaslens_nb.evaluate import (association_scores, evaluate_retrieval, paraphrase_recall,  # noqa: E402
                                     summarize_retrieval)
 from debiaslens_nb.figures import _text_gallery  # noqa: E402
-from debiaslens_nb.pipeline import prepare  # noqa: E402
+from debiaslens_nb.pipeline import prepare, sample_latents  # noqa: E402
 from debiaslens_nb.profiles import as_profile  # noqa: E402
 
 
@@ -57,7 +58,13 @@ def numbers(ws, mode: str) -> dict:
     mx = summ[summ.metric == "maxskew"].groupby("method")["mean"].mean()
     para = caption_gallery()["paraphrase"]
     r1 = {n: paraphrase_recall(m, ws.gallery, para) for n, m in (("plain", plain), ("debiased", deb))}
-    return dict(neurons=sum(map(len, ws.neurons["gender"].values())), assoc=assoc, maxskew=mx.to_dict(), r1=r1)
+    idx = sorted({i for v in ws.neurons["gender"].values() for i in v})
+    fires = {}
+    gendered = [c for c, g in zip(ws.gallery, ws.labels["gender"], strict=True) if g != "neutral"]
+    for name, texts in (("queries", [f"a photo of a {c}." for c in concepts]), ("gendered captions", gendered)):
+        z = sample_latents(ws.vlm, ws.site, texts, p, ws.sae)[:, idx] if idx else None
+        fires[name] = float((z > 0).any(1).double().mean()) if idx else 0.0
+    return dict(neurons=len(idx), assoc=assoc, maxskew=mx.to_dict(), r1=r1, fires=fires)
 
 
 def main():
@@ -66,9 +73,9 @@ def main():
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     args = ap.parse_args()
     base = as_profile("minilm")
-    print("| variant | seed | gender neurons | mean abs association plain -> debiased | MaxSkew plain -> debiased |"
-          " paraphrase R@1 plain -> debiased |")
-    print("|---|---|---|---|---|---|")
+    print("| variant | seed | gender neurons | fire on: queries, gendered captions | mean abs association plain -> "
+          "debiased | MaxSkew plain -> debiased | paraphrase R@1 plain -> debiased |")
+    print("|---|---|---|---|---|---|---|")
     for name in args.variants:
         p, mode = VARIANTS[name](base)
         changes = []
@@ -78,11 +85,12 @@ def main():
             changes.append((a["debiased"] / a["plain"] - 1, m["debiased"] / m["plain"] - 1,
                             r1["debiased"] - r1["plain"]))
             da, dm, _ = changes[-1]
-            print(f"| {name} | {seed} | {r['neurons']} | {a['plain']:.4f} -> {a['debiased']:.4f} ({100 * da:+.0f}%) | "
-                  f"{m['plain']:.3f} -> {m['debiased']:.3f} ({100 * dm:+.0f}%) | {r1['plain']:.3f} -> "
-                  f"{r1['debiased']:.3f} |", flush=True)
+            f = r["fires"]
+            print(f"| {name} | {seed} | {r['neurons']} | {f['queries']:.2f}, {f['gendered captions']:.2f} | "
+                  f"{a['plain']:.4f} -> {a['debiased']:.4f} ({100 * da:+.0f}%) | {m['plain']:.3f} -> "
+                  f"{m['debiased']:.3f} ({100 * dm:+.0f}%) | {r1['plain']:.3f} -> {r1['debiased']:.3f} |", flush=True)
         c = np.mean(changes, axis=0)
-        print(f"| {name} | mean | | {100 * c[0]:+.0f}% | {100 * c[1]:+.0f}% | {100 * c[2]:+.1f} points |", flush=True)
+        print(f"| {name} | mean | | | {100 * c[0]:+.0f}% | {100 * c[1]:+.0f}% | {100 * c[2]:+.1f} points |", flush=True)
 
 
 if __name__ == "__main__":
