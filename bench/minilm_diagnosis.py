@@ -36,6 +36,11 @@ VARIANTS = {  # name: profile -> (profile, intervention mode)
     "site text.block4": lambda p: (dataclasses.replace(p, site="text.block4", text_site="text.block4"), "blend"),
     "site text.block3": lambda p: (dataclasses.replace(p, site="text.block3", text_site="text.block3"), "blend"),
     "SAE x16, 3000 steps": lambda p: (_sae(p, expansion_factor=16, steps=3000), "blend"),
+    "SAE x16, 3000 steps, error-preserving": lambda p: (_sae(p, expansion_factor=16, steps=3000), "error_preserving"),
+    "SAE x32, 6000 steps": lambda p: (_sae(p, expansion_factor=32, steps=6000), "blend"),
+    "SAE x16, 3000 steps, site text.block4": lambda p: (
+        dataclasses.replace(_sae(p, expansion_factor=16, steps=3000), site="text.block4", text_site="text.block4"),
+        "blend"),
     "pooled code": lambda p: (dataclasses.replace(p, localisation_code="pooled"), "blend"),
     "token max code": lambda p: (dataclasses.replace(p, localisation_code="token_max"), "blend"),
     "localisation on 12000 captions": lambda p: (
