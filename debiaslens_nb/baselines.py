@@ -243,8 +243,8 @@ class OrthProjDebiaser(_NormalisingDebiaser):
     name = "orth-proj"
     def debias_texts(self, prompts, ctx):
         def fn(queries, extra):
-            return orth_proj(self._encode(queries), self._encode((extra or {}).get("spurious prompts")
-                                                                 or ctx.spurious_prompts))
+            spurious = extra["spurious prompts"] if extra else ctx.spurious_prompts
+            return orth_proj(self._encode(queries), self._encode(spurious))
         return self._out(_by_query(prompts, ctx, "orth_proj", fn))
 
 class OrthCaliDebiaser(_NormalisingDebiaser):
