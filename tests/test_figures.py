@@ -115,8 +115,10 @@ def test_faceworld_holds_for_every_seed(reports):
 
 
 @pytest.mark.xfail(
-    reason="issue 12 item 1 is not met: no male neuron passes tau = 0.9, and DeBiasLens-image cannot lower mean gender "
-    "MaxSkew@24 by 40% at alpha = 0.6 here (a direction oracle reaches 22-25%; BENCHMARKS.md)",
+    reason="issue 12 item 1 is not met: with the reference's localisation (token-mean code, union removal) neurons are "
+    "found for both genders, but DeBiasLens-image moves mean gender MaxSkew@24 by -1% to +1% (target -40% at "
+    "alpha = 0.6; a direction oracle reaches 22-25%), not every skin group has a neuron, and the specificity "
+    "diagonal does not dominate (BENCHMARKS.md)",
     strict=False,
 )
 def test_faceworld_meets_the_debiaslens_targets(reports):
