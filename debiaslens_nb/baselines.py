@@ -218,13 +218,13 @@ class Debiaser:
     def debias_image_embeddings(self, embeddings, ctx: BiasContext | None = None, query: str | None = None):
         return embeddings.double()
 
-def _by_query(prompts, ctx: BiasContext | None, key: str, fn) -> torch.Tensor:
+def _by_query(prompts, ctx: BiasContext | None, key: str, fn, alone: bool = False) -> torch.Tensor:
     """`fn(queries, extra)` on each query that has its own prompts for method `key` in the authors' files, and on the
-    other queries in one call (extra None): for methods that treat rows independently given their prompts."""
+    other queries in one call (extra None) — or each in its own call (`alone`: methods whose rows interact)."""
     prompts = list(prompts)
     own = {i: ctx.extra_prompts(p, key) if ctx is not None else None for i, p in enumerate(prompts)}
-    parts = [([i], fn([prompts[i]], e)) for i, e in own.items() if e is not None]
-    rest = [i for i, e in own.items() if e is None]
+    parts = [([i], fn([prompts[i]], e)) for i, e in own.items() if e is not None or alone]
+    rest = [i for i, e in own.items() if e is None and not alone]
     if rest: parts.append((rest, fn([prompts[i] for i in rest], None)))
     if not parts: return torch.empty(0, 0, dtype=torch.float64)
     out = torch.empty(len(prompts), parts[0][1].shape[1], dtype=torch.float64)
@@ -257,9 +257,7 @@ class OrthCaliDebiaser(_NormalisingDebiaser):
         cands = extra["candidate prompts"] if extra else [a for q in queries for a in ctx.augment(q)]
         return orth_cali(self._encode(queries), self._encode(spurious), self._encode(cands), lam=self.lam)
     def debias_texts(self, prompts, ctx):
-        prompts = list(prompts)
-        rows = [self._cali([p], ctx, ctx.extra_prompts(p, "orth_cali")) for p in prompts]
-        return self._out(torch.cat(rows)) if rows else torch.empty(0, 0, dtype=torch.float64)
+        return self._out(_by_query(prompts, ctx, "orth_cali", lambda q, e: self._cali(q, ctx, e), alone=True))
     def debias_classes(self, prompts, ctx): return self._out(self._cali(list(prompts), ctx, None))
 
 class RoboShotDebiaser(Debiaser):
@@ -295,9 +293,8 @@ class BendVLMDebiaser(_NormalisingDebiaser):
         A = self._encode(aug).reshape(len(queries), len(spurious), -1)
         return self._out(bend_step1(self._encode(queries), self._encode(spurious), A))
     def debias_texts(self, prompts, ctx):
-        rows = [_step2(self._step1([p], ctx, ctx.extra_prompts(p, "bendvlm")), ctx, self.num_neighbors)
-                for p in prompts]
-        return torch.cat(rows) if rows else torch.empty(0, 0, dtype=torch.float64)
+        def fn(queries, extra): return _step2(self._step1(queries, ctx, extra), ctx, self.num_neighbors)
+        return _by_query(prompts, ctx, "bendvlm", fn, alone=True)
     def debias_classes(self, prompts, ctx):
         return _step2(self._step1(list(prompts), ctx, None), ctx, self.num_neighbors, joint=True)
 

@@ -8,7 +8,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/models.html.md"""
 # %% ../nbs/03_models.ipynb #f0bd0085
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -355,17 +355,21 @@ class TokenPositionError(InputError):
     "The pooled token of a forward cannot be known (no input ids of this forward were seen)."
 
 @contextmanager
+def _remember_ids(module: nn.Module, fn: Callable):
+    "Yield a list that holds `fn(input ids)` of `module`'s latest forward (a forward pre-hook, removed on exit)."
+    seen: list[torch.Tensor] = []
+    def remember(module, args, kwargs):
+        ids = args[0] if args else kwargs.get("input_ids")
+        if ids is not None: seen[:] = [fn(ids)]
+    handle = module.register_forward_pre_hook(remember, with_kwargs=True)
+    try: yield seen
+    finally: handle.remove()
+
+@contextmanager
 def pooled_token(vlm: VLM, tower: str):
     """Yield `positions(h)`: the pooled-token index of each row of a last-block output `h` of the current forward (None:
     all)."""
     rule = vlm.pooling(tower)
-    seen: list[torch.Tensor] = []
-    handle = None
-    if rule.kind == "ids":
-        def remember(module, args, kwargs):
-            ids = _ids_of(args, kwargs)
-            if ids is not None: seen[:] = [rule.from_ids(ids)]
-        handle = rule.ids_module.register_forward_pre_hook(remember, with_kwargs=True)
     def positions(h: torch.Tensor) -> torch.Tensor | None:
         n, length = h.shape[0], h.shape[1]
         if rule.kind == "all": return None
@@ -378,12 +382,8 @@ def pooled_token(vlm: VLM, tower: str):
                 f"seen, the block has {n}): run the whole tower, or use tokens='all'"
             )
         return seen.pop().to(h.device)
-    try: yield positions
-    finally:
-        if handle is not None: handle.remove()
-
-def _ids_of(args, kwargs):
-    return args[0] if args else kwargs.get("input_ids")
+    with _remember_ids(rule.ids_module, rule.from_ids) if rule.kind == "ids" else nullcontext([]) as seen:
+        yield positions
 
 @contextmanager
 def token_mask(vlm: VLM, tower: str):
@@ -396,17 +396,12 @@ def token_mask(vlm: VLM, tower: str):
     if fn is None or tower != "text":
         yield lambda h: None
         return
-    seen: list[torch.Tensor] = []
-    def remember(module, args, kwargs):
-        ids = _ids_of(args, kwargs)
-        if ids is not None: seen[:] = [fn(ids)]
-    handle = rule.ids_module.register_forward_pre_hook(remember, with_kwargs=True)
     def mask(h: torch.Tensor) -> torch.Tensor:
         if not seen or seen[0].shape != h.shape[:2]:
             raise TokenPositionError(f"the {tower} tower's token mask of this forward is unknown: run the whole tower")
         return seen.pop().to(h.device)
-    try: yield mask
-    finally: handle.remove()
+    with _remember_ids(rule.ids_module, fn) as seen:
+        yield mask
 
 
 # %% ../nbs/03_models.ipynb #1ce311fe
