@@ -7,7 +7,9 @@ Modules:
 - `debiaslens_nb.cached_data`: The data a profile names (FaceWorld splits, FairFace, caption tables) and plain text embeddings, kept in checksummed, locked cache folders that are written atomically.
 - `debiaslens_nb.collect`: Run a model once over a dataset with a forward hook on a site and write the chosen tokens into an activation store (cached by content, resumable).
 - `debiaslens_nb.data`: Prompt sets, label vocabularies, a caption corpus, and loaders that bring FairFace, UTKFace, CelebA, Waterbirds and COCO captions into one schema.
+- `debiaslens_nb.distributed`: Ranks of a `torch.distributed` run: what the data-parallel SAE trainer and the multi-process extractor exchange, and how the `debiaslens` command starts and joins such a run.
 - `debiaslens_nb.dropin`: `debias_model(model, bundle)`: an `nn.Module` with open_clip's interface whose outputs are debiased, for open_clip's helpers, clip_benchmark and your own code.
+- `debiaslens_nb.dry_run`: The whole paper pipeline with the real architecture at random weights and local data in FairFace's exact schema, scaled down by one factor, with each stage timed and extrapolated to the full profile.
 - `debiaslens_nb.evaluate`: Methods × prompt sets × folds → tidy results: retrieval bias with confidence intervals, zero-shot accuracy with worst-group accuracy, the α trade-off, neuron specificity and the text-side benchmark.
 - `debiaslens_nb.faceworld`: An offline model organism: procedurally drawn faces with known gender, skin tone and age, an occupation shown by headwear and uniform, biased captions — and a tiny CLIP that learns the bias.
 - `debiaslens_nb.fit`: `fit_debiaser(model, images, labels)`: activations → SAE → social neurons → a debiased model and its bundle, in one call, with a report and a model card.

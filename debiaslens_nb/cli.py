@@ -8,6 +8,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/cli.html.md"""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from .core import DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError, atomic_write
@@ -16,19 +17,20 @@ from .intervene import load_bundle
 from .models import load_vlm
 from .figures import figure_neuron_gallery
 from .report import reproduce
-from .pipeline import prepare
+from .distributed import join_from_env, launch
+from .dry_run import dry_run as dry_run_profile
+from .pipeline import extract_store, prepare, train_profile_saes
 
 
 # %% auto #0
-__all__ = ['COMMANDS', 'reproduce_cmd', 'train_sae_cmd', 'find_neurons_cmd', 'audit_cmd', 'fit_cmd', 'apply_cmd', 'evaluate_cmd',
-           'main']
+__all__ = ['COMMANDS', 'reproduce_cmd', 'train_sae_cmd', 'extract_cmd', 'find_neurons_cmd', 'audit_cmd', 'fit_cmd', 'apply_cmd',
+           'evaluate_cmd', 'main']
 
 # %% ../nbs/15_cli.ipynb #9b2e22bc
 from typing import Annotated
 
-from fastcore.script import call_parse, parse_cli, store_true
+from fastcore.script import parse_cli, store_true
 
-@call_parse
 def reproduce_cmd(
     profile:str="faceworld", # faceworld | minilm | paper-vitb16 | paper-vitl14
     out:str="reports", # output folder (a sub-folder per profile)
@@ -38,23 +40,65 @@ def reproduce_cmd(
     seed:int=None, # one seed only (same as --seeds N)
     vary_model:store_true=False, # seeds also re-train the tiny CLIP (faceworld)
     device:str="cpu", # cpu or cuda
+    dry_run:store_true=False, # paper profiles: random weights, local FairFace-schema data, sizes times --scale
+    scale:float=0.001, # the dry run's size factor
 ):
     "Regenerate a profile's figures, summary.json and index.md (mean ± 95% CI over seeds)."
     if seed is not None and seeds is not None: raise InputError("give --seed or --seeds, not both")
-    s = reproduce(profile, out, only, quick, seeds if seed is None else [seed], device, vary_model=vary_model)
+    seeds = seeds if seed is None else [seed]
+    if dry_run:
+        r = dry_run_profile(profile, scale, out, seeds, device)
+        print(f"wrote {Path(out) / (r['profile'] + '-dry-run')}/dry_run.md, every figure ({r['seconds']:.0f} s; the "
+              f"full profile extrapolated: {r['full_seconds'] / 3600:.1f} h on this machine)")
+        return
+    s = reproduce(profile, out, only, quick, seeds, device, vary_model=vary_model)
     print(f"wrote {Path(out) / profile}/summary.json and index.md ({s['seconds']:.0f} s)")
 
-@call_parse
+def _on_ranks(command: str, nproc: int) -> bool:
+    """With `--nproc N` > 1 outside torchrun: run `command` (this command line without --nproc) on N local processes
+    through torchrun and return True (a failed rank exits with its status); otherwise False."""
+    import os
+    import sys
+    if nproc == 1 or int(os.environ.get("WORLD_SIZE", "1")) > 1: return False
+    args = sys.argv[1:]
+    i = args.index("--nproc")
+    code = launch(nproc, [command, *args[:i], *args[i + 2:]])
+    if code: raise SystemExit(code)
+    return True
+
 def train_sae_cmd(
     profile:str="faceworld", # profile whose SAEs to train (cached)
     quick:store_true=False, # short training
     seed:int=0, # random seed
+    device:str="cpu", # cpu or cuda (under torchrun: GPU LOCAL_RANK)
+    nproc:int=1, # processes on this machine (torchrun); data-parallel training
 ):
-    "Prepare a profile's SAEs (cached) and print what was built."
-    ws = prepare(profile, quick=quick, seed=seed)
-    print(json.dumps({"site": ws.site, "sae": repr(ws.sae), "timings": ws.timings}, indent=1))
+    "Train a profile's SAEs into the cache (data-parallel under torchrun or with --nproc) and print what was built."
+    if _on_ranks("train-sae", nproc): return
+    ranks = join_from_env(device)
+    built = train_profile_saes(profile, quick=quick, seed=seed, device=device, progress=ranks.rank == 0)
+    if ranks.rank == 0:
+        print(json.dumps({**{k: repr(v) for k, v in built.items() if k not in ("timings", "memory")},
+                          "timings": built["timings"], "processes": ranks.world}, indent=1))
 
-@call_parse
+def extract_cmd(
+    profile:str="faceworld", # profile
+    data:str="sae_data", # the profile's data section: sae_data | localisation | gallery
+    site:str=None, # hook site (default: the profile's)
+    tokens:str=None, # token rule (default: what the profile's SAE trains on)
+    quick:store_true=False, # the profile's quick settings
+    out:str=None, # store folder (default: the cache, where the pipeline finds it)
+    device:str="cpu", # cpu or cuda (under torchrun: GPU LOCAL_RANK)
+    nproc:int=1, # processes on this machine (torchrun); each rank collects its share
+):
+    "Collect a profile's activation store (by default the tokens its SAE trains on), on one or several processes."
+    if _on_ranks("extract", nproc): return
+    ranks = join_from_env(device)
+    store = extract_store(profile, data, site, tokens, quick, device, out, progress=ranks.rank == 0)
+    if ranks.rank == 0:
+        print(json.dumps({"store": str(store.dir), "vectors": len(store), "dim": store.dim,
+                          "samples": store.n_samples, "processes": ranks.world}, indent=1))
+
 def find_neurons_cmd(
     profile:str="faceworld", # profile
     quick:store_true=False, # short training
@@ -62,7 +106,6 @@ def find_neurons_cmd(
     "Print a profile's social neurons per attribute and group as JSON."
     print(json.dumps(prepare(profile, quick=quick).neurons, indent=1))
 
-@call_parse
 def audit_cmd(
     profile:str="faceworld", # profile
     out:str="audit", # output folder
@@ -88,7 +131,6 @@ def _labelled_images(images: str, labels: str):
     pics = [Image.open(Path(images) / f).convert("RGB") for f in table["file"]]
     return pics, {c: table[c].astype(str).tolist() for c in table.columns if c != "file"}
 
-@call_parse
 def fit_cmd(
     model:str=None, # open_clip architecture (ViT-B-16), a saved CLIP folder, or hf:<id or path>
     pretrained:str=None, # open_clip weights tag, e.g. openai
@@ -117,7 +159,6 @@ def _image_folder(images: str) -> tuple[list[str], list]:
     if not files: raise ResourceNotFoundError(f"{images} holds no .png/.jpg/.jpeg/.webp images")
     return files, [Image.open(Path(images) / f).convert("RGB") for f in files]
 
-@call_parse
 def apply_cmd(
     model:str=None, # open_clip architecture, a saved CLIP folder, or hf:<id or path>
     bundle:str=None, # bundle folder written by `debiaslens fit` (or save_bundle)
@@ -142,7 +183,6 @@ def apply_cmd(
     with atomic_write(out) as tmp: save_file(tensors, str(tmp), metadata=meta)
     print(json.dumps({"out": str(out), **{k: list(v.shape) for k, v in tensors.items()}}))
 
-@call_parse
 def evaluate_cmd(
     model:str=None, # open_clip architecture, a saved CLIP folder, or hf:<id or path>
     bundle:str=None, # bundle folder written by `debiaslens fit`
@@ -174,13 +214,14 @@ COMMANDS = {
     "evaluate": evaluate_cmd,
     "reproduce": reproduce_cmd,
     "train-sae": train_sae_cmd,
+    "extract": extract_cmd,
     "find-neurons": find_neurons_cmd,
     "audit": audit_cmd,
 }
 
 def _usage() -> str:
     lines = ["usage: debiaslens <command> [options] [--debug]", "", "commands:"]
-    lines += [f"  {name:<13} {fn.__wrapped__.__doc__}" for name, fn in COMMANDS.items()]
+    lines += [f"  {name:<13} {fn.__doc__}" for name, fn in COMMANDS.items()]
     lines += [
         "",
         "debiaslens <command> --help lists a command's options; --debug shows the full traceback of an error.",
@@ -197,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
         print(_usage()); raise SystemExit(0 if args else 2)
     if args[0] not in COMMANDS:
         print(f"debiaslens: unknown command {args[0]!r}\n\n{_usage()}", file=sys.stderr); raise SystemExit(2)
-    cmd, fn = args[0], COMMANDS[args[0]].__wrapped__
+    cmd, fn = args[0], COMMANDS[args[0]]
     old_argv, sys.argv = sys.argv, [f"debiaslens {cmd}", *args[1:]]
     try:
         pargs, kwargs, _ = parse_cli(fn)
@@ -207,3 +248,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"debiaslens {cmd}: error: {e}", file=sys.stderr)
         raise SystemExit(1) from None
     finally: sys.argv = old_argv
+
+# %% ../nbs/15_cli.ipynb #adf28a5b
+if __name__ == "__main__" and Path(sys.argv[0]).name == "cli.py": main()       # run as a module, not in a notebook

@@ -9,14 +9,17 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/collect.html.md"""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import warnings
 from pathlib import Path
 
 import torch
 
-from .activations import MANIFEST, ActivationStore, StoreWriter, _clear_store_dir
+from .activations import (MANIFEST, ActivationStore, StoreWriter, _claim_store_dir, _clear_store_dir,
+                                       _owned_by_us)
 from .core import (CheckpointError, DatasetSchemaError, InputError, cache_lock, cache_root, content_hash,
-                                progress as progress_bar)
+                                progress as progress_bar, read_json, write_json)
+from .distributed import Ranks
 from .models import VLM, pooled_token, token_mask
 
 # %% auto #0
@@ -107,13 +110,17 @@ def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_si
         short=True,
     )
     out = Path(directory) if directory is not None else cache_root("activations", f"{site}-{key}")
+    args = (vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache, shard_size,
+            dtype, seed, progress)
+    ranks = Ranks()
+    if ranks.on: return _collect_ranks(ranks, *args)       # torch.distributed: each rank its share (see below)
     # concurrent builders of one cache entry wait
     with cache_lock(out) if directory is None else contextlib.nullcontext():
-        return _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache,
-                        shard_size, dtype, seed, progress)
+        return _collect(*args)
 
 def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache,
-             shard_size, dtype, seed, progress) -> ActivationStore:
+             shard_size, dtype, seed, progress, span: tuple[int, int] | None = None) -> ActivationStore:
+    "Collect items `span` = [lo, hi) (all by default; lo a multiple of `batch_size`) into the store at `out`."
     if cache and (out / MANIFEST).is_file():
         try:
             store = ActivationStore(out)
@@ -135,11 +142,12 @@ def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random
         if real_tokens is not None: captured["valid"] = real_tokens(captured["h"])
     handle = vlm.site_module(site).register_forward_hook(hook)
     n = len(items)
-    start = writer.samples_done
+    lo, hi = span or (0, n)
+    start = max(lo, writer.samples_done)
     try:
         # random token choices depend on the sample, not on where a resumed run restarts
-        for i in progress_bar(range(start - start % batch_size, n, batch_size), progress, desc=f"collect {site}"):
-            batch = items[i:i + batch_size]
+        for i in progress_bar(range(start - start % batch_size, hi, batch_size), progress, desc=f"collect {site}"):
+            batch = items[i:min(i + batch_size, hi)]
             if tower == "image":
                 vlm.encode_images(
                     batch["image"] if isinstance(batch, dict) else batch,
@@ -153,9 +161,53 @@ def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random
             vecs, offs, toks = _select_tokens(h.float(), rule, n_random, captured.pop("pool", None), gen,
                                               captured.pop("valid", None))
             keep = (offs + i) >= start
-            writer.add(vecs[keep], (offs + i)[keep].cpu(), toks[keep].cpu(), samples_done=min(i + batch_size, n))
+            writer.add(vecs[keep], (offs + i)[keep].cpu(), toks[keep].cpu(), samples_done=min(i + batch_size, hi))
     finally:
         handle.remove()
         pooled.close()
     return writer.finish({"n_samples": n, "site": site, "tokens": tokens, "key": key, "model": vlm.identity,
-                          "labels": labels, "data_key": list(map(str, data_key))})
+                          "labels": labels, "data_key": list(map(str, data_key)), "span": [lo, hi]})
+
+# %% ../nbs/04a_collect.ipynb #e59010ae
+def _part_name(rank: int, world: int) -> str: return f"rank-{rank:03d}-of-{world:03d}"
+
+def _collect_ranks(ranks: Ranks, vlm, site, tower, items, labels, data_key, key, out: Path, rule, n_random, tokens,
+                   batch_size, cache, shard_size, dtype, seed, progress) -> ActivationStore:
+    "This rank's share of a collection into its part folder; rank 0 then writes the manifest of the whole store."
+    if cache and (out / MANIFEST).is_file():
+        try:
+            store = ActivationStore(out); store.verify(); return store
+        except CheckpointError:
+            pass                                            # every rank sees the same damage: all collect again
+    ranks.barrier()
+    if ranks.rank == 0:
+        _claim_store_dir(out)
+        (out / MANIFEST).unlink(missing_ok=True)
+        if not cache:
+            for part in out.glob("rank-*-of-*"): shutil.rmtree(part)
+    ranks.barrier()
+    span = ranks.span(len(items), batch_size)
+    part = out / _part_name(ranks.rank, ranks.world)
+    if span[1] > span[0]:
+        done = False
+        if (part / MANIFEST).is_file():
+            try: ActivationStore(part).verify(); done = True
+            except CheckpointError: _clear_store_dir(part)
+        if not done:
+            _collect(vlm, site, tower, items, labels, data_key, key, part, rule, n_random, tokens, batch_size, True,
+                     shard_size, dtype, seed, progress, span)
+    ranks.barrier()
+    if ranks.rank == 0: _merge_parts(out, ranks.world)
+    ranks.barrier()
+    return ActivationStore(out)
+
+def _merge_parts(out: Path, world: int) -> None:
+    "Write the manifest of `out` from its parts, in rank order; remove parts of runs with another number of ranks."
+    names = [_part_name(r, world) for r in range(world)]
+    done = [n for n in names if (out / n / MANIFEST).is_file()]      # a rank with no items has no part
+    parts = [read_json(out / n / MANIFEST) for n in done]
+    shards = [{**s, "file": f"{n}/{s['file']}"} for n, m in zip(done, parts) for s in m["shards"]]
+    meta = {k: v for k, v in parts[0].items() if k not in ("shards", "n_vectors", "span")}
+    write_json(out / MANIFEST, {**meta, "n_vectors": sum(s["n"] for s in shards), "shards": shards, "ranks": world})
+    for stale in out.glob("rank-*-of-*"):
+        if stale.name not in names and _owned_by_us(stale): shutil.rmtree(stale)

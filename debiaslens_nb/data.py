@@ -133,8 +133,10 @@ def load_fairface(config: str = "0.25", split: str = "validation", path=None):
     return ds.map(convert, batched=True, features=feats)
 
 # %% ../nbs/01_data.ipynb #0be5c3c9
-def fairface_fixture(directory, n: int = 12, seed: int = 0):
-    "Write a tiny dataset in FairFace's exact Hub schema to `directory` (for offline tests)."
+def fairface_fixture(directory, n: int = 12, seed: int = 0, splits: dict[str, int] | None = None,
+                     image_size: int = 24):
+    """Write a small dataset in FairFace's exact Hub schema to `directory` (offline tests, dry runs): `n` rows in
+    `validation`, or `splits` = {split: rows}; noise images of `image_size` pixels, labels cycling through every class."""
     import datasets
     from PIL import Image
     rng = np.random.default_rng(seed)
@@ -147,10 +149,13 @@ def fairface_fixture(directory, n: int = 12, seed: int = 0):
             "service_test": datasets.Value("bool"),
         }
     )
-    rows = {"image": [Image.fromarray(rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)) for _ in range(n)],
-            "age": [i % 9 for i in range(n)], "gender": [i % 2 for i in range(n)], "race": [i % 7 for i in range(n)],
-            "service_test": [bool(i % 3) for i in range(n)]}
-    ds = datasets.DatasetDict({"validation": datasets.Dataset.from_dict(rows, features=feats)})
+    def rows(m):
+        return {"image": [Image.fromarray(rng.integers(0, 255, (image_size, image_size, 3), dtype=np.uint8))
+                          for _ in range(m)],
+                "age": [i % 9 for i in range(m)], "gender": [i % 2 for i in range(m)], "race": [i % 7 for i in range(m)],
+                "service_test": [bool(i % 3) for i in range(m)]}
+    ds = datasets.DatasetDict({s: datasets.Dataset.from_dict(rows(m), features=feats)
+                               for s, m in (splits or {"validation": n}).items()})
     ds.save_to_disk(str(directory))
     return Path(directory)
 

@@ -142,6 +142,11 @@ class VLM:
         finally:
             if not outer: self._text_memo = None
 
+    def memoize_texts_always(self) -> VLM:
+        "Memoise `encode_texts` for the rest of this object's life, as inside `memoize_texts` (a frozen, shared model)."
+        if self._text_memo is None: self._text_memo = {}
+        return self
+
     def _hooked(self) -> bool:
         "Whether a forward hook (an intervention, an activation probe) could change what the model computes."
         from torch.nn.modules import module

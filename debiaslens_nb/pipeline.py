@@ -7,10 +7,13 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/pipeline.html.md"""
 # %% ../nbs/13_pipeline.ipynb #51da7582
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import importlib.resources
 import json
+import resource
+import shutil
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -26,15 +29,18 @@ from .cached_data import _build_dir, _cached_texts, _checksums_hold, _items
 from .collect import collect_activations
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, cache_lock, cache_root,
                                 content_hash, read_json, remove_stale_temps, seed_everything, write_text)
+from .distributed import Ranks
 from .data import ACTIVITIES, people_caption_table, prompt_corpus, prompt_set, query_prompts
 from .models import load_vlm
 from .neurons import find_social_neurons
 from .profiles import LOCALISATION_CODES, ModelSpec, Profile, SAESpec, as_profile
 from .sae import SAE, SAEConfig, train_sae
+from .sae_interop import load_sae
 from .tiny_clip import train_tiny_clip
 
 # %% auto #0
-__all__ = ['SEED_FREE_METHODS', 'Workspace', 'sample_latents', 'sem_corpus', 'prepare', 'profile_seeds', 'prepare_seeds']
+__all__ = ['SEED_FREE_METHODS', 'DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'sem_corpus', 'prepare',
+           'train_profile_saes', 'extract_store', 'profile_seeds', 'prepare_seeds']
 
 # %% ../nbs/13_pipeline.ipynb #fe482968
 @dataclass
@@ -55,6 +61,7 @@ class Workspace:
     text_neurons: dict | None = None
     timings: dict = field(default_factory=dict)
     seed: int = 0
+    memory: dict = field(default_factory=dict)
 
     @property
     def tower(self) -> str: return self.profile.tower
@@ -116,6 +123,22 @@ SEED_FREE_METHODS = (
     "bend-vlm",
 )  # no SAE: the same numbers for every seed
 
+# %% ../nbs/13_pipeline.ipynb #bf9d426a
+class Stages:
+    "Wall time and memory of named stages: `with stages('sae.train'): ...`; `seconds` and `memory` by stage name."
+    def __init__(self): self.seconds, self.memory = {}, {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        cuda = torch.cuda.is_available()
+        if cuda: torch.cuda.reset_peak_memory_stats()
+        t0 = time.perf_counter()
+        try: yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+            self.memory[name] = {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                                 "peak_cuda_mb": torch.cuda.max_memory_allocated() / 2**20 if cuda else None}
+
 # %% ../nbs/13_pipeline.ipynb #4685dc6c
 def _pooled_token(vlm, site: str) -> str:
     "The token rule of the embedding: CLS for images, EOT for CLIP text, the mean over tokens for MiniLM."
@@ -123,11 +146,13 @@ def _pooled_token(vlm, site: str) -> str:
     return "mean" if vlm.backend == "minilm" else "eot"
 
 # %% ../nbs/13_pipeline.ipynb #4a06d8f7
-def _site_vectors(vlm, site, items, profile, pooled: bool):
-    "Activation store at `site`: one pooled vector per item (`pooled`), or the profile's token rule for SAE training."
+def _site_vectors(vlm, site, items, profile, pooled: bool, tokens: str | None = None, directory=None,
+                  progress: bool = False):
+    """Activation store at `site`: one pooled vector per item (`pooled`), or the profile's token rule for SAE training
+    (or `tokens`)."""
     rule = _pooled_token(vlm, site)  # CLIP text SAEs train on EOT, the one token that feeds the embedding
-    tokens = rule if pooled or rule == "eot" else profile.tokens
-    return collect_activations(vlm, site, items, tokens=tokens, batch_size=256, progress=False)
+    tokens = tokens or (rule if pooled or rule == "eot" else profile.tokens)
+    return collect_activations(vlm, site, items, tokens=tokens, batch_size=256, directory=directory, progress=progress)
 
 # %% ../nbs/13_pipeline.ipynb #7ca26d0f
 @torch.no_grad()
@@ -149,26 +174,48 @@ def sample_latents(vlm, site, items, profile, sae: SAE, code: str | None = None)
     return out
 
 # %% ../nbs/13_pipeline.ipynb #262158b7
-def _cached_sae(vlm, site, items, profile: Profile, spec: SAESpec, seed: int, progress: bool) -> SAE:
-    store = _site_vectors(vlm, site, items, profile, pooled=False)
+def _released_sae(spec: SAESpec, d_in: int, section: str) -> SAE:
+    "The released SAE a profile section names (`load`, `format`), checked against the width of what it will encode."
+    sae = load_sae(spec.load, spec.format, topk_levels=spec.topk_levels)
+    if sae.cfg.d_in != d_in:
+        raise ConfigError(f"{section}.load {spec.load!r} is an SAE for {sae.cfg.d_in}-d inputs; this model's "
+                          f"{section} site has {d_in} dims: load the SAE trained on this model and site")
+    return sae
+
+def _cached_sae(vlm, site, items, profile: Profile, spec: SAESpec, seed: int, progress: bool,
+                section: str = "sae", stages: Stages | None = None) -> SAE:
+    """The profile's SAE at `site`: the released one it names, else trained on the profile's tokens (cached); the
+    extraction and the training are timed as `{section}.extract` / `{section}.train` in `stages`."""
+    if spec.load: return _released_sae(spec, vlm.site_dim(site), section)
+    stages = stages or Stages()
+    with stages(f"{section}.extract"): store = _site_vectors(vlm, site, items, profile, pooled=False)
     cfg = SAEConfig(d_in=store.dim, d_sae=spec.d_sae, expansion_factor=spec.expansion_factor, kind=spec.kind, k=spec.k,
                     topk_levels=tuple(spec.topk_levels) if spec.topk_levels else None, input_norm=spec.input_norm)
-    return _train_cached(cfg, store, store.manifest["key"], spec, seed, progress)
+    with stages(f"{section}.train"): return _train_cached(cfg, store, store.manifest["key"], spec, seed, progress)
 
 # %% ../nbs/13_pipeline.ipynb #eabedda9
 def _train_cached(cfg: SAEConfig, data, data_key: str, spec: SAESpec, seed: int, progress: bool) -> SAE:
+    """An SAE trained on `data` as `spec` says, from the cache when there. Training checkpoints every
+    `max(steps // 10, 1000)` steps, so a killed run resumes. Under torchrun every rank trains (data-parallel), rank 0
+    writes the cache entry."""
     key = content_hash(cfg.to_dict(), data_key, spec.steps, spec.batch_size, seed, short=True)
-    d = cache_root("sae", key)
-    with cache_lock(d):
+    d, ranks = cache_root("sae", key), Ranks()
+    checkpoints = d.with_name(f"{d.name}.checkpoints")
+    with cache_lock(d) if not ranks.on else contextlib.nullcontext():     # ranks coordinate through the group
         if (d / "config.json").is_file():
             try:
                 return SAE.load(d)
             except (CheckpointError, ResourceNotFoundError) as e:
                 warnings.warn(f"cached SAE {d} is unreadable ({e}); training it again", stacklevel=2)
-        remove_stale_temps(d)                                    # temp files of a save killed mid-write
+        if ranks.rank == 0: remove_stale_temps(d)                     # temp files of a save killed mid-write
+        batch = min(spec.batch_size, len(data))
         sae = SAE(cfg, seed=seed)
-        train_sae(sae, data, steps=spec.steps, batch_size=min(spec.batch_size, len(data)), seed=seed, progress=progress)
-        sae.save(d)
+        train_sae(sae, data, steps=spec.steps, batch_size=batch - batch % ranks.world, seed=seed, progress=progress,
+                  checkpoint_dir=checkpoints, resume=True, checkpoint_every=max(spec.steps // 10, 1000))
+        if ranks.rank == 0:
+            sae.save(d)
+            shutil.rmtree(checkpoints, ignore_errors=True)
+        ranks.barrier()
     return sae
 
 # %% ../nbs/13_pipeline.ipynb #66d7f3a7
@@ -193,6 +240,10 @@ def _prompt_sets(profile: Profile) -> dict:
         elif profile.max_concepts:                          # set by the quick settings
             keep = list(dict.fromkeys(r["concept"] for r in rows))[: profile.max_concepts]
             rows = [r for r in rows if r["concept"] in keep]
+        if profile.max_templates:                           # set by the dry run's scaling
+            per_concept: dict = {}
+            for r in rows: per_concept.setdefault(r["concept"], []).append(r)
+            rows = [r for group in per_concept.values() for r in group[: profile.max_templates]]
         out[name] = [r["prompt"] for r in rows]
     return out
 
@@ -224,7 +275,7 @@ def _workspace(
                  "groups": [f"{v}|{g}" for v, g in zip(glabels[zs.label], glabels[zs.group_by])]}
     return Workspace(
         p,
-        vlm,
+        vlm.memoize_texts_always(),                 # every figure re-encodes the same prompts; the model is frozen
         gallery,
         labels,
         gallery_embeddings,
@@ -249,45 +300,57 @@ def sem_corpus(p: Profile, captions: list[str]) -> list[str]:
         out = out + prompt_corpus(exclude=[r["prompt"] for n in p.prompt_sets for r in prompt_set(n)])
     return out
 
+# %% ../nbs/13_pipeline.ipynb #194102e9
+def _text_sae(vlm, p: Profile, corpus, seed: int, progress: bool, stage: Stages) -> SAE:
+    "The text SAE of an image profile (DeBiasLens-text), on the first `corpus_size` captions."
+    caps = corpus["caption"].tolist()[: p.text_sae.corpus_size]
+    return _cached_sae(vlm, p.text_site, caps, p, p.text_sae, seed, progress, "text_sae", stage)
+
+def _sem_sae(vlm, p: Profile, corpus, d_embed: int, seed: int, progress: bool, stage: Stages) -> SAE:
+    "SEM's MSAE on the embeddings of `sem_corpus` (or the released one the profile names)."
+    spec = p.sem_sae
+    if spec.load: return _released_sae(spec, d_embed, "sem_sae")
+    with stage("sem_sae.embed"): emb = _cached_texts(vlm, sem_corpus(p, corpus["caption"].tolist()))
+    cfg = SAEConfig(d_in=emb.shape[1], d_sae=spec.d_sae, kind="msae", k=spec.k, topk_levels=tuple(spec.topk_levels or ()))
+    with stage("sem_sae.train"):
+        return _train_cached(cfg, emb, content_hash(vlm.fingerprint(), emb, short=True), spec, seed, progress)
+
 # %% ../nbs/13_pipeline.ipynb #4b904ad2
 def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace:
     "Compute a workspace (each expensive step from its own cache entry when present)."
     seed_everything(seed)
-    t0, timings = time.perf_counter(), {}
-    vlm = _load_model(p.model, device, progress); timings["model"] = time.perf_counter() - t0
-    gallery, glabels = _items(p.gallery, p.tower)
-    attrs = p.attributes
-    gallery_embeddings = (
-        vlm.encode_images(gallery, progress=False) if p.tower == "image" else _cached_texts(vlm, gallery)
-    )
+    t0, stage = time.perf_counter(), Stages()
+    with stage("model"): vlm = _load_model(p.model, device, progress)
+    with stage("gallery"):
+        gallery, glabels = _items(p.gallery, p.tower)
+        gallery_embeddings = (
+            vlm.encode_images(gallery, progress=False) if p.tower == "image" else _cached_texts(vlm, gallery)
+        )
     train_items, _ = _items(p.sae_data, p.tower)
-    sae = _cached_sae(vlm, p.site, train_items, p, p.sae, seed, progress); timings["sae"] = time.perf_counter() - t0
-    loc_items, loc_labels = _items(p.localisation, p.tower)
-    z = sample_latents(vlm, p.site, loc_items, p, sae)
-    neurons = {}
-    for a, col in attrs.items():
-        lab = np.asarray(loc_labels[col], dtype=object)
-        keep = lab != "neutral"
-        neurons[a] = find_social_neurons(z[torch.from_numpy(keep)], list(lab[keep]), tau=p.tau, on_small="skip")
+    sae = _cached_sae(vlm, p.site, train_items, p, p.sae, seed, progress, stages=stage)
+    with stage("localisation"):
+        loc_items, loc_labels = _items(p.localisation, p.tower)
+        z = sample_latents(vlm, p.site, loc_items, p, sae)
+        neurons = {}
+        for a, col in p.attributes.items():
+            lab = np.asarray(loc_labels[col], dtype=object)
+            keep = lab != "neutral"
+            neurons[a] = find_social_neurons(z[torch.from_numpy(keep)], list(lab[keep]), tau=p.tau, on_small="skip")
     corpus = people_caption_table(seed)
     text_sae = text_neurons = None
     if p.tower == "image" and p.text_sae is not None:
-        spec = p.text_sae
-        caps = corpus["caption"].tolist()[: spec.corpus_size]
-        text_sae = _cached_sae(vlm, p.text_site, caps, p, spec, seed, progress)
-        gendered = corpus[corpus.gender != "neutral"].head(4000)
-        zt = sample_latents(vlm, p.text_site, gendered["caption"].tolist(), p, text_sae)
-        text_neurons = find_social_neurons(zt, gendered["gender"].tolist(), tau=p.tau, on_small="skip")
-    spec = p.sem_sae
-    emb = _cached_texts(vlm, sem_corpus(p, corpus["caption"].tolist()))
-    sem_cfg = SAEConfig(
-        d_in=emb.shape[1], d_sae=spec.d_sae, kind="msae", k=spec.k, topk_levels=tuple(spec.topk_levels or ())
-    )
-    sem_sae = _train_cached(sem_cfg, emb, content_hash(vlm.fingerprint(), emb, short=True), spec, seed, progress)
-    timings["total"] = time.perf_counter() - t0
-    return _workspace(
+        text_sae = _text_sae(vlm, p, corpus, seed, progress, stage)
+        with stage("text_localisation"):
+            gendered = corpus[corpus.gender != "neutral"].head(p.text_localisation_n)
+            zt = sample_latents(vlm, p.text_site, gendered["caption"].tolist(), p, text_sae)
+            text_neurons = find_social_neurons(zt, gendered["gender"].tolist(), tau=p.tau, on_small="skip")
+    sem_sae = _sem_sae(vlm, p, corpus, gallery_embeddings.shape[1], seed, progress, stage)
+    timings = {**stage.seconds, "total": time.perf_counter() - t0}
+    ws = _workspace(
         p, seed, vlm, gallery, glabels, gallery_embeddings, sae, neurons, sem_sae, text_sae, text_neurons, timings
     )
+    ws.memory = stage.memory
+    return ws
 
 # %% ../nbs/13_pipeline.ipynb #d9a1e35f
 @functools.cache
@@ -303,7 +366,7 @@ def _save_workspace(ws: Workspace, directory: Path) -> None:
     ws.sem_sae.save(directory / "sem_sae")
     if ws.text_sae is not None: ws.text_sae.save(directory / "text_sae")
     save_file({"gallery_embeddings": ws.gallery_embeddings.contiguous().cpu()}, str(directory / "tensors.safetensors"))
-    state = {"neurons": ws.neurons, "text_neurons": ws.text_neurons, "timings": ws.timings}
+    state = {"neurons": ws.neurons, "text_neurons": ws.text_neurons, "timings": ws.timings, "memory": ws.memory}
     write_text(directory / "workspace.json", json.dumps(state))            # key order kept: it orders the figures' rows
 
 # %% ../nbs/13_pipeline.ipynb #54f9fa92
@@ -324,8 +387,10 @@ def _load_workspace(d: Path, p: Profile, seed: int, device, progress: bool) -> W
     vlm = _load_model(p.model, device, progress)
     gallery, glabels = _items(p.gallery, p.tower)
     timings = {**state["timings"], "loaded": time.perf_counter() - t0}
-    return _workspace(p, seed, vlm, gallery, glabels, gallery_embeddings, sae, state["neurons"], sem_sae, text_sae,
-                      state["text_neurons"], timings)
+    ws = _workspace(p, seed, vlm, gallery, glabels, gallery_embeddings, sae, state["neurons"], sem_sae, text_sae,
+                    state["text_neurons"], timings)
+    ws.memory = state.get("memory", {})
+    return ws
 
 # %% ../nbs/13_pipeline.ipynb #d82b9ce6
 def prepare(profile: str | dict | Profile = "faceworld", quick: bool = False, seed: int = 0, device="cpu",
@@ -340,6 +405,36 @@ def prepare(profile: str | dict | Profile = "faceworld", quick: bool = False, se
             _build_dir(d, lambda tmp: _save_workspace(ws, tmp))
     seed_everything(seed)                       # the same random state after a build and after a load
     return ws
+
+# %% ../nbs/13_pipeline.ipynb #b9c2f1b7
+def train_profile_saes(profile: str | dict | Profile = "faceworld", quick: bool = False, seed: int = 0, device="cpu",
+                       progress: bool = True) -> dict:
+    "The profile's SAEs (`sae`, `text_sae` when it has one, `sem_sae`) from the cache or trained into it, with timings."
+    p = as_profile(profile, quick)
+    seed_everything(seed)
+    stage = Stages()
+    with stage("model"): vlm = _load_model(p.model, device, progress)
+    train_items, _ = _items(p.sae_data, p.tower)
+    out = {"sae": _cached_sae(vlm, p.site, train_items, p, p.sae, seed, progress, stages=stage)}
+    corpus = people_caption_table(seed)
+    if p.tower == "image" and p.text_sae is not None: out["text_sae"] = _text_sae(vlm, p, corpus, seed, progress, stage)
+    d_embed = vlm.encode_texts(["a photo of a person."], progress=False).shape[1]
+    out["sem_sae"] = _sem_sae(vlm, p, corpus, d_embed, seed, progress, stage)
+    return {**out, "timings": stage.seconds, "memory": stage.memory}
+
+# %% ../nbs/13_pipeline.ipynb #40a9ebfd
+DATA_SECTIONS = ("sae_data", "localisation", "gallery")
+
+def extract_store(profile: str | dict | Profile = "faceworld", data: str = "sae_data", site: str | None = None,
+                  tokens: str | None = None, quick: bool = False, device="cpu", directory=None, progress: bool = True):
+    """The activation store of a profile's `data` section at `site` (default: the store its SAE trains on, in the
+    cache where `prepare` finds it); under torchrun every rank collects its share."""
+    if data not in DATA_SECTIONS: raise InputError(f"data must be one of {DATA_SECTIONS}, got {data!r}")
+    p = as_profile(profile, quick)
+    vlm = _load_model(p.model, device, progress)
+    items, _ = _items(getattr(p, data), p.tower)
+    return _site_vectors(vlm, site or p.site, items, p, pooled=False, tokens=tokens, directory=directory,
+                         progress=progress)
 
 # %% ../nbs/13_pipeline.ipynb #7360e3f6
 def profile_seeds(profile: str | dict | Profile, seeds=None) -> list[int]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .core import ConfigError, InputError, ResourceNotFoundError, load_asset_json, read_json
+from .sae_interop import SAE_FORMATS
 
 # %% auto #0
 __all__ = ['MODEL_SOURCES', 'DATA_SOURCES', 'LOCALISATION_CODES', 'REMOVALS', 'PROFILES', 'OFFLINE_PROFILES', 'from_json',
@@ -112,7 +113,8 @@ class DataSpec:
 # %% ../nbs/12a_profiles.ipynb #5b76683f
 @dataclass
 class SAESpec:
-    "An SAE to train: its kind and size (`expansion_factor` or `d_sae`), `k`, training steps and batch, corpus size."
+    """An SAE to train: its kind and size (`expansion_factor` or `d_sae`), `k`, training steps and batch, corpus size;
+    or a released one to load instead (`load`: a local path or Hub id, in `format`: see `sae_interop.load_sae`)."""
     kind: str
     k: int
     steps: int
@@ -123,12 +125,16 @@ class SAESpec:
     input_norm: str = "scale"
     corpus_size: int | None = None
     corpus: str = "people"          # text SAEs: the caption corpus, or "people+prompts" (with `data.prompt_corpus`)
+    load: str | None = None         # a released SAE to use instead of training one (local path or Hub id)
+    format: str = "ours"            # its format: ours | dictionary_learning | msae | saelens
 
     def check(self, where: str):
         _positive(where, k=self.k, steps=self.steps, batch_size=self.batch_size, expansion_factor=self.expansion_factor,
                   d_sae=self.d_sae, corpus_size=self.corpus_size)
         if self.corpus not in ("people", "people+prompts"):
             raise ConfigError(f"{where}.corpus must be 'people' or 'people+prompts', got {self.corpus!r}")
+        if self.format not in SAE_FORMATS:
+            raise ConfigError(f"{where}.format must be one of {SAE_FORMATS}, got {self.format!r}")
         if (self.expansion_factor is None) == (self.d_sae is None):
             raise ConfigError(f"{where}: give exactly one of expansion_factor and d_sae")
 
@@ -192,9 +198,11 @@ class Profile:
     concepts: dict[str, list[str]] = field(default_factory=dict)
     quick: dict[str, Any] = field(default_factory=dict)
     max_concepts: int | None = None
+    max_templates: int | None = None    # keep each concept's first templates only (the dry run's scaling)
     quick_mode: bool = False
     localisation_code: str = "token_mean"
     removal: str = "union"
+    text_localisation_n: int = 4000     # gendered captions that localise the text SAE's neurons
 
     def check(self, where: str):
         if self.tower not in ("image", "text"):

@@ -166,9 +166,9 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     runs = prepare_seeds(profile, seeds, quick=quick, vary_model=vary_model, device=device, progress=progress)
     out.mkdir(parents=True, exist_ok=True)                    # nothing is written before the pipeline has run
     nb_dir = figures_dir()
-    figures = {}
+    figures, figure_seconds = {}, {}
     for name in progress_bar(names, enabled=progress, desc=f"{profile} figures"):
-        fig = FIGURES[name]
+        fig, started = FIGURES[name], time.perf_counter()
         if nb_dir is not None and (nb_dir / fig.notebook).is_file():
             import papermill as pm
             pm.execute_notebook(
@@ -183,8 +183,10 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
             )
         else: fig.function(runs, out)
         figures[name] = read_json(out / f"{fig.stem}.json")
+        figure_seconds[name] = time.perf_counter() - started
     summary = {"profile": profile_name, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
-               "seconds": time.perf_counter() - t0, "figures": figures}
+               "seconds": time.perf_counter() - t0, "figures": figures, "figure_seconds": figure_seconds,
+               "stages": {str(w.seed): w.timings for w in runs}, "memory": {str(w.seed): w.memory for w in runs}}
     if "maxskew_table" in figures:
         t = figures["maxskew_table"]
         summary.update(

@@ -13,11 +13,12 @@ import torch
 from fastcore.basics import patch
 from safetensors.torch import save_file
 
-from .core import CheckpointError, ConfigError, atomic_write, read_json, write_json
+from .core import (CheckpointError, ConfigError, ResourceNotFoundError, atomic_write, read_json,
+                                write_json)
 from .sae import SAE, SAEConfig, _build, _load_safetensors, _tensor
 
 # %% auto #0
-__all__ = ['SAELENS_ARCHITECTURES', 'DICTIONARY_LEARNING_CLASSES', 'folded_weights']
+__all__ = ['SAELENS_ARCHITECTURES', 'DICTIONARY_LEARNING_CLASSES', 'SAE_FORMATS', 'folded_weights', 'load_sae']
 
 # %% ../nbs/05b_sae_interop.ipynb #d83f244d
 @torch.no_grad()
@@ -101,3 +102,36 @@ def save_dictionary_learning(self: SAE, path) -> Path:
                                                          "activation_dim": self.cfg.d_in, "dict_size": self.cfg.d_sae,
                                                          "k": self.cfg.k}})
     return path
+
+# %% ../nbs/05b_sae_interop.ipynb #983e60c5
+SAE_FORMATS = ("ours", "dictionary_learning", "msae", "saelens")
+
+def _resolve_location(location: str) -> Path:
+    "A local path as is; else a Hub id `owner/repo[/folder...]`, downloaded (with the folder only) into the HF cache."
+    path = Path(str(location)).expanduser()
+    if path.exists(): return path
+    parts = str(location).strip("/").split("/")
+    if len(parts) < 2 or str(location).startswith((".", "/", "~")):
+        raise ResourceNotFoundError(f"SAE location {location!r} does not exist; give a local path or a Hub id owner/repo")
+    repo, sub = "/".join(parts[:2]), "/".join(parts[2:])
+    try:
+        from huggingface_hub import snapshot_download
+        root = snapshot_download(repo, allow_patterns=[f"{sub}/*"] if sub else None)
+    except Exception as e:                         # offline mode, unknown repo, no network: one clear message
+        raise ResourceNotFoundError(
+            f"could not fetch the SAE {location!r} from the Hugging Face Hub ({type(e).__name__}: {e}); "
+            "download it on a machine with internet and give its local path"
+        ) from e
+    return Path(root) / sub
+
+def load_sae(location, format: str = "ours", topk_levels=None, kind: str | None = None) -> SAE:
+    """An SAE from a local path or Hub id in one of `SAE_FORMATS`: `ours` (`SAE.save` folder), `dictionary_learning`
+    (`ae.pt`; `kind` when its config.json is absent), `msae` (SEM's release; `topk_levels` for training), `saelens`."""
+    if format not in SAE_FORMATS: raise ConfigError(f"SAE format must be one of {SAE_FORMATS}, got {format!r}")
+    path = _resolve_location(location)
+    if format == "ours": return SAE.load(path)
+    if format == "dictionary_learning": return SAE.from_dictionary_learning(path, kind=kind)
+    if format == "msae": return SAE.from_msae(path, topk_levels=topk_levels)
+    if not (path / "cfg.json").is_file():
+        raise ResourceNotFoundError(f"{path} is not a SAELens folder (no cfg.json)")
+    return SAE.from_saelens(path)

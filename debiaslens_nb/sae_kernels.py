@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from .distributed import Ranks
 from .sae import SAE, SAEConfig
 
 # %% auto #0
@@ -62,9 +63,16 @@ def _batch_topk_flat(acts: torch.Tensor, n_keep: int) -> torch.Tensor:
             return (pos // m) * n_lat + cand_i.flatten()[pos]
     return acts.flatten().topk(n_keep, sorted=False).indices
 
-def _select(acts: torch.Tensor, h: torch.Tensor, cfg: SAEConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    "(rows, cols) of the entries the training loss uses, sorted by row (see above)."
+def _select(acts: torch.Tensor, h: torch.Tensor, cfg: SAEConfig, sync: Ranks | None = None
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    "(rows, cols) of the entries the training loss uses, sorted by row (see above); batch top-k over every rank."
     n_rows, n_lat = acts.shape
+    if cfg.kind in ("batchtopk", "matryoshka_batchtopk") and sync is not None and sync.on:
+        n_keep = cfg.k * n_rows * sync.world
+        local = acts.flatten()[_batch_topk_flat(acts, min(n_keep, acts.numel()))]
+        offered = sync.gather(local)
+        cut = offered.topk(min(n_keep, len(offered)), sorted=False).values.min()
+        return ((acts >= cut) & (acts > 0)).nonzero(as_tuple=True)
     if cfg.kind in ("batchtopk", "matryoshka_batchtopk"):
         flat = _batch_topk_flat(acts, min(cfg.k * n_rows, acts.numel())).sort().values
         return flat // n_lat, flat % n_lat
@@ -83,15 +91,16 @@ class _TrainState:
     aux_losses: list = field(default_factory=list)
 
 def _loss(
-    sae: SAE, xn: torch.Tensor, st: _TrainState, dead_after: int, autocast: bool
+    sae: SAE, xn: torch.Tensor, st: _TrainState, dead_after: int, autocast: bool, sync: Ranks | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    "Training loss of one normalised batch; returns (loss, aux_loss, selected values, selected cols)."
+    """Training loss of one normalised batch (this rank's share of it under `sync`); returns (loss, aux_loss,
+    selected values, selected cols)."""
     cfg, n_rows = sae.cfg, xn.shape[0]
     with torch.no_grad(), torch.autocast(xn.device.type, dtype=torch.bfloat16, enabled=autocast):
         h = sae.hidden(xn)
     h = h.float()
     acts = torch.relu(h)
-    rows, cols = _select(acts, h, cfg)
+    rows, cols = _select(acts, h, cfg, sync)
     vals = torch.relu(_SparseEncode.apply(sae.W_enc, sae.b_enc, sae.b_dec, xn, rows, cols, h[rows, cols]))
     if cfg.kind == "msae":
         levels, kmax = cfg.topk_levels, max(cfg.topk_levels)
@@ -114,10 +123,11 @@ def _loss(
         m = (cols >= lo) & (cols < hi) if len(bounds) > 2 else slice(None)
         recon = recon + _sparse_decode(sae.W_dec, rows[m], cols[m], vals[m], n_rows)
         loss = loss + (xn - recon).pow(2).sum(-1).mean() / (len(bounds) - 1)
-    aux = _auxk_loss(sae, xn, h, acts, (xn - recon).detach(), st, dead_after) if cfg.auxk_alpha > 0 else torch.zeros(())
+    aux = _auxk_loss(sae, xn, h, acts, (xn - recon).detach(), st, dead_after, sync) if cfg.auxk_alpha > 0 else torch.zeros(())
     return loss + cfg.auxk_alpha * aux, aux.detach(), vals.detach(), cols
 
-def _auxk_loss(sae, xn, h, acts, residual, st: _TrainState, dead_after: int) -> torch.Tensor:
+def _auxk_loss(sae, xn, h, acts, residual, st: _TrainState, dead_after: int, sync: Ranks | None = None
+               ) -> torch.Tensor:
     dead = st.since_fired >= dead_after
     n_dead = int(dead.sum())
     if n_dead == 0: return torch.zeros((), device=xn.device)
@@ -127,7 +137,10 @@ def _auxk_loss(sae, xn, h, acts, residual, st: _TrainState, dead_after: int) -> 
     vals = torch.relu(_SparseEncode.apply(sae.W_enc, sae.b_enc, sae.b_dec, xn, rows, cols, h[rows, cols]))
     aux_recon = _sparse_decode(sae.W_dec, rows, cols, vals, xn.shape[0])
     l2 = (residual - aux_recon).pow(2).sum(-1).mean()
-    denom = (residual - residual.mean(0, keepdim=True)).pow(2).sum(-1).mean()
+    if sync is not None and sync.on:                  # the global batch's mean residual and spread
+        centre = sync.all_reduce(residual.sum(0, keepdim=True)) / (len(residual) * sync.world)
+        denom = sync.all_reduce((residual - centre).pow(2).sum(-1).sum()) / (len(residual) * sync.world)
+    else: denom = (residual - residual.mean(0, keepdim=True)).pow(2).sum(-1).mean()
     return (l2 / denom).nan_to_num(0.0)
 
 # %% ../nbs/05a_sae_kernels.ipynb #395c657c

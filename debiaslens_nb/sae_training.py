@@ -24,6 +24,7 @@ from safetensors.torch import save_file
 from .activations import as_activation_source
 from .core import (CheckpointError, ConfigError, InputError, atomic_write, default_device,
                                 progress as progress_bar, remove_stale_temps)
+from .distributed import Ranks
 from .sae import SAE, _unit_rows
 from .sae_kernels import _loss, _TrainState
 
@@ -84,14 +85,17 @@ def _lr_factor(step: int, steps: int, warmup: int, decay_start: int) -> float:
     return f
 
 @torch.no_grad()
-def _update_threshold(sae: SAE, vals: torch.Tensor, n_rows: int, beta: float) -> None:
+def _update_threshold(sae: SAE, vals: torch.Tensor, n_rows: int, beta: float, ranks: Ranks | None = None) -> None:
+    ranks = ranks or Ranks()
     if sae.cfg.kind == "topk":
         v = vals.view(n_rows, -1).clone(); v[v <= 0] = float("inf")
         m = v.min(1).values; m = m[torch.isfinite(m)]
-        current = m.mean() if len(m) else torch.tensor(0.0)
+        total = ranks.all_reduce(torch.stack([m.sum(), torch.tensor(float(len(m)), device=m.device)]))
+        current = total[0] / total[1] if total[1] > 0 else torch.tensor(0.0)
     else:
         pos = vals[vals > 0]
-        current = pos.min() if len(pos) else torch.tensor(0.0)
+        current = ranks.all_reduce(pos.min() if len(pos) else torch.tensor(float("inf"), device=vals.device), "min")
+        if not torch.isfinite(current): current = torch.tensor(0.0)
     if sae.threshold < 0: sae.threshold.fill_(float(current))
     else: sae.threshold.mul_(beta).add_((1 - beta) * current)
 
@@ -207,6 +211,10 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
     if src.dim != cfg.d_in: raise InputError(f"activations have dim {src.dim}, the SAE expects d_in={cfg.d_in}")
     if tc.batch_size <= 0 or tc.batch_size > len(src):
         raise InputError(f"batch_size must be in [1, {len(src)}] (the number of activations), got {tc.batch_size}")
+    ranks = Ranks()
+    if tc.batch_size % ranks.world:
+        raise InputError(f"batch_size={tc.batch_size} must be a multiple of the {ranks.world} ranks of the process group "
+                         "(each rank trains on an equal share of the global batch)")
     if cfg.kind == "msae" and not cfg.topk_levels:
         raise ConfigError("msae training needs SAEConfig.topk_levels, e.g. (64, 256)")
     dev = default_device(device)
@@ -224,8 +232,9 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
     st = _TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
     ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if resume and ckpt is None: raise InputError("resume=True needs checkpoint_dir")
-    if ckpt is not None and ckpt.is_dir():
+    if ckpt is not None and ckpt.is_dir() and ranks.rank == 0:
         remove_stale_temps(ckpt)                                  # temp files of a run killed mid-write
+    ranks.barrier()
     resumed = ckpt is not None and resume and _load_checkpoint(sae, opt, st, ckpt, seed, batch_size)
     if not resumed: fit_input_norm(sae, src)
     start = st.step
@@ -239,16 +248,19 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
             )
         xn = sae.normalize(batch)
         if step == 0:
-            with torch.no_grad(): sae.b_dec.copy_(geometric_median(xn))
+            with torch.no_grad(): sae.b_dec.copy_(geometric_median(xn))          # of the global batch
+        xn = ranks.shard(xn)                                                     # this rank's share
         for g in opt.param_groups: g["lr"] = lr * _lr_factor(step, steps, warmup, decay_start)
-        loss, aux, vals, cols = _loss(sae, xn, st, dead_after, use_autocast)
+        loss, aux, vals, cols = _loss(sae, xn, st, dead_after, use_autocast, ranks)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        loss = loss.detach()
+        ranks.average_grads(sae.parameters())
+        loss, aux = ranks.mean(loss.detach()), ranks.mean(aux)
         with torch.no_grad():
-            fired = torch.zeros(cfg.d_sae, dtype=torch.bool, device=dev)
-            fired[cols if cfg.kind == "topk" else cols[vals > 0]] = True
-            st.since_fired += xn.shape[0]; st.since_fired[fired] = 0
+            fired = torch.zeros(cfg.d_sae, dtype=torch.int32, device=dev)
+            fired[cols if cfg.kind == "topk" else cols[vals > 0]] = 1
+            fired = ranks.all_reduce(fired, "max").bool()
+            st.since_fired += batch_size; st.since_fired[fired] = 0
             if cfg.kind != "msae":
                 w = sae.W_dec
                 w.grad -= (w.grad * w).sum(1, keepdim=True) * w
@@ -256,14 +268,15 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
         opt.step()
         with torch.no_grad():
             if cfg.kind != "msae": sae.W_dec.copy_(_unit_rows(sae.W_dec))
-            if cfg.kind != "msae" and step > thr_start: _update_threshold(sae, vals, xn.shape[0], rc.threshold_beta)
+            if cfg.kind != "msae" and step > thr_start: _update_threshold(sae, vals, xn.shape[0], rc.threshold_beta, ranks)
         st.losses.append(loss.item()); st.aux_losses.append(aux.item()); st.step = step + 1
         if ckpt is not None and (st.step % checkpoint_every == 0 or st.step == steps):
-            _save_checkpoint(sae, opt, st, ckpt, seed, batch_size)
+            if ranks.rank == 0: _save_checkpoint(sae, opt, st, ckpt, seed, batch_size)   # one writer, atomic
+            ranks.barrier()
     seconds = time.perf_counter() - t0
     sae.eval()
     metrics = evaluate_sae(sae, src, max_samples=rc.eval_samples)
-    if metrics["dead_fraction"] > rc.dead_warning:
+    if metrics["dead_fraction"] > rc.dead_warning and ranks.rank == 0:
         warnings.warn(
             f"{metrics['dead_fraction']:.0%} of the SAE's {cfg.d_sae} latents never fired on the evaluation "
             f"samples (warning above {rc.dead_warning:.0%}): train longer, lower the width, or raise auxk_alpha",
