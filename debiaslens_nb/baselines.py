@@ -207,6 +207,8 @@ class Debiaser:
     a time (the retrieval protocol of the references); `debias_classes` is the zero-shot call, all classes at once."""
     name = "baseline"
     query_specific_images = False           # True: the image side depends on the query (see `debias_image_embeddings`)
+    intervenes_on_images = False            # True: `debias_images` runs the encoder under an intervention; else it
+                                            # post-processes the plain embeddings, which a harness may encode once
     def __init__(self, vlm): self.vlm = vlm
     def __repr__(self): return f"{type(self).__name__}({self.name!r})"
     def debias_texts(self, prompts: Sequence[str], ctx: BiasContext | None = None) -> torch.Tensor:
@@ -328,7 +330,7 @@ class DeBiasLensDebiaser(Debiaser):
         super().__init__(vlm)
         self.tower, _ = vlm.parse_site(site)
         self.site, self.intervention = site, Intervention(sae, neurons, alpha, gamma, mode)
-        self.name = f"debiaslens-{self.tower}"
+        self.name, self.intervenes_on_images = f"debiaslens-{self.tower}", self.tower == "image"
     def debias_texts(self, prompts, ctx=None):
         if self.tower != "text": return super().debias_texts(prompts, ctx)
         with attach(self.vlm, self.site, self.intervention): return self.vlm.encode_texts(list(prompts)).double()

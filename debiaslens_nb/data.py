@@ -136,7 +136,8 @@ def load_fairface(config: str = "0.25", split: str = "validation", path=None):
 def fairface_fixture(directory, n: int = 12, seed: int = 0, splits: dict[str, int] | None = None,
                      image_size: int = 24):
     """Write a small dataset in FairFace's exact Hub schema to `directory` (offline tests, dry runs): `n` rows in
-    `validation`, or `splits` = {split: rows}; noise images of `image_size` pixels, labels cycling through every class."""
+    `validation`, or `splits` = {split: rows}; noise images of `image_size` pixels, labels cycling through the
+    classes."""
     import datasets
     from PIL import Image
     rng = np.random.default_rng(seed)
@@ -152,7 +153,8 @@ def fairface_fixture(directory, n: int = 12, seed: int = 0, splits: dict[str, in
     def rows(m):
         return {"image": [Image.fromarray(rng.integers(0, 255, (image_size, image_size, 3), dtype=np.uint8))
                           for _ in range(m)],
-                "age": [i % 9 for i in range(m)], "gender": [i % 2 for i in range(m)], "race": [i % 7 for i in range(m)],
+                "age": [i % 9 for i in range(m)], "gender": [i % 2 for i in range(m)],
+                "race": [i % 7 for i in range(m)],
                 "service_test": [bool(i % 3) for i in range(m)]}
     ds = datasets.DatasetDict({s: datasets.Dataset.from_dict(rows(m), features=feats)
                                for s, m in (splits or {"validation": n}).items()})

@@ -39,7 +39,9 @@ def scaled_profile(profile: str | Profile, scale: float = 0.001) -> dict:
     `<name>-dry-run`; the data paths are set by `dry_run`."""
     p = as_profile(profile)
     if p.model.source != "open_clip" or p.gallery.source != "fairface":
-        raise ConfigError(f"the dry run is for the paper profiles (open_clip on FairFace); {p.name!r} runs offline as is")
+        raise ConfigError(
+            f"the dry run is for the paper profiles (open_clip on FairFace); {p.name!r} runs offline as is"
+        )
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
         raise InputError(f"scale must be a number in (0, 1], got {scale!r}")
     f, floor = float(scale), DRY_RUN_FLOORS
@@ -70,9 +72,11 @@ def stage_work(p: Profile) -> dict[str, float]:
     def train(spec, n_vectors): return spec.steps * min(spec.batch_size, n_vectors)
     sae_items = _items_of(p.sae_data)
     work = {"model": 1, "gallery": _items_of(p.gallery), "sae.extract": sae_items,
-            "sae.train": train(p.sae, sae_items * _tokens_per_item(p.tokens)), "localisation": _items_of(p.localisation)}
+            "sae.train": train(p.sae, sae_items * _tokens_per_item(p.tokens)),
+            "localisation": _items_of(p.localisation)}
     if p.text_sae is not None:
-        work.update({"text_sae.extract": p.text_sae.corpus_size, "text_sae.train": train(p.text_sae, p.text_sae.corpus_size),
+        text = p.text_sae
+        work.update({"text_sae.extract": text.corpus_size, "text_sae.train": train(text, text.corpus_size),
                      "text_localisation": p.text_localisation_n})
     work.update({"sem_sae.embed": p.sem_sae.corpus_size, "sem_sae.train": train(p.sem_sae, p.sem_sae.corpus_size),
                  "figures": _items_of(p.gallery)})

@@ -31,6 +31,13 @@ __all__ = ['fold_indices', 'ci95', 'memoized_texts', 'evaluate_retrieval', 'summ
            'alpha_sweep', 'neuron_specificity', 'text_retrieval_bias', 'paraphrase_recall', 'association_scores',
            'save_results', 'over_seeds']
 
+# %% ../nbs/11_evaluate.ipynb #22cf3736
+def _method_gallery(method: Debiaser, images, plain: torch.Tensor | None, ctx: BiasContext | None = None):
+    """A method's gallery embeddings: its own encode when it intervenes in the image encoder (DeBiasLens-image), else
+    its post-processing of the `plain` embeddings, which the harness encodes once for every method."""
+    if method.intervenes_on_images: return method.debias_images(images, ctx)
+    return method.debias_image_embeddings(plain, ctx)
+
 # %% ../nbs/11_evaluate.ipynb #ee4bafd2
 def fold_indices(n: int, folds: int, seed: int = 0) -> list[np.ndarray]:
     "`folds` disjoint index sets covering `range(n)` (seeded permutation)."
@@ -77,10 +84,10 @@ def evaluate_retrieval(
     plain = gallery_embeddings.double() if gallery_embeddings is not None else None
     with memoized_texts(methods.values()):
         for mname, method in progress(methods.items(), enabled=progress_bar, desc="methods"):
-            if plain is None: plain = Debiaser(method.vlm).debias_images(images)
+            if plain is None: plain = Debiaser(method.vlm).debias_images(images)     # the gallery, encoded once
             img = None
             if not method.query_specific_images:
-                img = plain if gallery_embeddings is not None or mname == "baseline" else method.debias_images(images)
+                img = plain if gallery_embeddings is not None else _method_gallery(method, images, plain)
             for f, part in enumerate(parts):
                 ref, part_t = parts[(f + 1) % len(parts)], torch.from_numpy(part)
                 for attr, lab in labels.items():
@@ -125,7 +132,8 @@ def evaluate_zero_shot(methods: Mapping[str, Debiaser], images, class_prompts: S
                        gallery_embeddings: torch.Tensor | None = None) -> pd.DataFrame:
     """Accuracy, worst-group accuracy and per-group accuracies of zero-shot classification, per method.
     `gallery_embeddings` replaces image encoding (text galleries)."""
-    plain = None if gallery_embeddings is None else gallery_embeddings.double()
+    given = gallery_embeddings is not None
+    plain = gallery_embeddings.double() if given else None
     rows = []
     with memoized_texts(methods.values()):
         for mname, method in methods.items():
@@ -136,9 +144,13 @@ def evaluate_zero_shot(methods: Mapping[str, Debiaser], images, class_prompts: S
                         """pass attribute_labels (the bias attribute of each image) so Bend-VLM gets a labelled
                         reference set"""
                     )
-                reference = plain if plain is not None else Debiaser(method.vlm).debias_images(images)
-                ctx = replace(ctx, reference_embeddings=reference, reference_labels=list(attribute_labels))
-            gallery = plain if plain is not None else method.debias_images(images, ctx)
+                if plain is None: plain = Debiaser(method.vlm).debias_images(images)    # encoded once
+                ctx = replace(ctx, reference_embeddings=plain, reference_labels=list(attribute_labels))
+            if given: gallery = plain
+            else:
+                if plain is None and not method.intervenes_on_images:
+                    plain = Debiaser(method.vlm).debias_images(images)
+                gallery = _method_gallery(method, images, plain, ctx)
             pred = zero_shot_predict(gallery, method.debias_classes(list(class_prompts), ctx)).numpy()
             row = dict(
                 method=mname,

@@ -311,7 +311,8 @@ def _sem_sae(vlm, p: Profile, corpus, d_embed: int, seed: int, progress: bool, s
     spec = p.sem_sae
     if spec.load: return _released_sae(spec, d_embed, "sem_sae")
     with stage("sem_sae.embed"): emb = _cached_texts(vlm, sem_corpus(p, corpus["caption"].tolist()))
-    cfg = SAEConfig(d_in=emb.shape[1], d_sae=spec.d_sae, kind="msae", k=spec.k, topk_levels=tuple(spec.topk_levels or ()))
+    cfg = SAEConfig(d_in=emb.shape[1], d_sae=spec.d_sae, kind="msae", k=spec.k,
+                    topk_levels=tuple(spec.topk_levels or ()))
     with stage("sem_sae.train"):
         return _train_cached(cfg, emb, content_hash(vlm.fingerprint(), emb, short=True), spec, seed, progress)
 

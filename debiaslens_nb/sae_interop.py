@@ -112,7 +112,9 @@ def _resolve_location(location: str) -> Path:
     if path.exists(): return path
     parts = str(location).strip("/").split("/")
     if len(parts) < 2 or str(location).startswith((".", "/", "~")):
-        raise ResourceNotFoundError(f"SAE location {location!r} does not exist; give a local path or a Hub id owner/repo")
+        raise ResourceNotFoundError(
+            f"SAE location {location!r} does not exist; give a local path or a Hub id owner/repo"
+        )
     repo, sub = "/".join(parts[:2]), "/".join(parts[2:])
     try:
         from huggingface_hub import snapshot_download

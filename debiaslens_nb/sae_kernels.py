@@ -123,7 +123,8 @@ def _loss(
         m = (cols >= lo) & (cols < hi) if len(bounds) > 2 else slice(None)
         recon = recon + _sparse_decode(sae.W_dec, rows[m], cols[m], vals[m], n_rows)
         loss = loss + (xn - recon).pow(2).sum(-1).mean() / (len(bounds) - 1)
-    aux = _auxk_loss(sae, xn, h, acts, (xn - recon).detach(), st, dead_after, sync) if cfg.auxk_alpha > 0 else torch.zeros(())
+    residual = (xn - recon).detach()
+    aux = _auxk_loss(sae, xn, h, acts, residual, st, dead_after, sync) if cfg.auxk_alpha > 0 else torch.zeros(())
     return loss + cfg.auxk_alpha * aux, aux.detach(), vals.detach(), cols
 
 def _auxk_loss(sae, xn, h, acts, residual, st: _TrainState, dead_after: int, sync: Ranks | None = None

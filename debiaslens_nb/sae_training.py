@@ -213,8 +213,8 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
         raise InputError(f"batch_size must be in [1, {len(src)}] (the number of activations), got {tc.batch_size}")
     ranks = Ranks()
     if tc.batch_size % ranks.world:
-        raise InputError(f"batch_size={tc.batch_size} must be a multiple of the {ranks.world} ranks of the process group "
-                         "(each rank trains on an equal share of the global batch)")
+        raise InputError(f"batch_size={tc.batch_size} must be a multiple of the {ranks.world} ranks of the process "
+                         "group (each rank trains on an equal share of the global batch)")
     if cfg.kind == "msae" and not cfg.topk_levels:
         raise ConfigError("msae training needs SAEConfig.topk_levels, e.g. (64, 256)")
     dev = default_device(device)
@@ -268,7 +268,8 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
         opt.step()
         with torch.no_grad():
             if cfg.kind != "msae": sae.W_dec.copy_(_unit_rows(sae.W_dec))
-            if cfg.kind != "msae" and step > thr_start: _update_threshold(sae, vals, xn.shape[0], rc.threshold_beta, ranks)
+            if cfg.kind != "msae" and step > thr_start:
+                _update_threshold(sae, vals, xn.shape[0], rc.threshold_beta, ranks)
         st.losses.append(loss.item()); st.aux_losses.append(aux.item()); st.step = step + 1
         if ckpt is not None and (st.step % checkpoint_every == 0 or st.step == steps):
             if ranks.rank == 0: _save_checkpoint(sae, opt, st, ckpt, seed, batch_size)   # one writer, atomic

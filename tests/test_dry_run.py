@@ -1,0 +1,38 @@
+"""The paper profile end to end (issue 15): `debiaslens reproduce --profile paper-vitb16 --dry-run` runs the real
+ViT-B/16 architecture at random weights on a locally generated FairFace copy in the Hub's schema, at the default
+scale and one seed, and produces every figure, the summary and the per-stage report."""
+import json
+import math
+import os
+import subprocess
+import sys
+
+from debiaslens_nb.figures import FIGURES
+
+STAGES = {"model", "gallery", "sae.extract", "sae.train", "localisation", "text_sae.extract", "text_sae.train",
+          "text_localisation", "sem_sae.embed", "sem_sae.train"}
+
+
+def test_paper_vitb16_dry_run_produces_every_figure(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    run = subprocess.run([sys.executable, "-m", "debiaslens_nb.cli", "reproduce", "--profile", "paper-vitb16",
+                          "--dry-run", "--seed", "0", "--out", str(tmp_path)],
+                         env=env, capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert "dry_run.md" in run.stdout
+    out = tmp_path / "paper-vitb16-dry-run"
+    for fig in FIGURES.values():
+        assert (out / f"{fig.stem}.png").is_file() and (out / f"{fig.stem}.json").is_file(), fig.name
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seeds"] == [0] and set(summary["figures"]) == set(FIGURES)
+    table = summary["maxskew"]
+    assert {"baseline", "debiaslens-image", "debiaslens-text", "sem-bi", "orth-proj", "bend-vlm"} <= set(table)
+    assert all(math.isfinite(v) and v >= 0 for row in table.values() for v in row.values())
+    report = json.loads((out / "dry_run.json").read_text())
+    assert report["profile"] == "paper-vitb16" and report["scale"] == 0.001
+    rows = {r["stage"]: r for r in report["stages"]}
+    assert STAGES <= set(rows) and {f"figure {name}" for name in FIGURES} <= set(rows)
+    assert rows["model"]["factor"] == 1 and rows["sae.train"]["factor"] > 1000      # training: steps x batch
+    assert all(r["seconds"] > 0 and r["full_seconds"] >= r["seconds"] for r in rows.values())
+    assert rows["sae.extract"]["peak_rss_mb"] > 0
+    assert "| **total** |" in (out / "dry_run.md").read_text()
