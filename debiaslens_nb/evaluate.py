@@ -166,9 +166,14 @@ def _gallery(vlm, images, gallery_embeddings):
     "Gallery embeddings: given (a text gallery, encoded plainly once) or encoded now (images, under any hooks)."
     return gallery_embeddings if gallery_embeddings is not None else vlm.encode_images(images, progress=False)
 
-def _bias(vlm, images, prompts, lab, k, target, convention, gallery_embeddings=None) -> float:
-    sims = _cos(vlm.encode_texts(list(prompts), progress=False), _gallery(vlm, images, gallery_embeddings))
-    return max_skew(sims, lab, min(k, len(lab)), target=target, convention=convention)
+def _plain_texts(vlm, site: str, prompts):
+    """Prompts encoded once before an intervention at an image site (texts never pass it); None for a text site,
+    where they must be encoded under the intervention."""
+    return vlm.encode_texts(list(prompts), progress=False) if vlm.parse_site(site)[0] == "image" else None
+
+def _now(vlm, prompts, plain):
+    "The prompts' embeddings: the plain ones when given, else encoded now (under any hooks)."
+    return plain if plain is not None else vlm.encode_texts(list(prompts), progress=False)
 
 def alpha_sweep(
     vlm,
@@ -189,15 +194,16 @@ def alpha_sweep(
 ) -> pd.DataFrame:
     "Bias (MaxSkew@k) and zero-shot accuracy for each alpha of DeBiasLens' intervention."
     rows = []
+    queries = _plain_texts(vlm, site, prompts)
+    classes = _plain_texts(vlm, site, class_prompts) if class_prompts is not None else None
     for a in alphas:
         with attach(vlm, site, Intervention(sae, neurons, alpha=a, gamma=gamma)):
-            row = dict(
-                alpha=float(a), maxskew=_bias(vlm, images, prompts, labels, k, target, convention, gallery_embeddings)
-            )
+            gallery = _gallery(vlm, images, gallery_embeddings)                  # one encode per alpha
+            sims = _cos(_now(vlm, prompts, queries), gallery)
+            row = dict(alpha=float(a), maxskew=max_skew(sims, labels, min(k, len(labels)), target=target,
+                                                        convention=convention))
             if class_prompts is not None:
-                pred = zero_shot_predict(
-                    _gallery(vlm, images, gallery_embeddings), vlm.encode_texts(list(class_prompts), progress=False)
-                )
+                pred = zero_shot_predict(gallery, _now(vlm, class_prompts, classes))
                 row["accuracy"] = accuracy(pred.numpy(), targets)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -217,12 +223,16 @@ def neuron_specificity(
     gallery_embeddings=None,
 ) -> pd.DataFrame:
     "Relative change of each attribute's MaxSkew@k (columns) when one attribute's neurons (rows) are deactivated."
-    def bias(lab): return _bias(vlm, images, prompts, lab, k, target, convention, gallery_embeddings)
-    before = {a: bias(lab) for a, lab in labels.items()}
+    queries = _plain_texts(vlm, site, prompts)
+    def biases() -> dict:                                   # one gallery encode for every attribute
+        sims = _cos(_now(vlm, prompts, queries), _gallery(vlm, images, gallery_embeddings))
+        return {a: max_skew(sims, lab, min(k, len(lab)), target=target, convention=convention)
+                for a, lab in labels.items()}
+    before = biases()
     mat = {}
     for off, neurons in neurons_by_attribute.items():
-        with attach(vlm, site, Intervention(sae, neurons, alpha=alpha)):
-            mat[off] = {a: (bias(lab) - before[a]) / max(before[a], 1e-12) for a, lab in labels.items()}
+        with attach(vlm, site, Intervention(sae, neurons, alpha=alpha)): now = biases()
+        mat[off] = {a: (now[a] - before[a]) / max(before[a], 1e-12) for a in labels}
     return pd.DataFrame(mat).T.rename_axis("deactivated").rename_axis("measured", axis=1)
 
 # %% ../nbs/11_evaluate.ipynb #6f4ba254
