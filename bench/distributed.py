@@ -79,6 +79,19 @@ def vit_l14_image_seconds() -> float:
     return (time.perf_counter() - t0) / 4
 
 
+def vit_l14_sae_step_seconds(batch_size: int = 4096) -> float:
+    "Seconds per training step of the paper's ViT-L/14 SAE shape (d_in 1024, 8192 latents, k 20), one CPU thread."
+    from debiaslens_nb.sae import SAE, SAEConfig, train_sae
+    torch.set_num_threads(1)
+    x = torch.randn(2 * batch_size, 1024, generator=torch.Generator().manual_seed(0))
+    sae = SAE(SAEConfig(d_in=1024, expansion_factor=8, kind="matryoshka_batchtopk", k=20), seed=0)
+    r = train_sae(sae, x, steps=3, batch_size=batch_size, progress=False, eval_samples=1)
+    return r.seconds / 3
+
+
+VIT_L14_GFLOP = 2 * 24 * (257 * 12 * 1024**2 + 2 * 257**2 * 1024) / 1e9   # multiply-adds x 2: 24 blocks, 257 tokens
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=48)
@@ -103,8 +116,15 @@ def main():
     print("|---|---|---:|---:|---:|---:|")
     for task, conf, s, start, tp, ratio in rows:
         print(f"| {task} | {conf} | {s:.1f} | {start:.1f} | {tp} | {ratio:.2f}x |")
-    per_image = vit_l14_image_seconds()
-    print(f"\nViT-L/14 forward at 224 px, one CPU thread: {per_image:.2f} s per image")
+    per_image, per_step = vit_l14_image_seconds(), vit_l14_sae_step_seconds()
+    print(f"\nViT-L/14 forward at 224 px, one CPU thread: {per_image:.2f} s per image "
+          f"({VIT_L14_GFLOP:.0f} GFLOP: {VIT_L14_GFLOP / per_image:.0f} GFLOP/s)")
+    print(f"SAE step at ViT-L/14's shape (1024 -> 8192, k 20, batch 4096), one CPU thread: {per_step:.2f} s")
+    images, tokens, steps = 1_281_167, 2, 110_000
+    print(f"ImageNet-1k on this CPU, one thread: extraction {images * per_image / 3600:,.0f} h, "
+          f"SAE training ({steps:,} steps) {steps * per_step / 3600:,.0f} h; store of {tokens} tokens per image "
+          f"(fp32): {images * tokens * 1024 * 4 / 1e9:.1f} GB, "
+          f"of every token (fp16): {images * 257 * 1024 * 2 / 1e9:,.0f} GB")
 
 
 if __name__ == "__main__":

@@ -26,11 +26,13 @@ __all__ = ['SEM_TABLE_METHODS', 'figure_disentanglement', 'figure_sem_table']
 
 # %% ../nbs/14a_sem_figures.ipynb #05ac2208
 def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> dict:
-    "Fig. 5 (SEM Fig. 2): disentanglement score of profession vs gender / ethnicity, raw embeddings vs SEM SAE latents."
+    """Fig. 5 (SEM Fig. 2): disentanglement score of profession vs gender / ethnicity, raw embeddings vs SEM SAE latents
+    (the first `max_professions` professions; default the profile's `max_concepts`, else 12 quick / 40)."""
     paper_style()
     runs = _runs(ws)
     d = load_asset_json("prompts", "sem_disentanglement_templates_attributes.json")
-    profs = d["attributes"]["profession"][: max_professions or (12 if runs[0].profile.quick_mode else 40)]
+    limit = max_professions or runs[0].profile.max_concepts or (12 if runs[0].profile.quick_mode else 40)
+    profs = d["attributes"]["profession"][:limit]
     def numbers(w, first):
         out = {}
         for bias_name in ("gender", "ethnicity"):
