@@ -8,11 +8,15 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/dry_run.html.md"""
 # %% ../nbs/14c_dry_run.ipynb #6303b35d
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from pathlib import Path
 
 from .cached_data import _build_dir
 from .core import ConfigError, InputError, cache_lock, cache_root, content_hash, write_json, write_text
 from .data import fairface_fixture, prompt_set
+from .pipeline import _prompt_sets
 from .profiles import Profile, as_profile
 from .report import reproduce
 
@@ -21,7 +25,8 @@ __all__ = ['FAIRFACE_ROWS', 'DRY_RUN_FLOORS', 'scaled_profile', 'stage_work', 's
 
 # %% ../nbs/14c_dry_run.ipynb #ae4adf15
 FAIRFACE_ROWS = {"train": 86_744, "validation": 10_954}          # both configs ("0.25", "1.25")
-DRY_RUN_FLOORS = {"items": 24, "steps": 20, "k": 4, "texts": 64, "neighbors": 2, "concepts": 1, "templates": 1}
+DRY_RUN_FLOORS = {"items": 24, "steps": 20, "k": 4, "texts": 64, "neighbors": 2, "concepts": 1, "templates": 1,
+                  "fold_items": 12}
 
 def _scaled(value: int, scale: float, floor: int) -> int:
     return max(floor, int(round(value * scale)))
@@ -58,7 +63,9 @@ def scaled_profile(profile: str | Profile, scale: float = 0.001) -> dict:
     raw["text_localisation_n"] = _scaled(p.text_localisation_n, f, floor["texts"])
     k_cap = raw["gallery"]["n"]
     raw["k"] = {s: min(k_cap, _scaled(k, f, floor["k"])) for s, k in p.k.items()}
-    if raw.get("sem_eval"): raw["sem_eval"]["k"] = min(k_cap, _scaled(p.sem_eval.k, f, floor["k"]))
+    if raw.get("sem_eval"):
+        raw["sem_eval"]["k"] = min(k_cap, _scaled(p.sem_eval.k, f, floor["k"]))
+        raw["sem_eval"]["folds"] = max(1, min(p.sem_eval.folds, k_cap // floor["fold_items"]))
     for c in raw["contexts"].values(): c["num_neighbors"] = _scaled(c["num_neighbors"], f, floor["neighbors"])
     sets = [prompt_set(s) for s in p.prompt_sets]
     raw["max_concepts"] = _scaled(max(len({r["concept"] for r in rows}) for rows in sets), f, floor["concepts"])
@@ -68,7 +75,8 @@ def scaled_profile(profile: str | Profile, scale: float = 0.001) -> dict:
 
 # %% ../nbs/14c_dry_run.ipynb #b199329d
 def stage_work(p: Profile) -> dict[str, float]:
-    "Work of each build stage of a FairFace profile: items, captions, or training steps × vectors per batch."
+    """Work of each build stage of a FairFace profile (items, captions, or training steps × vectors per batch), and
+    the two sizes the figures grow with: gallery items and text queries."""
     def train(spec, n_vectors): return spec.steps * min(spec.batch_size, n_vectors)
     sae_items = _items_of(p.sae_data)
     work = {"model": 1, "gallery": _items_of(p.gallery), "sae.extract": sae_items,
@@ -79,7 +87,8 @@ def stage_work(p: Profile) -> dict[str, float]:
         work.update({"text_sae.extract": text.corpus_size, "text_sae.train": train(text, text.corpus_size),
                      "text_localisation": p.text_localisation_n})
     work.update({"sem_sae.embed": p.sem_sae.corpus_size, "sem_sae.train": train(p.sem_sae, p.sem_sae.corpus_size),
-                 "figures": _items_of(p.gallery)})
+                 "figures.gallery": _items_of(p.gallery),
+                 "figures.queries": sum(len(v) for v in _prompt_sets(p).values())})
     return work
 
 # %% ../nbs/14c_dry_run.ipynb #9ac0d5fb
@@ -104,7 +113,7 @@ def _stage_rows(full: Profile, dry: Profile, summary: dict) -> list[dict]:
         mem = memory.get(stage, {})
         rows.append({"stage": stage, "seconds": s, "peak_rss_mb": mem.get("peak_rss_mb"),
                      "peak_cuda_mb": mem.get("peak_cuda_mb"), "factor": factor, "full_seconds": s * factor})
-    factor = w_full["figures"] / w_dry["figures"]
+    factor = max(w_full[f"figures.{size}"] / w_dry[f"figures.{size}"] for size in ("gallery", "queries"))
     for name, s in summary["figure_seconds"].items():
         rows.append({"stage": f"figure {name}", "seconds": s, "peak_rss_mb": None, "peak_cuda_mb": None,
                      "factor": factor, "full_seconds": s * factor})
@@ -135,7 +144,14 @@ def dry_run(profile: str | Profile = "paper-vitb16", scale: float = 0.001, out="
     for key in ("gallery", "localisation", "sae_data"): raw[key]["path"] = str(data)
     path = data.parent / f"{raw['name']}-{content_hash(raw, short=True)}.json"
     if not path.is_file(): write_json(path, raw)
-    summary = reproduce(str(path), out, seeds=seeds, device=device, progress=progress)
+    run_cache = cache_root("dry_run", "runs", f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    old = os.environ.get("DEBIASLENS_CACHE")
+    os.environ["DEBIASLENS_CACHE"] = str(run_cache)            # every stage computed, never a cache hit (see above)
+    try: summary = reproduce(str(path), out, seeds=seeds, device=device, progress=progress)
+    finally:
+        if old is None: del os.environ["DEBIASLENS_CACHE"]
+        else: os.environ["DEBIASLENS_CACHE"] = old
+        shutil.rmtree(run_cache, ignore_errors=True)
     rows = _stage_rows(full, as_profile(raw), summary)
     report = {"profile": full.name, "scale": scale, "device": device, "seeds": summary["seeds"], "stages": rows,
               "seconds": summary["seconds"], "full_seconds": sum(r["full_seconds"] for r in rows),

@@ -142,9 +142,11 @@ class VLM:
         finally:
             if not outer: self._text_memo = None
 
-    def memoize_texts_always(self) -> VLM:
-        "Memoise `encode_texts` for the rest of this object's life, as inside `memoize_texts` (a frozen, shared model)."
+    def memoize_texts_always(self, texts: Sequence[str] = (), embeddings: torch.Tensor | None = None) -> VLM:
+        """Memoise `encode_texts` for the rest of this object's life, as inside `memoize_texts` (a frozen, shared
+        model); `texts` with their plain `embeddings` (e.g. from a disk cache) are remembered at once."""
         if self._text_memo is None: self._text_memo = {}
+        if embeddings is not None: self._text_memo.update(zip(texts, embeddings.float().cpu()))
         return self
 
     def _hooked(self) -> bool:

@@ -36,6 +36,7 @@ from .neurons import find_social_neurons
 from .profiles import LOCALISATION_CODES, ModelSpec, Profile, SAESpec, as_profile
 from .sae import SAE, SAEConfig, train_sae
 from .sae_interop import load_sae
+from .sem import sem_diverse_prompts
 from .tiny_clip import train_tiny_clip
 
 # %% auto #0
@@ -220,12 +221,17 @@ def _train_cached(cfg: SAEConfig, data, data_key: str, spec: SAESpec, seed: int,
 
 # %% ../nbs/13_pipeline.ipynb #66d7f3a7
 def _load_model(spec: ModelSpec, device, progress: bool):
+    """The profile's model. An open_clip model without pretrained weights (the dry run) is drawn from `spec.seed`, so
+    every process that loads it (each figure's kernel, each rank) gets the same random weights."""
     if spec.source == "tiny_clip":
         return load_vlm(
             train_tiny_clip(steps=spec.steps, seed=spec.seed, threads=spec.threads, progress=progress), device=device
         )
     if spec.source == "minilm": return load_vlm("minilm", device=device)
-    return load_vlm(spec.name, pretrained=spec.pretrained, device=device)
+    if spec.pretrained: return load_vlm(spec.name, pretrained=spec.pretrained, device=device)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(spec.seed)
+        return load_vlm(spec.name, pretrained=None, device=device)
 
 # %% ../nbs/13_pipeline.ipynb #d2e1692c
 def _prompt_sets(profile: Profile) -> dict:
@@ -273,9 +279,10 @@ def _workspace(
     zero_shot = {"class_prompts": [zs.template.format(c) for c in classes],
                  "targets": [classes.index(v) for v in glabels[zs.label]],
                  "groups": [f"{v}|{g}" for v, g in zip(glabels[zs.label], glabels[zs.group_by])]}
+    diverse = sem_diverse_prompts()                 # every SEM debiaser encodes them: from the disk cache, once
     return Workspace(
         p,
-        vlm.memoize_texts_always(),                 # every figure re-encodes the same prompts; the model is frozen
+        vlm.memoize_texts_always(diverse, _cached_texts(vlm, diverse)),   # the model is frozen: memoise its texts
         gallery,
         labels,
         gallery_embeddings,
@@ -367,7 +374,8 @@ def _save_workspace(ws: Workspace, directory: Path) -> None:
     ws.sem_sae.save(directory / "sem_sae")
     if ws.text_sae is not None: ws.text_sae.save(directory / "text_sae")
     save_file({"gallery_embeddings": ws.gallery_embeddings.contiguous().cpu()}, str(directory / "tensors.safetensors"))
-    state = {"neurons": ws.neurons, "text_neurons": ws.text_neurons, "timings": ws.timings, "memory": ws.memory}
+    state = {"neurons": ws.neurons, "text_neurons": ws.text_neurons, "timings": ws.timings, "memory": ws.memory,
+             "model": ws.vlm.fingerprint()}
     write_text(directory / "workspace.json", json.dumps(state))            # key order kept: it orders the figures' rows
 
 # %% ../nbs/13_pipeline.ipynb #54f9fa92
@@ -386,6 +394,10 @@ def _load_workspace(d: Path, p: Profile, seed: int, device, progress: bool) -> W
         warnings.warn(f"cached workspace {d} is unreadable or corrupt ({e}); preparing it again", stacklevel=3)
         return None
     vlm = _load_model(p.model, device, progress)
+    if state.get("model", vlm.fingerprint()) != vlm.fingerprint():           # the SAEs were trained on another model
+        warnings.warn(f"cached workspace {d} was built on other model weights than {p.model.name or p.model.source} "
+                      "loads now; preparing it again", stacklevel=3)
+        return None
     gallery, glabels = _items(p.gallery, p.tower)
     timings = {**state["timings"], "loaded": time.perf_counter() - t0}
     ws = _workspace(p, seed, vlm, gallery, glabels, gallery_embeddings, sae, state["neurons"], sem_sae, text_sae,

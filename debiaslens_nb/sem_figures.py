@@ -32,7 +32,7 @@ def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> d
     runs = _runs(ws)
     d = load_asset_json("prompts", "sem_disentanglement_templates_attributes.json")
     limit = max_professions or runs[0].profile.max_concepts or (12 if runs[0].profile.quick_mode else 40)
-    profs = d["attributes"]["profession"][:limit]
+    profs = d["attributes"]["profession"][: max(limit, 2)]          # the score compares at least two professions
     def numbers(w, first):
         out = {}
         for bias_name in ("gender", "ethnicity"):
