@@ -25,7 +25,7 @@ __all__ = ['FAIRFACE_ROWS', 'DRY_RUN_FLOORS', 'scaled_profile', 'stage_work', 's
 
 # %% ../nbs/14c_dry_run.ipynb #ae4adf15
 FAIRFACE_ROWS = {"train": 86_744, "validation": 10_954}          # both configs ("0.25", "1.25")
-DRY_RUN_FLOORS = {"items": 24, "steps": 20, "k": 4, "texts": 64, "neighbors": 2, "concepts": 1, "templates": 1,
+DRY_RUN_FLOORS = {"items": 12, "steps": 20, "k": 4, "texts": 64, "neighbors": 2, "concepts": 1, "templates": 1,
                   "fold_items": 12}
 
 def _scaled(value: int, scale: float, floor: int) -> int:
