@@ -32,7 +32,7 @@ from debiaslens_nb.evaluate import (
 from .metrics import similarity_gap
 from .plots import (caption_table, neuron_gallery, paper_style, plot_alpha_tradeoff, plot_metric_heatmap,
                                  plot_similarity_gap, save_figure)
-from .pipeline import SEED_FREE_METHODS, Workspace
+from .pipeline import SEED_FREE_METHODS, Workspace, save_text_memo
 from .profiles import Profile
 
 # %% auto #0
@@ -61,6 +61,7 @@ def over_runs(runs: list[Workspace], per_run) -> dict:
     for w in runs:
         same_model = payloads and w.vlm.fingerprint() == runs[0].vlm.fingerprint()
         payloads.append(per_run(w, payloads[0] if same_model else None))
+    for vlm in {w.vlm.fingerprint(): w.vlm for w in runs}.values(): save_text_memo(vlm)   # for the next figures
     mean, ci = over_seeds(payloads)
     return {**mean, "seeds": [w.seed for w in runs], "n_seeds": len(runs), "seed_ci95": ci,
             "per_seed": {str(w.seed): p for w, p in zip(runs, payloads)}}

@@ -149,6 +149,10 @@ class VLM:
         if embeddings is not None: self._text_memo.update(zip(texts, embeddings.float().cpu()))
         return self
 
+    def text_memo(self) -> dict:
+        "The memoised plain text embeddings, `{text: embedding}` (empty outside a memo)."
+        return dict(self._text_memo or {})
+
     def _hooked(self) -> bool:
         "Whether a forward hook (an intervention, an activation probe) could change what the model computes."
         from torch.nn.modules import module

@@ -27,8 +27,9 @@ from safetensors.torch import load_file, save_file
 from .baselines import BiasContext, make_debiaser
 from .cached_data import _build_dir, _cached_texts, _checksums_hold, _items
 from .collect import collect_activations
-from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, cache_lock, cache_root,
-                                content_hash, read_json, remove_stale_temps, seed_everything, write_text)
+from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write,
+                                cache_lock, cache_root, content_hash, read_json, remove_stale_temps, seed_everything,
+                                write_text)
 from .distributed import Ranks
 from .data import ACTIVITIES, people_caption_table, prompt_corpus, prompt_set, query_prompts
 from .models import load_vlm
@@ -40,8 +41,8 @@ from .sem import sem_diverse_prompts
 from .tiny_clip import train_tiny_clip
 
 # %% auto #0
-__all__ = ['SEED_FREE_METHODS', 'DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'sem_corpus', 'prepare',
-           'train_profile_saes', 'extract_store', 'profile_seeds', 'prepare_seeds']
+__all__ = ['SEED_FREE_METHODS', 'DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'save_text_memo', 'sem_corpus',
+           'prepare', 'train_profile_saes', 'extract_store', 'profile_seeds', 'prepare_seeds']
 
 # %% ../nbs/13_pipeline.ipynb #fe482968
 @dataclass
@@ -280,9 +281,11 @@ def _workspace(
                  "targets": [classes.index(v) for v in glabels[zs.label]],
                  "groups": [f"{v}|{g}" for v, g in zip(glabels[zs.label], glabels[zs.group_by])]}
     diverse = sem_diverse_prompts()                 # every SEM debiaser encodes them: from the disk cache, once
+    vlm.memoize_texts_always(diverse, _cached_texts(vlm, diverse))      # the model is frozen: memoise its texts
+    _restore_text_memo(vlm)
     return Workspace(
         p,
-        vlm.memoize_texts_always(diverse, _cached_texts(vlm, diverse)),   # the model is frozen: memoise its texts
+        vlm,
         gallery,
         labels,
         gallery_embeddings,
@@ -297,6 +300,40 @@ def _workspace(
         timings,
         seed,
     )
+
+# %% ../nbs/13_pipeline.ipynb #295c7cb2
+def _text_memo_path(vlm) -> Path: return cache_root("text_memo") / f"{vlm.fingerprint()}.safetensors"
+
+def _read_text_memo(path: Path) -> tuple[list[str], torch.Tensor | None]:
+    "The texts and embeddings of a memo file; nothing (with a warning) when it is missing, unreadable or corrupt."
+    if not path.is_file(): return [], None
+    try:
+        from safetensors import safe_open
+        with safe_open(str(path), "pt") as f: meta, e = f.metadata() or {}, f.get_tensor("e")
+        texts = json.loads(meta["texts"])
+        if len(texts) == len(e) and meta.get("sha256") == content_hash(e): return texts, e
+        problem = "does not match its checksum"
+    except (SafetensorError, OSError, KeyError, ValueError) as err: problem = f"is unreadable ({err})"
+    warnings.warn(f"text memo {path} {problem}; it is rebuilt", stacklevel=3)
+    return [], None
+
+def _restore_text_memo(vlm) -> None:
+    "Remember the plain text embeddings that earlier processes saved for this model."
+    texts, e = _read_text_memo(_text_memo_path(vlm))
+    if texts: vlm.memoize_texts_always(texts, e)
+
+def save_text_memo(vlm) -> None:
+    "Add the texts this process encoded plainly to the model's memo file (merged under a lock, written atomically)."
+    memo = vlm.text_memo()
+    path = _text_memo_path(vlm)
+    with cache_lock(path):
+        texts, e = _read_text_memo(path)
+        known = set(texts)
+        new = [t for t in memo if t not in known]
+        if not new: return
+        e = torch.cat(([e] if e is not None else []) + [torch.stack([memo[t] for t in new])]).contiguous()
+        with atomic_write(path) as tmp:
+            save_file({"e": e}, str(tmp), metadata={"texts": json.dumps(texts + new), "sha256": content_hash(e)})
 
 # %% ../nbs/13_pipeline.ipynb #37694695
 def sem_corpus(p: Profile, captions: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ from .pipeline import prepare_seeds, profile_seeds
 from .profiles import as_profile
 
 # %% auto #0
-__all__ = ['faceworld_checks', 'figures_dir', 'reproduce']
+__all__ = ['faceworld_checks', 'figures_dir', 'run_notebook', 'reproduce']
 
 # %% ../nbs/14b_report.ipynb #6a612292
 def faceworld_checks(table: dict, specificity: dict) -> dict:
@@ -59,6 +59,29 @@ def figures_dir() -> Path | None:
         else Path("nbs/figures").resolve()
     )
     return d if d.is_dir() else None
+
+# %% ../nbs/14b_report.ipynb #abce6a0c
+def _ipc_kernel_manager():
+    "A Jupyter kernel manager whose sockets are files in a private temp folder, not TCP ports (class built lazily)."
+    import shutil
+    import tempfile
+    from jupyter_client.manager import AsyncKernelManager
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._ipc_dir = tempfile.mkdtemp(prefix="debiaslens-kernel-")
+            self.transport, self.ip = "ipc", str(Path(self._ipc_dir) / "kernel")
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart)
+            if not restart: shutil.rmtree(self._ipc_dir, ignore_errors=True)
+    return IPCKernelManager
+
+def run_notebook(notebook, output, parameters: dict, cwd) -> None:
+    """Execute a figure notebook with papermill. Its kernel talks over IPC sockets: kernels started side by side
+    (parallel test workers, two `reproduce` runs) never race for the same free TCP port ("Address already in use")."""
+    import papermill as pm
+    pm.execute_notebook(str(notebook), str(output), kernel_name="python3", progress_bar=False, parameters=parameters,
+                        cwd=str(cwd), kernel_manager_class=_ipc_kernel_manager())
 
 # %% ../nbs/14b_report.ipynb #bf3a1c8c
 def _maxskew_rows(summary: dict) -> tuple[list[str], list[list[str]]]:
@@ -170,17 +193,8 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     for name in progress_bar(names, enabled=progress, desc=f"{profile} figures"):
         fig, started = FIGURES[name], time.perf_counter()
         if nb_dir is not None and (nb_dir / fig.notebook).is_file():
-            import papermill as pm
-            pm.execute_notebook(
-                str(nb_dir / fig.notebook),
-                str(out / fig.notebook),
-                kernel_name="python3",
-                progress_bar=False,
-                parameters=dict(
-                    profile=profile, out_dir=str(out), quick=quick, seeds=seeds, vary_model=vary_model, device=device
-                ),
-                cwd=str(nb_dir),
-            )
+            run_notebook(nb_dir / fig.notebook, out / fig.notebook, dict(profile=profile, out_dir=str(out), quick=quick,
+                         seeds=seeds, vary_model=vary_model, device=device), nb_dir)
         else: fig.function(runs, out)
         figures[name] = read_json(out / f"{fig.stem}.json")
         figure_seconds[name] = time.perf_counter() - started

@@ -12,11 +12,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import papermill as pm
 import pytest
 from filelock import FileLock
 
 from debiaslens_nb.figures import FIGURES
+from debiaslens_nb.report import run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURE_DIR = ROOT / "nbs" / "figures"
@@ -61,14 +61,8 @@ def run(reports, profile, notebook):
                 from debiaslens_nb.report import reproduce
                 reproduce(profile, reports, only="maxskew_table", quick=True, seeds=SEEDS[profile], progress=False)
             else:
-                pm.execute_notebook(
-                    str(FIGURE_DIR / notebook),
-                    str(out / notebook),
-                    kernel_name="python3",
-                    progress_bar=False,
-                    parameters=dict(profile=profile, out_dir=str(out), quick=True, seeds=SEEDS[profile]),
-                    cwd=str(FIGURE_DIR),
-                )
+                run_notebook(FIGURE_DIR / notebook, out / notebook,
+                             dict(profile=profile, out_dir=str(out), quick=True, seeds=SEEDS[profile]), FIGURE_DIR)
     return json.loads((out / f"{stem}.json").read_text()), out / stem
 
 
