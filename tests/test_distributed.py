@@ -106,8 +106,8 @@ def small_minilm_profile(path: Path) -> Path:
     from debiaslens_nb.core import load_asset_json
     from debiaslens_nb.profiles import apply_override
     raw = apply_override(load_asset_json("profiles", "minilm.json"), {
-        "name": "minilm-small", "sae_data": {"n": 300}, "sae": {"steps": 30, "batch_size": 128},
-        "sem_sae": {"steps": 20, "corpus_size": 300, "d_sae": 256, "corpus": "people"}})
+        "name": "minilm-small", "sae_data": {"n": 120}, "sae": {"steps": 20, "batch_size": 128},
+        "sem_sae": {"steps": 10, "corpus_size": 128, "d_sae": 256, "corpus": "people"}})
     path.write_text(json.dumps(raw))
     return path
 
