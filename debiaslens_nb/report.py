@@ -77,11 +77,14 @@ def _ipc_kernel_manager():
     return IPCKernelManager
 
 def run_notebook(notebook, output, parameters: dict, cwd) -> None:
-    """Execute a figure notebook with papermill. Its kernel talks over IPC sockets: kernels started side by side
-    (parallel test workers, two `reproduce` runs) never race for the same free TCP port ("Address already in use")."""
+    """Execute a figure notebook with papermill. On POSIX its kernel talks over IPC sockets: kernels started side by
+    side (parallel test workers, two `reproduce` runs) never race for the same free TCP port ("Address already in
+    use"); elsewhere (Windows has no IPC sockets) over TCP as usual."""
+    import os
     import papermill as pm
+    ipc = {"kernel_manager_class": _ipc_kernel_manager()} if os.name == "posix" else {}
     pm.execute_notebook(str(notebook), str(output), kernel_name="python3", progress_bar=False, parameters=parameters,
-                        cwd=str(cwd), kernel_manager_class=_ipc_kernel_manager())
+                        cwd=str(cwd), **ipc)
 
 # %% ../nbs/14b_report.ipynb #bf3a1c8c
 def _maxskew_rows(summary: dict) -> tuple[list[str], list[list[str]]]:
