@@ -47,7 +47,7 @@ test-slow: $(STAMP)
 	$(BIN)/nbdev-test --n-workers 1 --flags slow --skip-folder-re '^figures$$'
 
 reproduce: $(STAMP)
-	for p in $(PROFILES); do $(BIN)/debiaslens reproduce --profile $$p --out reports || exit 1; done
+	for p in $(PROFILES); do $(BIN)/debiaslens reproduce --profile $$p --out reports --jobs 2 || exit 1; done
 
 docs: $(STAMP)
 	$(BIN)/python tools/render_docs.py --out _html

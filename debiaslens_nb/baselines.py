@@ -233,6 +233,12 @@ def _by_query(prompts, ctx: BiasContext | None, key: str, fn, alone: bool = Fals
     for idx, rows in parts: out[idx] = rows.double()
     return out
 
+def _task_extra(prompts, ctx: BiasContext | None, key: str) -> Mapping | None:
+    """The prompts of method `key` that every class prompt shares (a zero-shot task's file, `data.task_prompts`), or
+    None: zero-shot calls debias all classes together with the task's prompts."""
+    extras = [ctx.extra_prompts(p, key) if ctx is not None else None for p in prompts]
+    return extras[0] if extras and extras[0] is not None and all(e == extras[0] for e in extras) else None
+
 class _NormalisingDebiaser(Debiaser):
     "Text-side methods whose reference configs normalise (`normalize: true`): unit inputs, unit outputs."
     def __init__(self, vlm, normalize: bool = True): super().__init__(vlm); self.normalize = normalize
@@ -257,10 +263,12 @@ class OrthCaliDebiaser(_NormalisingDebiaser):
     def _cali(self, queries, ctx, extra) -> torch.Tensor:
         spurious = extra["spurious prompts"] if extra else ctx.spurious_prompts
         cands = extra["candidate prompts"] if extra else [a for q in queries for a in ctx.augment(q)]
-        return orth_cali(self._encode(queries), self._encode(spurious), self._encode(cands), lam=self.lam)
+        pairs = (extra or {}).get("S")                # the file's candidate pairs, where it gives them
+        return orth_cali(self._encode(queries), self._encode(spurious), self._encode(cands), pairs, lam=self.lam)
     def debias_texts(self, prompts, ctx):
         return self._out(_by_query(prompts, ctx, "orth_cali", lambda q, e: self._cali(q, ctx, e), alone=True))
-    def debias_classes(self, prompts, ctx): return self._out(self._cali(list(prompts), ctx, None))
+    def debias_classes(self, prompts, ctx):
+        return self._out(self._cali(list(prompts), ctx, _task_extra(prompts, ctx, "orth_cali")))
 
 class RoboShotDebiaser(Debiaser):
     "RoboShot: the images debiased per query with the query's harmful / helpful pairs (class pairs without a file)."
@@ -298,7 +306,8 @@ class BendVLMDebiaser(_NormalisingDebiaser):
         def fn(queries, extra): return _step2(self._step1(queries, ctx, extra), ctx, self.num_neighbors)
         return _by_query(prompts, ctx, "bendvlm", fn, alone=True)
     def debias_classes(self, prompts, ctx):
-        return _step2(self._step1(list(prompts), ctx, None), ctx, self.num_neighbors, joint=True)
+        return _step2(self._step1(list(prompts), ctx, _task_extra(prompts, ctx, "bendvlm")), ctx, self.num_neighbors,
+                      joint=True)
 
 class SEMDebiaser(Debiaser):
     """SEM_i / SEM_b / SEM_bi with a text SAE; BendSEM when `bend=True`. Each query with the authors' bias prompts

@@ -18,18 +18,20 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import save_file
 
-from .core import (ConfigError, atomic_write, cache_lock, cache_root, content_hash, read_json,
-                                remove_stale_temps, write_json)
-from .data import caption_gallery, load_fairface, people_caption_table
+from .core import (ConfigError, ResourceNotFoundError, atomic_write, cache_lock, cache_root, content_hash,
+                                read_json, remove_stale_temps, write_json)
+from .data import (caption_gallery, load_celeba, load_fairface, load_utkface, load_waterbirds,
+                                people_caption_table)
 from .faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
-from .profiles import DataSpec
+from .profiles import LOCAL_SOURCES, DataSpec
 
 # %% auto #0
-__all__ = []
+__all__ = ['local_dataset_dir']
 
 # %% ../nbs/12b_cached_data.ipynb #65f4d892
 def _items(spec: DataSpec, tower: str):
-    "(items, labels dict) for a data spec of a profile."
+    """(items, labels dict) for a data spec of a profile; UTKFace, CelebA and Waterbirds from the folder that
+    `local_dataset_dir` names."""
     src = spec.source
     if src == "faceworld":
         ds = _cached_faceworld(spec.n, spec.split or "eval", spec.seed)
@@ -45,7 +47,28 @@ def _items(spec: DataSpec, tower: str):
         tab = people_caption_table(spec.seed)
         if spec.n: tab = tab.head(spec.n)
         return tab["caption"].tolist(), {"gender": tab["gender"].tolist(), "age": tab["age"].tolist()}
+    if src in LOCAL_SOURCES:
+        ds = _LOCAL_LOADERS[src](local_dataset_dir(spec), *([spec.split] if spec.split and src != "utkface" else []))
+        if spec.n: ds = ds.shuffle(seed=spec.seed).select(range(min(spec.n, len(ds))))
+        return list(ds["image"]), {c: list(ds[c]) for c in _LOCAL_LABELS[src]}
     raise ConfigError(f"unknown data source {src!r}")
+
+_LOCAL_LOADERS = {"utkface": load_utkface, "celeba": load_celeba, "waterbirds": load_waterbirds}
+_LOCAL_LABELS = {"utkface": ("gender", "race", "age_group"), "celeba": ("gender", "hair"),
+                 "waterbirds": ("label", "place", "group")}
+
+def local_dataset_dir(spec: DataSpec) -> Path:
+    "The folder of a dataset users download themselves: `spec.path`, else `$DEBIASLENS_DATA/<source>`."
+    if spec.path: d = Path(spec.path).expanduser()
+    elif os.environ.get("DEBIASLENS_DATA"): d = Path(os.environ["DEBIASLENS_DATA"]).expanduser() / spec.source
+    else:
+        raise ResourceNotFoundError(
+            f"{spec.source} has no Hub copy: download it and set the data's path in the profile, or put it in "
+            f"$DEBIASLENS_DATA/{spec.source} (see data_cards/{spec.source}.md)"
+        )
+    if not d.is_dir():
+        raise ResourceNotFoundError(f"{spec.source}: {d} is not a folder (see data_cards/{spec.source}.md)")
+    return d
 
 # %% ../nbs/12b_cached_data.ipynb #01c6eeaa
 def _file_checksums(directory: Path) -> dict:

@@ -42,17 +42,18 @@ def reproduce_cmd(
     device:str="cpu", # cpu or cuda
     dry_run:store_true=False, # paper profiles: random weights, local FairFace-schema data, sizes times --scale
     scale:float=0.001, # the dry run's size factor
+    jobs:int=1, # figure notebooks run at a time (each in its own kernel)
 ):
     "Regenerate a profile's figures, summary.json and index.md (mean ± 95% CI over seeds)."
     if seed is not None and seeds is not None: raise InputError("give --seed or --seeds, not both")
     seeds = seeds if seed is None else [seed]
     if dry_run:
-        r = dry_run_profile(profile, scale, out, seeds, device)
+        r = dry_run_profile(profile, scale, out, seeds, device, jobs=jobs)
         print(f"wrote {Path(out) / (r['profile'] + '-dry-run')}/dry_run.md, every figure ({r['seconds']:.0f} s; the "
               f"full profile extrapolated: {r['full_seconds'] / 3600:.1f} h on this machine)")
         return
-    s = reproduce(profile, out, only, quick, seeds, device, vary_model=vary_model)
-    print(f"wrote {Path(out) / profile}/summary.json and index.md ({s['seconds']:.0f} s)")
+    s = reproduce(profile, out, only, quick, seeds, device, vary_model=vary_model, jobs=jobs)
+    print(f"wrote {Path(out) / s['profile']}/summary.json and index.md ({s['seconds']:.0f} s)")
 
 def _on_ranks(command: str, nproc: int) -> bool:
     """With `--nproc N` > 1 outside torchrun: run `command` (this command line without --nproc) on N local processes

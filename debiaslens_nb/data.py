@@ -19,21 +19,24 @@ import numpy as np
 from .core import DatasetSchemaError, InputError, ResourceNotFoundError, load_asset_json
 
 # %% auto #0
-__all__ = ['PROMPT_SETS', 'QUERY_PROMPT_FILES', 'GENDERS', 'FAIRFACE_RACES', 'FAIRFACE_AGES', 'UTK_RACES', 'AGE_GROUPS',
-           'FAIRFACE_HUB', 'CELEBA_SPLITS', 'WATERBIRDS_SPLITS', 'ACTIVITIES', 'prompt_set', 'stereotype_prompts',
-           'query_prompts', 'age_group', 'load_fairface', 'fairface_fixture', 'load_utkface', 'load_celeba',
-           'load_waterbirds', 'load_coco_captions', 'people_caption_table', 'people_captions', 'caption_gallery',
-           'prompt_corpus']
+__all__ = ['PROMPT_SETS', 'QUERY_PROMPT_FILES', 'TASK_PROMPT_FILES', 'GENDERS', 'FAIRFACE_RACES', 'FAIRFACE_AGES', 'UTK_RACES',
+           'AGE_GROUPS', 'FAIRFACE_HUB', 'CELEBA_SPLITS', 'WATERBIRDS_SPLITS', 'CELEBA_ATTRIBUTES', 'ACTIVITIES',
+           'prompt_set', 'stereotype_prompts', 'hair_prompts', 'query_prompts', 'task_prompts', 'age_group',
+           'load_fairface', 'fairface_fixture', 'load_utkface', 'load_celeba', 'load_waterbirds', 'utkface_fixture',
+           'celeba_fixture', 'waterbirds_fixture', 'load_coco_captions', 'people_caption_table', 'people_captions',
+           'caption_gallery', 'prompt_corpus']
 
 # %% ../nbs/01_data.ipynb #c794f33e
 PROMPT_SETS = {"adjectives": "debiaslens_adjectives.json", "occupations": "debiaslens_occupations.json",
                "activities": "debiaslens_activities.json", "berg_adjectives": "berg2022_prompt_array_adjectives.json"}
 
 def prompt_set(name: str) -> list[dict]:
-    "Templates x concepts of a shipped prompt set (adjectives, occupations, activities, berg_adjectives, stereotypes)."
+    """Templates x concepts of a shipped prompt set (adjectives, occupations, activities, berg_adjectives,
+    stereotypes, hair)."""
     if name == "stereotypes": return stereotype_prompts()
+    if name == "hair": return hair_prompts()
     if name not in PROMPT_SETS:
-        raise InputError(f"unknown prompt set {name!r}; known: {sorted(PROMPT_SETS) + ['stereotypes']}")
+        raise InputError(f"unknown prompt set {name!r}; known: {sorted(PROMPT_SETS) + ['hair', 'stereotypes']}")
     d = load_asset_json("prompts", PROMPT_SETS[name])
     return [{"concept": c, "template": t, "prompt": t.format(c)} for c in d["concepts"] for t in d["templates"]]
 
@@ -42,21 +45,46 @@ def stereotype_prompts() -> list[dict]:
     d = load_asset_json("prompts", "bendvlm_stereotype_gender_query_templates.json")
     return [{"concept": c, "template": "A photo of a/an {}.", "prompt": v["query"]} for c, v in d.items()]
 
+def hair_prompts() -> list[dict]:
+    "The SEM / Bend-VLM CelebA hair-colour queries ('A photo of a celebrity with blond hair.'), one template."
+    d = load_asset_json("prompts", "sem_query_templates", "hair_gender_query_templates.json")
+    template = "A photo of a celebrity with {}."
+    return [{"concept": c.lower().replace("_", " "), "template": template, "prompt": v["query"]} for c, v in d.items()]
+
 # %% ../nbs/01_data.ipynb #a6ad0870
 QUERY_PROMPT_FILES = ("stereotype_gender_query_templates.json", "stereotype_race_query_templates.json",
                       "stereotype_utkrace_query_templates.json", "hair_gender_query_templates.json")
 
 def _class_key(name: str) -> str: return " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
 
-def query_prompts(classes: Sequence[str]) -> dict[str, dict]:
-    "The SEM authors' per-query prompts `{query: {method: prompts}}` from every shipped file with these bias classes."
+def query_prompts(classes: Sequence[str], files: Sequence[str] | None = None) -> dict[str, dict]:
+    """The SEM authors' per-query prompts `{query: {method: prompts}}`: from every shipped file with these bias
+    classes, or from the named `files` (whose class names may differ from the labels', as UTKFace's 'other')."""
     want = {_class_key(c) for c in classes}
+    unknown = sorted(set(files or ()) - set(QUERY_PROMPT_FILES))
+    if unknown: raise InputError(f"unknown query prompt file(s) {unknown}; shipped: {list(QUERY_PROMPT_FILES)}")
     out = {}
-    for name in QUERY_PROMPT_FILES:
+    for name in files or QUERY_PROMPT_FILES:
         for entry in load_asset_json("prompts", "sem_query_templates", name).values():
             extra = entry["extra prompts"]
-            if {_class_key(c) for c in extra["sem"]["bias prompts"]} == want: out[entry["query"]] = extra
+            if files or {_class_key(c) for c in extra["sem"]["bias prompts"]} == want: out[entry["query"]] = extra
     return out
+
+TASK_PROMPT_FILES = {"celeba_blond_hair_gender": "celeba_blond_hair_gender_prompt_templates.json",
+                     "waterbirds": "waterbirds_prompt_templates.json"}
+
+def task_prompts(task: str) -> tuple[list[str], dict[str, dict]]:
+    """A zero-shot task's class prompts and per-class prompts `{class prompt: {method: prompts}}` from the authors'
+    file: each class prompt is the first of the class's paraphrases, and SEM gets that class's paraphrases."""
+    if task not in TASK_PROMPT_FILES: raise InputError(f"unknown task {task!r}; known: {sorted(TASK_PROMPT_FILES)}")
+    extra = load_asset_json("prompts", "sem_query_templates", TASK_PROMPT_FILES[task])["extra prompts"]
+    paraphrases = extra["sem"]["extra class prompts"]
+    per_class = {
+        para[0]: {m: ({**v, "extra class prompts": [para]} if "extra class prompts" in v else v)
+                  for m, v in extra.items()}
+        for para in paraphrases
+    }
+    return [para[0] for para in paraphrases], per_class
 
 # %% ../nbs/01_data.ipynb #50891c00
 GENDERS = ("male", "female")
@@ -169,7 +197,7 @@ def load_utkface(directory):
     if not directory.is_dir():
         raise ResourceNotFoundError(f"{directory} is not a folder; download UTKFace and pass its image folder")
     rows, skipped = {"image": [], "age_years": [], "age": [], "age_group": [], "gender": [], "race": []}, 0
-    for f in sorted(directory.glob("*.jpg")) + sorted(directory.glob("*.jpg.chip.jpg")):
+    for f in sorted(directory.glob("*.jpg")):                   # also the aligned release's *.jpg.chip.jpg
         parts = f.name.split("_")
         try: a, g, r = int(parts[0]), int(parts[1]), int(parts[2])
         except (ValueError, IndexError): skipped += 1; continue
@@ -202,7 +230,8 @@ def load_utkface(directory):
 CELEBA_SPLITS = {"train": 0, "valid": 1, "test": 2}
 
 def load_celeba(directory, split: str = "test"):
-    "CelebA in the common schema: image, gender, and the 40 attributes as bools."
+    """CelebA in the common schema: image, gender, hair ('blond' / 'dark': the SEM zero-shot task's two classes) and
+    the 40 attributes as bools."""
     import datasets
     directory = Path(directory)
     if split not in CELEBA_SPLITS: raise InputError(f"split must be one of {list(CELEBA_SPLITS)}")
@@ -215,9 +244,10 @@ def load_celeba(directory, split: str = "test"):
         if not p.exists(): raise ResourceNotFoundError(f"CelebA folder {directory} lacks {p.name}")
     lines = attr_file.read_text().split("\n")
     names = lines[1].split()
-    if "Male" not in names: raise DatasetSchemaError(f"{attr_file}: the header has no 'Male' attribute")
+    for need in ("Male", "Blond_Hair"):
+        if need not in names: raise DatasetSchemaError(f"{attr_file}: the header has no {need!r} attribute")
     part = dict(l.split() for l in part_file.read_text().split("\n") if l.strip())
-    rows = {"image": [], "gender": [], **{n: [] for n in names}}
+    rows = {"image": [], "gender": [], "hair": [], **{n: [] for n in names}}
     for line in lines[2:]:
         fields = line.split()
         if not fields: continue
@@ -231,8 +261,10 @@ def load_celeba(directory, split: str = "test"):
         rows["image"].append(str(img_dir / fields[0]))
         for n, v in zip(names, vals): rows[n].append(v == 1)
         rows["gender"].append("male" if rows["Male"][-1] else "female")
+        rows["hair"].append("blond" if rows["Blond_Hair"][-1] else "dark")
+    text = datasets.Value("string")
     feats = datasets.Features(
-        {"image": datasets.Image(), "gender": datasets.Value("string"), **{n: datasets.Value("bool") for n in names}}
+        {"image": datasets.Image(), "gender": text, "hair": text, **{n: datasets.Value("bool") for n in names}}
     )
     return datasets.Dataset.from_dict(rows, features=feats)
 
@@ -269,6 +301,61 @@ def load_waterbirds(directory, split: str = "test"):
         }
     )
     return datasets.Dataset.from_dict(rows, features=feats)
+
+# %% ../nbs/01_data.ipynb #1e79e82d
+CELEBA_ATTRIBUTES = (
+    "5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair Blond_Hair "
+    "Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee Gray_Hair Heavy_Makeup High_Cheekbones "
+    "Male Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard Oval_Face Pale_Skin Pointy_Nose Receding_Hairline "
+    "Rosy_Cheeks Sideburns Smiling Straight_Hair Wavy_Hair Wearing_Earrings Wearing_Hat Wearing_Lipstick "
+    "Wearing_Necklace Wearing_Necktie Young"
+).split()
+
+def _noise_image(rng, size: int):
+    from PIL import Image
+    return Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8))
+
+def utkface_fixture(directory, n: int = 12, seed: int = 0, image_size: int = 24) -> Path:
+    "Write `n` UTKFace-named images (`age_gender_race_date.jpg.chip.jpg`) to `directory`."
+    rng, directory = np.random.default_rng(seed), Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        age = (5, 25, 45, 75)[i % 4]
+        _noise_image(rng, image_size).save(directory / f"{age}_{i % 2}_{i % 5}_2017011617{i:07d}.jpg.chip.jpg")
+    return directory
+
+def celeba_fixture(directory, n: int = 12, split: str = "test", seed: int = 0, image_size: int = 24) -> Path:
+    """Write CelebA's release layout to `directory`: `n` images in `split` (and one in every other split),
+    `list_attr_celeba.txt` with the 40 attributes, `list_eval_partition.txt`."""
+    rng, directory = np.random.default_rng(seed), Path(directory)
+    (directory / "img_align_celeba").mkdir(parents=True, exist_ok=True)
+    parts = [CELEBA_SPLITS[split]] * n + [v for s, v in CELEBA_SPLITS.items() if s != split]
+    files = [f"{i + 1:06d}.jpg" for i in range(len(parts))]
+    for f in files: _noise_image(rng, image_size).save(directory / "img_align_celeba" / f)
+    def value(i, a):
+        if a == "Male": return i % 2 == 0
+        if a == "Blond_Hair": return i % 4 >= 2
+        return bool(rng.integers(0, 2))
+    rows = [f"{f} " + " ".join("1" if value(i, a) else "-1" for a in CELEBA_ATTRIBUTES) for i, f in enumerate(files)]
+    header = f"{len(files)}\n{' '.join(CELEBA_ATTRIBUTES)}\n"
+    (directory / "list_attr_celeba.txt").write_text(header + "\n".join(rows) + "\n")
+    (directory / "list_eval_partition.txt").write_text("".join(f"{f} {s}\n" for f, s in zip(files, parts)))
+    return directory
+
+def waterbirds_fixture(directory, n: int = 12, split: str = "test", seed: int = 0, image_size: int = 24) -> Path:
+    """Write the `waterbird_complete95_forest2water2` layout to `directory`: `n` images in `split` (and one in every
+    other split) under species folders, `metadata.csv`."""
+    rng, directory = np.random.default_rng(seed), Path(directory)
+    parts = [WATERBIRDS_SPLITS[split]] * n + [v for s, v in WATERBIRDS_SPLITS.items() if s != split]
+    lines = ["img_id,img_filename,y,split,place,place_filename"]
+    for i, s in enumerate(parts):
+        species = ("001.Black_footed_Albatross", "002.Laysan_Albatross")[i % 2]
+        (directory / species).mkdir(parents=True, exist_ok=True)
+        name = f"{species}/{species.split('.')[1]}_{i:04d}.jpg"
+        _noise_image(rng, image_size).save(directory / name)
+        lines.append(f"{i + 1},{name},{i % 2},{s},{(i // 2) % 2},/b/bamboo_forest/{i:08d}.jpg")
+    (directory / "metadata.csv").write_text("\n".join(lines) + "\n")
+    return directory
 
 # %% ../nbs/01_data.ipynb #cd10cc89
 def load_coco_captions(karpathy_json, image_root, split: str = "test"):

@@ -15,13 +15,14 @@ from pathlib import Path
 
 from .cached_data import _build_dir
 from .core import ConfigError, InputError, cache_lock, cache_root, content_hash, write_json, write_text
-from .data import fairface_fixture, prompt_set
+from .data import celeba_fixture, fairface_fixture, prompt_set, utkface_fixture, waterbirds_fixture
 from .pipeline import _prompt_sets
 from .profiles import Profile, as_profile
 from .report import reproduce
 
 # %% auto #0
-__all__ = ['FAIRFACE_ROWS', 'DRY_RUN_FLOORS', 'scaled_profile', 'stage_work', 'stage_table', 'dry_run']
+__all__ = ['FAIRFACE_ROWS', 'DRY_RUN_FLOORS', 'LOCAL_ROWS', 'BENCHMARK_FIXTURES', 'scaled_profile', 'stage_work', 'stage_table',
+           'dry_run']
 
 # %% ../nbs/14c_dry_run.ipynb #ae4adf15
 FAIRFACE_ROWS = {"train": 86_744, "validation": 10_954}          # both configs ("0.25", "1.25")
@@ -31,9 +32,14 @@ DRY_RUN_FLOORS = {"items": 12, "steps": 20, "k": 4, "texts": 64, "neighbors": 2,
 def _scaled(value: int, scale: float, floor: int) -> int:
     return max(floor, int(round(value * scale)))
 
+LOCAL_ROWS = {"utkface": {None: 23_708}, "celeba": {"train": 162_770, "valid": 19_867, "test": 19_962},
+              "waterbirds": {"train": 4_795, "val": 1_199, "test": 5_794}}     # the releases' sizes per split
+
 def _items_of(spec) -> int:
-    "How many items a data spec of a paper profile takes (its `n`, else the whole FairFace split)."
-    return spec.n or FAIRFACE_ROWS[spec.split or "validation"]
+    "How many items a data spec of a paper profile takes (its `n`, else the whole split of the real dataset)."
+    if spec.n: return spec.n
+    if spec.source in LOCAL_ROWS: return LOCAL_ROWS[spec.source][spec.split if spec.source != "utkface" else None]
+    return FAIRFACE_ROWS[spec.split or "validation"]
 
 def _tokens_per_item(tokens: str) -> int:
     return int(tokens.split(":")[1]) if tokens.startswith("random:") else 1
@@ -66,6 +72,11 @@ def scaled_profile(profile: str | Profile, scale: float = 0.001) -> dict:
     if raw.get("sem_eval"):
         raw["sem_eval"]["k"] = min(k_cap, _scaled(p.sem_eval.k, f, floor["k"]))
         raw["sem_eval"]["folds"] = max(1, min(p.sem_eval.folds, k_cap // floor["fold_items"]))
+        for name, b in p.sem_eval.benchmarks.items():
+            rb = raw["sem_eval"]["benchmarks"][name]
+            rb["data"]["n"] = _scaled(_items_of(b.data), f, floor["items"])
+            rb["k"] = min(rb["data"]["n"], _scaled(b.k or p.sem_eval.k, f, floor["k"]))
+            for c in rb["contexts"].values(): c["num_neighbors"] = _scaled(c["num_neighbors"], f, floor["neighbors"])
     for c in raw["contexts"].values(): c["num_neighbors"] = _scaled(c["num_neighbors"], f, floor["neighbors"])
     sets = [prompt_set(s) for s in p.prompt_sets]
     raw["max_concepts"] = _scaled(max(len({r["concept"] for r in rows}) for rows in sets), f, floor["concepts"])
@@ -87,7 +98,8 @@ def stage_work(p: Profile) -> dict[str, float]:
         work.update({"text_sae.extract": text.corpus_size, "text_sae.train": train(text, text.corpus_size),
                      "text_localisation": p.text_localisation_n})
     work.update({"sem_sae.embed": p.sem_sae.corpus_size, "sem_sae.train": train(p.sem_sae, p.sem_sae.corpus_size),
-                 "figures.gallery": _items_of(p.gallery),
+                 "figures.gallery": _items_of(p.gallery) + sum(
+                     _items_of(b.data) for b in (p.sem_eval.benchmarks.values() if p.sem_eval else ())),
                  "figures.queries": sum(len(v) for v in _prompt_sets(p).values())})
     return work
 
@@ -100,6 +112,18 @@ def _fixture(raw: dict) -> Path:
         if not (d / "fairface" / "dataset_dict.json").is_file():
             _build_dir(d, lambda tmp: fairface_fixture(tmp / "fairface", splits=sizes))
     return d / "fairface"
+
+BENCHMARK_FIXTURES = {"utkface": utkface_fixture, "celeba": celeba_fixture, "waterbirds": waterbirds_fixture}
+
+def _benchmark_fixture(data: dict) -> Path:
+    "The cached folder of a scaled SEM benchmark's data in its release layout (UTKFace, CelebA, Waterbirds)."
+    source, n, split = data["source"], data["n"], data.get("split")
+    d = cache_root("dry_run", content_hash(source, n, split, "benchmark-fixture-v1", short=True))
+    with cache_lock(d):
+        if not (d / "checksum.json").is_file():
+            args = {} if source == "utkface" else {"split": split or "test"}
+            _build_dir(d, lambda tmp: BENCHMARK_FIXTURES[source](tmp / source, n=n, **args))
+    return d / source
 
 def _stage_rows(full: Profile, dry: Profile, summary: dict) -> list[dict]:
     "Per stage of the first seed's build and per figure: seconds, peak memory, the factor, the extrapolated seconds."
@@ -135,19 +159,22 @@ def stage_table(rows: list[dict]) -> str:
 
 # %% ../nbs/14c_dry_run.ipynb #4d47e87e
 def dry_run(profile: str | Profile = "paper-vitb16", scale: float = 0.001, out="reports", seeds=None,
-            device: str = "cpu", progress: bool = True) -> dict:
+            device: str = "cpu", progress: bool = True, jobs: int = 1) -> dict:
     """Run a paper profile end to end at random weights on local FairFace-schema data, every size times `scale`;
-    every figure goes to `out/<name>-dry-run/` with `dry_run.md` (stage times, memory, extrapolation)."""
+    every figure goes to `out/<name>-dry-run/` with `dry_run.md` (stage times, memory, extrapolation); `jobs`: figure
+    kernels at a time (their times then overlap)."""
     full = as_profile(profile)
     raw = scaled_profile(full, scale)
     data = _fixture(raw)
     for key in ("gallery", "localisation", "sae_data"): raw[key]["path"] = str(data)
+    for b in (raw.get("sem_eval") or {}).get("benchmarks", {}).values():
+        b["data"]["path"] = str(_benchmark_fixture(b["data"]))
     path = data.parent / f"{raw['name']}-{content_hash(raw, short=True)}.json"
     if not path.is_file(): write_json(path, raw)
     run_cache = cache_root("dry_run", "runs", f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
     old = os.environ.get("DEBIASLENS_CACHE")
     os.environ["DEBIASLENS_CACHE"] = str(run_cache)            # every stage computed, never a cache hit (see above)
-    try: summary = reproduce(str(path), out, seeds=seeds, device=device, progress=progress)
+    try: summary = reproduce(str(path), out, seeds=seeds, device=device, progress=progress, jobs=jobs)
     finally:
         if old is None: del os.environ["DEBIASLENS_CACHE"]
         else: os.environ["DEBIASLENS_CACHE"] = old

@@ -34,15 +34,15 @@ from .distributed import Ranks
 from .data import ACTIVITIES, people_caption_table, prompt_corpus, prompt_set, query_prompts
 from .models import load_vlm
 from .neurons import find_social_neurons
-from .profiles import LOCALISATION_CODES, ModelSpec, Profile, SAESpec, as_profile
+from .profiles import LOCALISATION_CODES, ContextSpec, ModelSpec, Profile, SAESpec, as_profile
 from .sae import SAE, SAEConfig, train_sae
 from .sae_interop import load_sae
 from .sem import sem_diverse_prompts
 from .tiny_clip import train_tiny_clip
 
 # %% auto #0
-__all__ = ['SEED_FREE_METHODS', 'DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'save_text_memo', 'sem_corpus',
-           'prepare', 'train_profile_saes', 'extract_store', 'profile_seeds', 'prepare_seeds']
+__all__ = ['SEED_FREE_METHODS', 'DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'bias_context', 'save_text_memo',
+           'sem_corpus', 'prepare', 'train_profile_saes', 'extract_store', 'profile_seeds', 'prepare_seeds']
 
 # %% ../nbs/13_pipeline.ipynb #fe482968
 @dataclass
@@ -235,9 +235,10 @@ def _load_model(spec: ModelSpec, device, progress: bool):
         return load_vlm(spec.name, pretrained=None, device=device)
 
 # %% ../nbs/13_pipeline.ipynb #d2e1692c
-def _prompt_sets(profile: Profile) -> dict:
+def _prompt_sets(profile: Profile, names: list[str] | None = None) -> dict:
+    "The profile's prompt sets (or the named ones) with its concept and template limits: {name: prompts}."
     out = {}
-    for name in profile.prompt_sets:
+    for name in profile.prompt_sets if names is None else names:
         rows = prompt_set(name)
         if name in profile.concepts:
             templates = list(dict.fromkeys(r["template"] for r in rows))
@@ -255,6 +256,12 @@ def _prompt_sets(profile: Profile) -> dict:
     return out
 
 # %% ../nbs/13_pipeline.ipynb #0da12137
+def bias_context(attribute: str, spec: ContextSpec, extra_prompts: dict | None = None) -> BiasContext:
+    """The `BiasContext` of a profile's context section, with the SEM authors' per-query prompts (and `extra_prompts`,
+    e.g. a zero-shot task's per-class prompts)."""
+    return BiasContext(attribute, spec.classes, spec.class_words, num_neighbors=spec.num_neighbors,
+                       query_prompts={**query_prompts(list(spec.classes), spec.query_files), **(extra_prompts or {})})
+
 def _workspace(
     p: Profile,
     seed: int,
@@ -272,9 +279,7 @@ def _workspace(
     """A `Workspace` from the computed parts, with what is derived from the profile alone (labels, contexts, zero-shot
     task)."""
     labels = {a: glabels[col] for a, col in p.attributes.items()}
-    contexts = {a: BiasContext(a, c.classes, c.class_words, num_neighbors=c.num_neighbors,
-                               query_prompts=query_prompts(list(c.classes)))
-                for a, c in p.contexts.items() if a in p.attributes}
+    contexts = {a: bias_context(a, c) for a, c in p.contexts.items() if a in p.attributes}
     zs = p.zero_shot
     classes = zs.classes or list(ACTIVITIES)
     zero_shot = {"class_prompts": [zs.template.format(c) for c in classes],
@@ -317,19 +322,25 @@ def _read_text_memo(path: Path) -> tuple[list[str], torch.Tensor | None]:
     warnings.warn(f"text memo {path} {problem}; it is rebuilt", stacklevel=3)
     return [], None
 
+_MEMO_ON_DISK: dict[Path, set] = {}     # per memo file, the texts this process knows to be in it
+
 def _restore_text_memo(vlm) -> None:
     "Remember the plain text embeddings that earlier processes saved for this model."
-    texts, e = _read_text_memo(_text_memo_path(vlm))
+    path = _text_memo_path(vlm)
+    texts, e = _read_text_memo(path)
+    _MEMO_ON_DISK[path] = set(texts)
     if texts: vlm.memoize_texts_always(texts, e)
 
 def save_text_memo(vlm) -> None:
     "Add the texts this process encoded plainly to the model's memo file (merged under a lock, written atomically)."
     memo = vlm.text_memo()
     path = _text_memo_path(vlm)
+    if set(memo) <= _MEMO_ON_DISK.get(path, set()): return       # nothing new since the file was read or written
     with cache_lock(path):
         texts, e = _read_text_memo(path)
         known = set(texts)
         new = [t for t in memo if t not in known]
+        _MEMO_ON_DISK[path] = known | set(new)
         if not new: return
         e = torch.cat(([e] if e is not None else []) + [torch.stack([memo[t] for t in new])]).contiguous()
         with atomic_write(path) as tmp:

@@ -148,12 +148,14 @@ def plot_alpha_tradeoff(sweep: pd.DataFrame, bias_col: str = "maxskew", perf_col
 
 # %% ../nbs/12_plots.ipynb #9a83bee5
 def plot_grouped_bars(
-    df: pd.DataFrame, x: str, y: str, hue: str, title: str = "", ylabel: str | None = None, err: str | None = None
+    df: pd.DataFrame, x: str, y: str, hue: str, title: str = "", ylabel: str | None = None, err: str | None = None,
+    ax=None,
 ):
     """Grouped bar chart (disentanglement raw vs SAE, SEM retrieval/worst-group tables); `err` names a column of ± error
-    bars."""
+    bars; `ax` draws into a panel of a larger figure."""
     xs, hues = list(dict.fromkeys(df[x])), list(dict.fromkeys(df[hue]))
-    fig, ax = plt.subplots(figsize=(max(3.0, 0.6 * len(xs) * len(hues) + 1), 2.6))
+    if ax is None: _, ax = plt.subplots(figsize=(max(3.0, 0.6 * len(xs) * len(hues) + 1), 2.6))
+    fig = ax.figure
     width = 0.8 / len(hues)
     for i, (h, color) in enumerate(zip(hues, sns.color_palette(PALETTE, len(hues)))):
         d = df[df[hue] == h].set_index(x).reindex(xs)

@@ -19,9 +19,9 @@ from .core import ConfigError, InputError, ResourceNotFoundError, load_asset_jso
 from .sae_interop import SAE_FORMATS
 
 # %% auto #0
-__all__ = ['MODEL_SOURCES', 'DATA_SOURCES', 'LOCALISATION_CODES', 'REMOVALS', 'PROFILES', 'OFFLINE_PROFILES', 'from_json',
-           'ModelSpec', 'DataSpec', 'SAESpec', 'ContextSpec', 'ZeroShotSpec', 'SemEvalSpec', 'Profile',
-           'apply_override', 'as_profile', 'load_profile', 'with_overrides']
+__all__ = ['MODEL_SOURCES', 'DATA_SOURCES', 'LOCAL_SOURCES', 'LOCALISATION_CODES', 'REMOVALS', 'PROFILES', 'OFFLINE_PROFILES',
+           'from_json', 'ModelSpec', 'DataSpec', 'SAESpec', 'ContextSpec', 'ZeroShotSpec', 'SemBenchmarkSpec',
+           'SemEvalSpec', 'Profile', 'apply_override', 'as_profile', 'load_profile', 'with_overrides']
 
 # %% ../nbs/12a_profiles.ipynb #4b0cccf3
 def _type_name(hint) -> str:
@@ -82,7 +82,7 @@ class ModelSpec:
     pretrained: str | None = None
     steps: int = 1300
     seed: int = 0
-    threads: int = 2
+    threads: int = 1                 # the tiny CLIP's training threads (part of its identity; 03a_tiny_clip)
 
     def check(self, where: str):
         if self.source not in MODEL_SOURCES:
@@ -92,7 +92,8 @@ class ModelSpec:
         if self.seed < 0: raise ConfigError(f"{where}.seed must be an int >= 0, got {self.seed}")
 
 # %% ../nbs/12a_profiles.ipynb #3e81d964
-DATA_SOURCES = ("faceworld", "fairface", "gendered_gallery", "people_captions")
+DATA_SOURCES = ("faceworld", "fairface", "gendered_gallery", "people_captions", "utkface", "celeba", "waterbirds")
+LOCAL_SOURCES = ("utkface", "celeba", "waterbirds")   # no Hub copy: a local folder (`path` or $DEBIASLENS_DATA/...)
 
 @dataclass
 class DataSpec:
@@ -145,6 +146,7 @@ class ContextSpec:
     classes: dict[str, list[str]]
     class_words: dict[str, str] | None = None
     num_neighbors: int = 100                     # Bend-VLM step 2 (the SEM configs: 100 for gender, 10 for race)
+    query_files: list[str] | None = None         # the authors' per-query files to use (None: those with these classes)
 
 @dataclass
 class ZeroShotSpec:
@@ -155,11 +157,34 @@ class ZeroShotSpec:
     classes: list[str] | None = None
 
 @dataclass
+class SemBenchmarkSpec:
+    """One more dataset of the SEM tables (UTKFace, CelebA, Waterbirds): its data, the bias attributes (name: column)
+    with their contexts, the queries to retrieve with (prompt sets) and/or a zero-shot task whose per-class prompts
+    come from the authors' file `task_prompts` (`data.task_prompts`)."""
+    data: DataSpec
+    attributes: dict[str, str]
+    contexts: dict[str, ContextSpec]
+    prompt_sets: list[str] = field(default_factory=list)
+    zero_shot: ZeroShotSpec | None = None
+    task_prompts: str | None = None
+    k: int | None = None                         # MaxSkew@k (None: the SEM table's k)
+
+    def check(self, where: str):
+        _positive(where, k=self.k)
+        if not self.prompt_sets and self.zero_shot is None:
+            raise ConfigError(f"{where}: give prompt_sets, a zero_shot task, or both")
+        missing = sorted(set(self.attributes) - set(self.contexts))
+        if missing: raise ConfigError(f"{where}: no context for attribute(s) {missing}")
+        if self.zero_shot is not None and self.zero_shot.group_by not in self.attributes.values():
+            raise ConfigError(f"{where}.zero_shot.group_by must be one of the attribute columns {self.attributes}")
+
+@dataclass
 class SemEvalSpec:
-    "The SEM table's prompt sets, k and folds."
+    "The SEM table's prompt sets, k and folds on the gallery, and further datasets (`benchmarks`)."
     prompt_sets: list[str]
     k: int
     folds: int
+    benchmarks: dict[str, SemBenchmarkSpec] = field(default_factory=dict)
 
     def check(self, where: str): _positive(where, k=self.k, folds=self.folds)
 
@@ -222,6 +247,8 @@ class Profile:
             raise ConfigError(f"{where}: seeds must be a non-empty list of ints >= 0, got {self.seeds}")
         _positive(f"{where}.k", **self.k)
         if self.text_sae is not None and not self.text_site: raise ConfigError(f"{where}: text_sae needs a text_site")
+        if self.sem_eval is not None and self.sem_eval.benchmarks and self.tower != "image":
+            raise ConfigError(f"{where}: sem_eval.benchmarks are image datasets; they need tower 'image'")
         if not isinstance(self.quick, dict): raise ConfigError(f"{where}: quick must be an object of overrides")
 
     def to_dict(self) -> dict:

@@ -9,6 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/report.html.md"""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -177,9 +178,10 @@ def _render_notebooks(out: Path) -> None:
 
 # %% ../nbs/14b_report.ipynb #8d3c13d3
 def reproduce(profile: str = "faceworld", out="reports", only: str | None = None, quick: bool = False, seeds=None,
-              device: str = "cpu", progress: bool = True, vary_model: bool = False) -> dict:
-    """Run the pipeline and every figure of `profile` into `out` over `seeds` (default: the profile's list); returns the
-    summary."""
+              device: str = "cpu", progress: bool = True, vary_model: bool = False, jobs: int = 1) -> dict:
+    """Run the pipeline and every figure of `profile` into `out` over `seeds` (default: the profile's list), `jobs`
+    figure notebooks at a time; returns the summary."""
+    if not isinstance(jobs, int) or jobs < 1: raise InputError(f"jobs must be a positive int, got {jobs!r}")
     names = list(FIGURES) if only is None else [n.strip() for n in only.split(",")]
     unknown = set(names) - set(FIGURES)
     if unknown: raise InputError(f"unknown figure(s) {sorted(unknown)}; choose from {list(FIGURES)}")
@@ -192,15 +194,18 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     runs = prepare_seeds(profile, seeds, quick=quick, vary_model=vary_model, device=device, progress=progress)
     out.mkdir(parents=True, exist_ok=True)                    # nothing is written before the pipeline has run
     nb_dir = figures_dir()
-    figures, figure_seconds = {}, {}
-    for name in progress_bar(names, enabled=progress, desc=f"{profile} figures"):
+    notebooks = nb_dir is not None and all((nb_dir / FIGURES[n].notebook).is_file() for n in names)
+    def run_figure(name):
         fig, started = FIGURES[name], time.perf_counter()
-        if nb_dir is not None and (nb_dir / fig.notebook).is_file():
+        if notebooks:
             run_notebook(nb_dir / fig.notebook, out / fig.notebook, dict(profile=profile, out_dir=str(out), quick=quick,
                          seeds=seeds, vary_model=vary_model, device=device), nb_dir)
         else: fig.function(runs, out)
-        figures[name] = read_json(out / f"{fig.stem}.json")
-        figure_seconds[name] = time.perf_counter() - started
+        return name, time.perf_counter() - started
+    with ThreadPoolExecutor(max_workers=jobs if notebooks else 1) as pool:      # kernels are processes of their own
+        done = pool.map(run_figure, names)
+        figure_seconds = dict(progress_bar(done, enabled=progress, desc=f"{profile} figures", total=len(names)))
+    figures = {name: read_json(out / f"{FIGURES[name].stem}.json") for name in names}
     summary = {"profile": profile_name, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
                "seconds": time.perf_counter() - t0, "figures": figures, "figure_seconds": figure_seconds,
                "stages": {str(w.seed): w.timings for w in runs}, "memory": {str(w.seed): w.memory for w in runs}}

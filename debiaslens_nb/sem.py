@@ -16,7 +16,7 @@ from .core import ConfigError, InputError, as_float_tensor, load_asset_json, rea
 from .sae import SAE
 
 # %% auto #0
-__all__ = ['SEM_VARIANTS', 'PARAPHRASE_FRAMES', 'sem_latents', 'bias_scores', 'sem_debias', 'sem_roundtrip',
+__all__ = ['SEM_VARIANTS', 'PARAPHRASE_FRAMES', 'sem_latents', 'diverse_reference', 'bias_scores', 'sem_debias', 'sem_roundtrip',
            'template_paraphrases', 'load_paraphrases', 'sem_diverse_prompts', 'SEM']
 
 # %% ../nbs/08_sem.ipynb #3b3b956f
@@ -28,21 +28,30 @@ def sem_latents(sae: SAE, e: torch.Tensor) -> torch.Tensor:
         x = as_float_tensor(e, "embeddings", ndim=2, dim=sae.cfg.d_in, dtype=sae.W_enc.dtype).to(sae.W_enc.device)
         return torch.relu(sae.hidden(sae.normalize(x)))
 
-def _frac_below(ref: torch.Tensor, lat: torch.Tensor) -> torch.Tensor:
+def _frac_below(ref: torch.Tensor, lat: torch.Tensor, sorted_columns: torch.Tensor | None = None) -> torch.Tensor:
     """For each row of `lat` [q, F]: fraction of the rows of `ref` [m, F] strictly below it, per latent (a binary search
-    per column)."""
-    columns = ref.T.contiguous().sort(dim=1).values
+    per column; `sorted_columns`: `ref`'s columns already sorted, [F, m])."""
+    columns = ref.T.contiguous().sort(dim=1).values if sorted_columns is None else sorted_columns
     below = torch.searchsorted(columns, lat.T.contiguous(), side="left")
-    return below.T.float() / ref.shape[0]
+    return below.T.float() / columns.shape[1]
 
-def bias_scores(diverse_latents: torch.Tensor, bias_latents: Sequence[torch.Tensor]) -> torch.Tensor:
+def diverse_reference(sae: SAE, diverse) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The diverse prompts' SEM latents D [m, F], each latent's sorted column [F, m] and D's median per latent (the
+    lower median, as `torch.median`): what every query of one SAE shares, computed once (`SEM` keeps it)."""
+    D = sem_latents(sae, as_float_tensor(diverse, "diverse", ndim=2, dim=sae.cfg.d_in))
+    if D.shape[0] < 2: raise InputError("diverse needs at least two prompts")
+    columns = D.T.contiguous().sort(dim=1).values
+    return D, columns, columns[:, (D.shape[0] - 1) // 2]
+
+def bias_scores(diverse_latents: torch.Tensor, bias_latents: Sequence[torch.Tensor],
+                diverse_sorted: torch.Tensor | None = None) -> torch.Tensor:
     "`s_b[j] = max_c min(frac(D < m_c), frac(B_{!=c} < m_c))` over bias classes `c` (needs >= 2 classes)."
     if len(bias_latents) < 2: raise InputError(f"bias needs at least two classes of prompts, got {len(bias_latents)}")
     scores = torch.zeros(diverse_latents.shape[1], device=diverse_latents.device)
     for c, Bc in enumerate(bias_latents):
         m_c = Bc.median(dim=0).values
         others = torch.cat([b for i, b in enumerate(bias_latents) if i != c])
-        general = _frac_below(diverse_latents, m_c[None])[0]
+        general = _frac_below(diverse_latents, m_c[None], diverse_sorted)[0]
         specific = _frac_below(others, m_c[None])[0]
         scores = torch.maximum(scores, torch.minimum(general, specific))
     return scores
@@ -52,13 +61,14 @@ def _as_groups(x, name: str, d: int) -> list[torch.Tensor]:
     if not items: raise InputError(f"{name} is empty")
     return [as_float_tensor(t, f"{name}[{i}]", ndim=2, dim=d) for i, t in enumerate(items)]
 
-def sem_debias(sae: SAE, queries, diverse, bias=None, paraphrases=None, variant: str = "bi") -> torch.Tensor:
-    "SEM_i / SEM_b / SEM_bi on raw text embeddings: queries [q, d] -> debiased [q, d] (see the table above)."
+def sem_debias(sae: SAE, queries, diverse, bias=None, paraphrases=None, variant: str = "bi",
+               reference: tuple | None = None) -> torch.Tensor:
+    """SEM_i / SEM_b / SEM_bi on raw text embeddings: queries [q, d] -> debiased [q, d] (see the table above);
+    `reference`: `diverse_reference(sae, diverse)` when it is already computed."""
     if variant not in SEM_VARIANTS: raise InputError(f"variant must be one of {SEM_VARIANTS}, got {variant!r}")
     d = sae.cfg.d_in
     q = as_float_tensor(queries, "queries", ndim=2, dim=d)
-    D = sem_latents(sae, as_float_tensor(diverse, "diverse", ndim=2, dim=d))
-    if D.shape[0] < 2: raise InputError("diverse needs at least two prompts")
+    D, D_sorted, D_median = diverse_reference(sae, diverse) if reference is None else reference
     if variant in ("i", "bi"):
         if paraphrases is None: raise InputError(f"SEM_{variant} needs paraphrases: one [p_i, d] tensor per query")
         para = _as_groups(paraphrases, "paraphrases", d)
@@ -66,11 +76,11 @@ def sem_debias(sae: SAE, queries, diverse, bias=None, paraphrases=None, variant:
         score_lat = torch.stack([sem_latents(sae, p).median(dim=0).values for p in para])
     if variant in ("b", "bi"):
         if bias is None: raise InputError(f"SEM_{variant} needs bias prompts: one [n_c, d] tensor per bias class")
-        s_b = bias_scores(D, [sem_latents(sae, b) for b in _as_groups(bias, "bias", d)])
+        s_b = bias_scores(D, [sem_latents(sae, b) for b in _as_groups(bias, "bias", d)], D_sorted)
     z = score_lat if variant == "i" else sem_latents(sae, q)
-    s_c = _frac_below(D, z if variant == "b" else score_lat)
+    s_c = _frac_below(D, z if variant == "b" else score_lat, D_sorted)
     M = s_c ** 2 if variant == "i" else (1 + s_c - s_b) ** 2
-    z_new = z * M + (1 - M) * D.median(dim=0).values
+    z_new = z * M + (1 - M) * D_median
     with torch.no_grad(): return sae.decode(z_new).cpu()
 
 def sem_roundtrip(sae: SAE, e) -> torch.Tensor:
@@ -132,6 +142,7 @@ class SEM:
         self.diverse = vlm.encode_texts(list(diverse_prompts or sem_diverse_prompts()))
         if self.diverse.shape[1] != sae.cfg.d_in:
             raise ConfigError(f"the SAE expects d_in={sae.cfg.d_in}, the text embeddings have {self.diverse.shape[1]}")
+        self._reference = None                 # diverse_reference, once: the SAE is frozen while SEM uses it
 
     def paraphrases_of(self, prompt: str) -> list[str]:
         return list(self.paraphrases.get(prompt) or template_paraphrases(prompt, self.n_paraphrases))
@@ -146,7 +157,9 @@ class SEM:
         q = self.vlm.encode_texts(list(prompts))
         para = self._paraphrase_embeddings(prompts, paraphrases) if self.variant in ("i", "bi") else None
         bias = [self.vlm.encode_texts(list(v)) for v in bias_prompts.values()] if bias_prompts else None
-        return sem_debias(self.sae, q, self.diverse, bias=bias, paraphrases=para, variant=self.variant)
+        if self._reference is None: self._reference = diverse_reference(self.sae, self.diverse)
+        return sem_debias(self.sae, q, self.diverse, bias=bias, paraphrases=para, variant=self.variant,
+                          reference=self._reference)
 
     def _paraphrase_embeddings(self, prompts: Sequence[str], given=None) -> list[torch.Tensor]:
         "Every prompt's paraphrase embeddings (`given` or `paraphrases_of`), encoded in one batched call."

@@ -7,22 +7,27 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/sem_figures.html.md"""
 # %% ../nbs/14a_sem_figures.ipynb #311d5534
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import torch.nn.functional as F
 
-from .core import ConfigError, load_asset_json
-from .evaluate import evaluate_retrieval, save_results, summarize_retrieval
+from .baselines import Debiaser
+from .cached_data import _items
+from .core import ConfigError, DatasetSchemaError, LabelError, ResourceNotFoundError, load_asset_json
+from .data import task_prompts
+from .evaluate import evaluate_retrieval, evaluate_zero_shot, save_results, summarize_retrieval
 from .figures import (FIGURES, _methods_to_run, _runs, _save, _share_seed_free, _spread, _text_gallery,
                                    _zero_shot, over_runs)
 from .metrics import disentanglement_score
-from .pipeline import Workspace
+from .pipeline import Workspace, _prompt_sets, bias_context
 from .plots import paper_style, plot_grouped_bars
+from .profiles import Profile
 from .sem import sem_latents, sem_roundtrip
 
 # %% auto #0
-__all__ = ['SEM_TABLE_METHODS', 'figure_disentanglement', 'figure_sem_table']
+__all__ = ['SEM_TABLE_METHODS', 'figure_disentanglement', 'benchmark_inputs', 'figure_sem_table']
 
 # %% ../nbs/14a_sem_figures.ipynb #05ac2208
 def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> dict:
@@ -58,8 +63,78 @@ def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> d
 SEM_TABLE_METHODS = ("baseline", "orth-proj", "orth-cali", "bend-vlm", "sae-roundtrip", "sem-i", "sem-b", "sem-bi",
                      "bendsem")
 
+# %% ../nbs/14a_sem_figures.ipynb #b745d408
+def benchmark_inputs(p: Profile, name: str) -> dict:
+    """The items, bias labels and contexts, query sets, k and zero-shot task (class prompts, targets, groups, bias
+    attribute and its context with the task file's prompts) of the profile's SEM benchmark `name`."""
+    spec = p.sem_eval.benchmarks[name]
+    items, cols = _items(spec.data, p.tower)
+    need = {*spec.attributes.values(), *((spec.zero_shot.label,) if spec.zero_shot else ())}
+    if need - set(cols):
+        raise DatasetSchemaError(f"benchmark {name!r}: no column(s) {sorted(need - set(cols))}; it has {sorted(cols)}")
+    contexts = {a: bias_context(a, c) for a, c in spec.contexts.items() if a in spec.attributes}
+    task, zs = None, spec.zero_shot
+    if zs is not None:
+        classes = zs.classes or sorted(set(cols[zs.label]))
+        prompts = [zs.template.format(c) for c in classes]
+        unknown = sorted(set(cols[zs.label]) - set(classes))
+        if unknown: raise LabelError(f"benchmark {name!r}: labels {unknown} are not among the classes {classes}")
+        bias, per_class = next(a for a, c in spec.attributes.items() if c == zs.group_by), None
+        if spec.task_prompts:
+            file_prompts, per_class = task_prompts(spec.task_prompts)
+            if file_prompts != prompts:
+                raise ConfigError(
+                    f"benchmark {name!r}: class prompts {prompts} differ from the task file's {file_prompts}"
+                )
+        task = {"class_prompts": prompts, "targets": [classes.index(v) for v in cols[zs.label]],
+                "groups": [f"{v}|{g}" for v, g in zip(cols[zs.label], cols[zs.group_by])], "bias": bias,
+                "context": bias_context(bias, spec.contexts[bias], per_class)}   # retrieval keeps the query files
+    return {"items": items, "labels": {a: cols[c] for a, c in spec.attributes.items()}, "contexts": contexts,
+            "prompt_sets": _prompt_sets(p, spec.prompt_sets), "k": min(spec.k or p.sem_eval.k, len(items)),
+            "zero_shot": task}
+
+
+# %% ../nbs/14a_sem_figures.ipynb #ed460655
+def _loaded_benchmarks(p: Profile) -> tuple[dict, dict]:
+    "The inputs of every benchmark whose data is there, and why the others are skipped."
+    loaded, skipped = {}, {}
+    for name in (p.sem_eval.benchmarks if p.sem_eval else {}):
+        try: loaded[name] = benchmark_inputs(p, name)
+        except ResourceNotFoundError as err:
+            warnings.warn(f"SEM table: benchmark {name!r} skipped: {err}", stacklevel=2)
+            skipped[name] = str(err)
+    return loaded, skipped
+
+def _benchmark_numbers(ws: Workspace, ms: dict, benchmarks: dict, folds: int, galleries: dict) -> dict:
+    """MaxSkew@k per `benchmark: prompt set|attribute` and zero-shot (worst-group) accuracy per benchmark, per method;
+    `galleries` keeps each benchmark's plain gallery embeddings per model fingerprint."""
+    out = {"maxskew": {}, "fold_ci95": {}, "benchmark_accuracy": {}, "benchmark_worst_group_accuracy": {}}
+    for name, b in benchmarks.items():
+        key = (name, ws.vlm.fingerprint())
+        if key not in galleries: galleries[key] = Debiaser(ws.vlm).debias_images(b["items"])
+        gallery = galleries[key]
+        if b["prompt_sets"]:
+            res = evaluate_retrieval(ms, b["items"], b["labels"], b["prompt_sets"], b["contexts"], k=b["k"],
+                                     folds=min(folds, len(gallery)), target="prior", convention="bendvlm",
+                                     progress_bar=False, gallery_embeddings=gallery)
+            summ = summarize_retrieval(res)
+            for r in summ[summ.metric == "maxskew"].itertuples():
+                out["maxskew"].setdefault(r.method, {})[f"{name}: {r.prompt_set}|{r.attribute}"] = r.mean
+                out["fold_ci95"].setdefault(r.method, {})[f"{name}: {r.prompt_set}|{r.attribute}"] = r.ci95
+        if b["zero_shot"]:
+            t = b["zero_shot"]
+            zs = evaluate_zero_shot(ms, b["items"], t["class_prompts"], t["targets"], t["groups"],
+                                    context=t["context"], attribute_labels=b["labels"][t["bias"]],
+                                    gallery_embeddings=gallery)
+            for r in zs.itertuples():
+                out["benchmark_accuracy"].setdefault(r.method, {})[name] = r.accuracy
+                out["benchmark_worst_group_accuracy"].setdefault(r.method, {})[name] = r.worst_group_accuracy
+    return out
+
+
 # %% ../nbs/14a_sem_figures.ipynb #13723986
-def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None) -> dict:
+def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None, benchmarks: dict | None = None,
+                 galleries: dict | None = None) -> dict:
     p = ws.profile
     ms = _methods_to_run(ws, list(SEM_TABLE_METHODS) + (["roboshot"] if ws.tower == "image" else []), first)
     ev = p.sem_eval
@@ -99,28 +174,40 @@ def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None) -> dict:
     for r in summ[summ.metric == "maxskew"].itertuples():
         out["maxskew"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.mean
         out["fold_ci95"].setdefault(r.method, {})[f"{r.prompt_set}|{r.attribute}"] = r.ci95
+    if benchmarks:
+        more = _benchmark_numbers(ws, ms, benchmarks, ev.folds, {} if galleries is None else galleries)
+        for key in ("maxskew", "fold_ci95"):
+            for m, cols in more[key].items(): out[key].setdefault(m, {}).update(cols)
+        out.update({k: more[k] for k in ("benchmark_accuracy", "benchmark_worst_group_accuracy") if more[k]})
     return _share_seed_free(out, first)
 
 # %% ../nbs/14a_sem_figures.ipynb #6416de8f
 def figure_sem_table(ws, out_dir) -> dict:
-    "Fig. 6 (SEM tables): MaxSkew@K with the Bend-VLM convention over folds, and zero-shot worst-group accuracy."
+    """Fig. 6 (SEM tables): MaxSkew@K with the Bend-VLM convention over folds on the gallery and the profile's
+    benchmarks, and the benchmarks' zero-shot worst-group accuracy."""
     paper_style()
     runs = _runs(ws)
-    payload = over_runs(runs, lambda w, first: _sem_numbers(w, out_dir, first))
-    ci = payload["seed_ci95"]["maxskew"] if len(runs) > 1 else payload["fold_ci95"]
-    rows = [
-        dict(column=col, method=m, mean=v, err=ci[m][col])
-        for m, cols in payload["maxskew"].items()
-        for col, v in cols.items()
-    ]
-    fig = plot_grouped_bars(
-        pd.DataFrame(rows),
-        "column",
-        "mean",
-        "method",
-        f"MaxSkew@K, prior target ({_spread(len(runs))}); the MSAE reconstructs the queries at cos "
-        f"{payload['sae_query_cos']:.3f}",
-        "MaxSkew",
-        err="err",
-    )
+    benchmarks, skipped = _loaded_benchmarks(runs[0].profile)
+    galleries: dict = {}
+    payload = over_runs(runs, lambda w, first: _sem_numbers(w, out_dir, first, benchmarks, galleries))
+    payload["skipped_benchmarks"] = skipped
+    def bars(key, ci):
+        "One bar per method and column of `payload[key]`, with the ± error from `ci` (0 where there is none)."
+        return pd.DataFrame([dict(column=col, method=m, mean=v, err=ci.get(m, {}).get(col, 0.0))
+                             for m, cols in payload[key].items() for col, v in cols.items()])
+    seed_ci = payload["seed_ci95"] if len(runs) > 1 else {"maxskew": payload["fold_ci95"]}
+    title = (f"MaxSkew@K, prior target ({_spread(len(runs))}); the MSAE reconstructs the queries at cos "
+             f"{payload['sae_query_cos']:.3f}")
+    if "benchmark_worst_group_accuracy" not in payload:
+        fig = plot_grouped_bars(bars("maxskew", seed_ci["maxskew"]), "column", "mean", "method", title, "MaxSkew",
+                                err="err")
+        return _save(fig, payload, out_dir, FIGURES["sem_table"].stem)
+    import matplotlib.pyplot as plt
+    maxskew = bars("maxskew", seed_ci["maxskew"])
+    wga = bars("benchmark_worst_group_accuracy", seed_ci.get("benchmark_worst_group_accuracy", {}))
+    width = max(8.0, 0.12 * (len(maxskew) + len(wga)) + 3)              # about 0.12 inch per bar
+    fig, axes = plt.subplots(1, 2, figsize=(width, 3.0), gridspec_kw={"width_ratios": [len(maxskew), len(wga)]})
+    plot_grouped_bars(maxskew, "column", "mean", "method", title, "MaxSkew", err="err", ax=axes[0])
+    plot_grouped_bars(wga, "column", "mean", "method", "zero-shot worst-group accuracy", "accuracy", err="err",
+                      ax=axes[1])
     return _save(fig, payload, out_dir, FIGURES["sem_table"].stem)

@@ -33,7 +33,7 @@ def pixels_from_images(images, mean, std) -> torch.Tensor:
     return (x - torch.tensor(mean)[:, None, None]) / torch.tensor(std)[:, None, None]
 
 def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch_size: int = 128, lr: float = 1e-3,
-                    seed: int = 0, world_config=None, threads: int = 2, progress: bool = True) -> Path:
+                    seed: int = 0, world_config=None, threads: int = 1, progress: bool = True) -> Path:
     "Train (or fetch from cache) the FaceWorld tiny CLIP; returns its directory."
     from debiaslens_nb.faceworld import WORLD_VERSION, FaceWorldConfig
     from debiaslens_nb.core import cache_lock, cache_root, remove_stale_temps

@@ -1,7 +1,8 @@
 """The paper profile end to end (issue 15): `debiaslens reproduce --profile paper-vitb16 --dry-run` runs the real
 ViT-B/16 architecture at random weights on a locally generated FairFace copy in the Hub's schema, for one seed and
-at the smallest size the code path takes (--scale 0.0001: every size at its floor, 12 items per dataset), and
-produces every figure, the summary and the per-stage report. BENCHMARKS.md has the default scale's run."""
+at the smallest size the code path takes (--scale 0.0001: every size at its floor, 12 items per dataset), with
+UTKFace, CelebA and Waterbirds copies in their release layouts for the SEM table, and produces every figure, the
+summary and the per-stage report. BENCHMARKS.md has the default scale's run."""
 import json
 import math
 import os
@@ -17,7 +18,7 @@ STAGES = {"model", "gallery", "sae.extract", "sae.train", "localisation", "text_
 def test_paper_vitb16_dry_run_produces_every_figure(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     run = subprocess.run([sys.executable, "-m", "debiaslens_nb.cli", "reproduce", "--profile", "paper-vitb16",
-                          "--dry-run", "--scale", "0.0001", "--seed", "0", "--out", str(tmp_path)],
+                          "--dry-run", "--scale", "0.0001", "--seed", "0", "--jobs", "2", "--out", str(tmp_path)],
                          env=env, capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stderr[-4000:]
     assert "dry_run.md" in run.stdout
@@ -29,6 +30,12 @@ def test_paper_vitb16_dry_run_produces_every_figure(tmp_path):
     table = summary["maxskew"]
     assert {"baseline", "debiaslens-image", "debiaslens-text", "sem-bi", "orth-proj", "bend-vlm"} <= set(table)
     assert all(math.isfinite(v) and v >= 0 for row in table.values() for v in row.values())
+    sem = json.loads((out / f"{FIGURES['sem_table'].stem}.json").read_text())       # SEM's other datasets
+    assert {"utkface: stereotypes|gender", "utkface: stereotypes|race", "celeba: hair|gender",
+            "celeba: stereotypes|gender"} <= set(sem["maxskew"]["sem-bi"]) and not sem["skipped_benchmarks"]
+    for m in ("baseline", "orth-proj", "bend-vlm", "sem-bi"):
+        assert set(sem["benchmark_worst_group_accuracy"][m]) == {"celeba", "waterbirds"}
+        assert all(0 <= v <= 1 for v in sem["benchmark_accuracy"][m].values())
     report = json.loads((out / "dry_run.json").read_text())
     assert report["profile"] == "paper-vitb16" and report["scale"] == 0.0001
     rows = {r["stage"]: r for r in report["stages"]}
