@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import torch.nn.functional as F
 
@@ -198,16 +199,14 @@ def figure_sem_table(ws, out_dir) -> dict:
     seed_ci = payload["seed_ci95"] if len(runs) > 1 else {"maxskew": payload["fold_ci95"]}
     title = (f"MaxSkew@K, prior target ({_spread(len(runs))}); the MSAE reconstructs the queries at cos "
              f"{payload['sae_query_cos']:.3f}")
-    if "benchmark_worst_group_accuracy" not in payload:
-        fig = plot_grouped_bars(bars("maxskew", seed_ci["maxskew"]), "column", "mean", "method", title, "MaxSkew",
-                                err="err")
-        return _save(fig, payload, out_dir, FIGURES["sem_table"].stem)
-    import matplotlib.pyplot as plt
-    maxskew = bars("maxskew", seed_ci["maxskew"])
-    wga = bars("benchmark_worst_group_accuracy", seed_ci.get("benchmark_worst_group_accuracy", {}))
-    width = max(8.0, 0.12 * (len(maxskew) + len(wga)) + 3)              # about 0.12 inch per bar
-    fig, axes = plt.subplots(1, 2, figsize=(width, 3.0), gridspec_kw={"width_ratios": [len(maxskew), len(wga)]})
-    plot_grouped_bars(maxskew, "column", "mean", "method", title, "MaxSkew", err="err", ax=axes[0])
-    plot_grouped_bars(wga, "column", "mean", "method", "zero-shot worst-group accuracy", "accuracy", err="err",
-                      ax=axes[1])
+    maxskew, ax = bars("maxskew", seed_ci["maxskew"]), None
+    if "benchmark_worst_group_accuracy" in payload:                   # a second panel: the zero-shot benchmarks
+        wga = bars("benchmark_worst_group_accuracy", seed_ci.get("benchmark_worst_group_accuracy", {}))
+        width = max(8.0, 0.12 * (len(maxskew) + len(wga)) + 3)          # about 0.12 inch per bar
+        ratios = {"width_ratios": [len(maxskew), len(wga)]}
+        _, (ax, ax_wga) = plt.subplots(1, 2, figsize=(width, 3.0), gridspec_kw=ratios)
+        plot_grouped_bars(wga, "column", "mean", "method", "zero-shot worst-group accuracy", "accuracy", err="err",
+                          ax=ax_wga)
+        ax_wga.get_legend().remove()                                   # one legend: the left panel's
+    fig = plot_grouped_bars(maxskew, "column", "mean", "method", title, "MaxSkew", err="err", ax=ax)
     return _save(fig, payload, out_dir, FIGURES["sem_table"].stem)
