@@ -116,21 +116,25 @@ def _cached_faceworld(n: int, split: str, seed: int):
     return datasets.load_from_disk(str(d))
 
 # %% ../nbs/12b_cached_data.ipynb #1313aaac
+def _read_checked(path: Path, what: str) -> tuple[torch.Tensor, dict] | None:
+    """The tensor `e` and the metadata of a cache file that keeps the tensor's sha256 in its metadata; None, with a
+    warning naming `what`, when the file is unreadable or does not match (a missing file: None, silently)."""
+    if not path.is_file(): return None
+    try:
+        from safetensors import safe_open
+        with safe_open(str(path), "pt") as f: meta, e = f.metadata() or {}, f.get_tensor("e")
+        if meta.get("sha256") in (None, content_hash(e)): return e, meta       # None: written before checksums
+        problem = "does not match its checksum (corrupt)"
+    except (SafetensorError, OSError, KeyError) as err: problem = f"is unreadable ({err})"
+    warnings.warn(f"{what} {path} {problem}; it is rebuilt", stacklevel=3)
+    return None
+
 def _cached_texts(vlm, texts: list) -> torch.Tensor:
     "Plain text embeddings of `texts`, cached by model fingerprint and content (checksum in the file's metadata)."
     path = cache_root("embeddings") / f"{content_hash(vlm.fingerprint(), texts, short=True)}.safetensors"
     with cache_lock(path):
-        if path.is_file():
-            try:
-                from safetensors import safe_open
-                with safe_open(str(path), "pt") as f: meta, e = f.metadata() or {}, f.get_tensor("e")
-                if meta.get("sha256") in (None, content_hash(e)): return e
-                warnings.warn(
-                    f"cached text embeddings {path} do not match their checksum (corrupt); rebuilding them",
-                    stacklevel=2,
-                )
-            except (SafetensorError, OSError, KeyError) as err:
-                warnings.warn(f"cached text embeddings {path} are unreadable ({err}); rebuilding them", stacklevel=2)
+        cached = _read_checked(path, "cached text embeddings")
+        if cached is not None: return cached[0]
         remove_stale_temps(path.parent, path.name)               # left by a write killed mid-way
         e = vlm.encode_texts(texts, progress=False).contiguous()
         with atomic_write(path) as tmp: save_file({"e": e}, str(tmp), metadata={"sha256": content_hash(e)})

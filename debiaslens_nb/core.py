@@ -23,8 +23,9 @@ import torch
 # %% auto #0
 __all__ = ['MAX_ACTIVATION', 'DebiasLensError', 'InputError', 'LabelError', 'CheckpointError', 'DatasetSchemaError',
            'ConfigError', 'ResourceNotFoundError', 'as_float_tensor', 'check_finite', 'check_activations',
-           'seed_everything', 'default_device', 'cache_root', 'content_hash', 'atomic_write', 'write_text',
-           'write_json', 'read_json', 'remove_stale_temps', 'cache_lock', 'progress', 'asset_path', 'load_asset_json']
+           'seed_everything', 'default_device', 'cache_root', 'temporary_env', 'content_hash', 'atomic_write',
+           'write_text', 'write_json', 'read_json', 'remove_stale_temps', 'cache_lock', 'progress', 'asset_path',
+           'load_asset_json']
 
 # %% ../nbs/00_core.ipynb #d7979b3b
 class DebiasLensError(Exception):
@@ -118,6 +119,20 @@ def cache_root(*parts: str) -> Path:
     path = root.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+@contextlib.contextmanager
+def temporary_env(**values):
+    """Set environment variables for the block (None unsets one) and restore them after: e.g. a temporary cache root,
+    `with temporary_env(DEBIASLENS_CACHE=folder): ...`."""
+    old = {name: os.environ.get(name) for name in values}
+    def put(name, value):
+        if value is None: os.environ.pop(name, None)
+        else: os.environ[name] = str(value)
+    try:
+        for name, value in values.items(): put(name, value)
+        yield
+    finally:
+        for name, value in old.items(): put(name, value)
 
 # %% ../nbs/00_core.ipynb #89665f85
 def _feed(h, obj: Any) -> None:

@@ -14,7 +14,8 @@ import uuid
 from pathlib import Path
 
 from .cached_data import _build_dir
-from .core import ConfigError, InputError, cache_lock, cache_root, content_hash, write_json, write_text
+from .core import (ConfigError, InputError, cache_lock, cache_root, content_hash, temporary_env,
+                                write_json, write_text)
 from .data import celeba_fixture, fairface_fixture, prompt_set, utkface_fixture, waterbirds_fixture
 from .pipeline import _prompt_sets
 from .profiles import Profile, as_profile
@@ -172,13 +173,10 @@ def dry_run(profile: str | Profile = "paper-vitb16", scale: float = 0.001, out="
     path = data.parent / f"{raw['name']}-{content_hash(raw, short=True)}.json"
     if not path.is_file(): write_json(path, raw)
     run_cache = cache_root("dry_run", "runs", f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    old = os.environ.get("DEBIASLENS_CACHE")
-    os.environ["DEBIASLENS_CACHE"] = str(run_cache)            # every stage computed, never a cache hit (see above)
-    try: summary = reproduce(str(path), out, seeds=seeds, device=device, progress=progress, jobs=jobs)
-    finally:
-        if old is None: del os.environ["DEBIASLENS_CACHE"]
-        else: os.environ["DEBIASLENS_CACHE"] = old
-        shutil.rmtree(run_cache, ignore_errors=True)
+    try:
+        with temporary_env(DEBIASLENS_CACHE=run_cache):          # every stage computed, never a cache hit (see above)
+            summary = reproduce(str(path), out, seeds=seeds, device=device, progress=progress, jobs=jobs)
+    finally: shutil.rmtree(run_cache, ignore_errors=True)
     rows = _stage_rows(full, as_profile(raw), summary)
     report = {"profile": full.name, "scale": scale, "device": device, "seeds": summary["seeds"], "stages": rows,
               "seconds": summary["seconds"], "full_seconds": sum(r["full_seconds"] for r in rows),

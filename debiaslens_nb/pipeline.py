@@ -25,7 +25,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .baselines import BiasContext, make_debiaser
-from .cached_data import _build_dir, _cached_texts, _checksums_hold, _items
+from .cached_data import _build_dir, _cached_texts, _checksums_hold, _items, _read_checked
 from .collect import collect_activations
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write,
                                 cache_lock, cache_root, content_hash, read_json, remove_stale_temps, seed_everything,
@@ -311,15 +311,13 @@ def _text_memo_path(vlm) -> Path: return cache_root("text_memo") / f"{vlm.finger
 
 def _read_text_memo(path: Path) -> tuple[list[str], torch.Tensor | None]:
     "The texts and embeddings of a memo file; nothing (with a warning) when it is missing, unreadable or corrupt."
-    if not path.is_file(): return [], None
-    try:
-        from safetensors import safe_open
-        with safe_open(str(path), "pt") as f: meta, e = f.metadata() or {}, f.get_tensor("e")
-        texts = json.loads(meta["texts"])
-        if len(texts) == len(e) and meta.get("sha256") == content_hash(e): return texts, e
-        problem = "does not match its checksum"
-    except (SafetensorError, OSError, KeyError, ValueError) as err: problem = f"is unreadable ({err})"
-    warnings.warn(f"text memo {path} {problem}; it is rebuilt", stacklevel=3)
+    cached = _read_checked(path, "text memo")
+    if cached is None: return [], None
+    e, meta = cached
+    try: texts = json.loads(meta["texts"])
+    except (KeyError, ValueError): texts = None
+    if isinstance(texts, list) and len(texts) == len(e) and "sha256" in meta: return texts, e
+    warnings.warn(f"text memo {path} does not list its texts (corrupt); it is rebuilt", stacklevel=3)
     return [], None
 
 _MEMO_ON_DISK: dict[Path, set] = {}     # per memo file, the texts this process knows to be in it
