@@ -354,6 +354,10 @@ def sem_corpus(p: Profile, captions: list[str]) -> list[str]:
     return out
 
 # %% ../nbs/13_pipeline.ipynb #194102e9
+def _caption_corpus(p: Profile):
+    "The caption corpus of the text and SEM SAEs: the people captions shuffled by the profile's data seed (every seed)."
+    return people_caption_table(p.sae_data.seed)
+
 def _text_sae(vlm, p: Profile, corpus, seed: int, progress: bool, stage: Stages) -> SAE:
     "The text SAE of an image profile (DeBiasLens-text), on the first `corpus_size` captions."
     caps = corpus["caption"].tolist()[: p.text_sae.corpus_size]
@@ -390,7 +394,7 @@ def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace
             lab = np.asarray(loc_labels[col], dtype=object)
             keep = lab != "neutral"
             neurons[a] = find_social_neurons(z[torch.from_numpy(keep)], list(lab[keep]), tau=p.tau, on_small="skip")
-    corpus = people_caption_table(seed)
+    corpus = _caption_corpus(p)
     text_sae = text_neurons = None
     if p.tower == "image" and p.text_sae is not None:
         text_sae = _text_sae(vlm, p, corpus, seed, progress, stage)
@@ -475,7 +479,7 @@ def train_profile_saes(profile: str | dict | Profile = "faceworld", quick: bool 
     with stage("model"): vlm = _load_model(p.model, device, progress)
     train_items, _ = _items(p.sae_data, p.tower)
     out = {"sae": _cached_sae(vlm, p.site, train_items, p, p.sae, seed, progress, stages=stage)}
-    corpus = people_caption_table(seed)
+    corpus = _caption_corpus(p)
     if p.tower == "image" and p.text_sae is not None: out["text_sae"] = _text_sae(vlm, p, corpus, seed, progress, stage)
     d_embed = vlm.encode_texts(["a photo of a person."], progress=False).shape[1]
     out["sem_sae"] = _sem_sae(vlm, p, corpus, d_embed, seed, progress, stage)
