@@ -69,7 +69,7 @@ def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, 
             ds["caption"]
         )
         model = build_open_clip(FACEWORLD_CLIP_CFG).train()
-        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1)
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1, foreach=True)   # = the loop, bit for bit
         gen = torch.Generator().manual_seed(seed)
         perm, pos, losses = torch.randperm(n_train, generator=gen), 0, []
         for step in progress_bar(range(steps), progress, desc="train tiny CLIP"):
