@@ -46,8 +46,13 @@ test: $(STAMP) browser
 test-slow: $(STAMP)
 	$(BIN)/nbdev-test --n-workers 1 --flags slow --skip-folder-re '^figures$$'
 
+# The profiles side by side (the tiny CLIP trains on one core while MiniLM builds on the other), each with two
+# figure kernels at a time; `make reproduce PROFILES=minilm` runs one.
 reproduce: $(STAMP)
-	for p in $(PROFILES); do $(BIN)/debiaslens reproduce --profile $$p --out reports --jobs 2 || exit 1; done
+	$(MAKE) --no-print-directory --output-sync=line -j $(words $(PROFILES)) $(addprefix reproduce-,$(PROFILES))
+
+reproduce-%: $(STAMP)
+	$(BIN)/debiaslens reproduce --profile $* --out reports --jobs 2
 
 docs: $(STAMP)
 	$(BIN)/python tools/render_docs.py --out _html
