@@ -49,7 +49,8 @@ test-slow: $(STAMP)
 # The profiles side by side (the tiny CLIP trains on one core while MiniLM builds on the other), each with two
 # figure kernels at a time; `make reproduce PROFILES=minilm` runs one.
 reproduce: $(STAMP)
-	$(MAKE) --no-print-directory --output-sync=line -j $(words $(PROFILES)) $(addprefix reproduce-,$(PROFILES))
+	@echo "reproducing $(PROFILES) side by side; each profile's output is printed when it finishes"
+	$(MAKE) --no-print-directory --output-sync=target -j $(words $(PROFILES)) $(addprefix reproduce-,$(PROFILES))
 
 reproduce-%: $(STAMP)
 	$(BIN)/debiaslens reproduce --profile $* --out reports --jobs 2
