@@ -23,7 +23,7 @@ from .core import (ConfigError, ResourceNotFoundError, atomic_write, cache_lock,
 from .data import (caption_gallery, load_celeba, load_fairface, load_utkface, load_waterbirds,
                                 people_caption_table)
 from .faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
-from .profiles import LOCAL_SOURCES, DataSpec
+from .profiles import LOCAL_SOURCES, UNSPLIT_SOURCES, DataSpec
 
 # %% auto #0
 __all__ = ['local_dataset_dir']
@@ -38,8 +38,7 @@ def _items(spec: DataSpec, tower: str):
         return list(ds["image"]), {c: list(ds[c]) for c in ("gender", "skin", "age", "occupation")}
     if src == "fairface":
         ds = load_fairface(spec.config, spec.split or "validation", path=spec.path)
-        if spec.n: ds = ds.shuffle(seed=spec.seed).select(range(min(spec.n, len(ds))))
-        return list(ds["image"]), {c: list(ds[c]) for c in ("gender", "race", "age_group")}
+        return list((ds := _sample(ds, spec))["image"]), {c: list(ds[c]) for c in ("gender", "race", "age_group")}
     if src == "gendered_gallery":
         ds = caption_gallery()
         return list(ds["caption"]), {c: list(ds[c]) for c in ("gender", "age", "activity")}
@@ -48,10 +47,14 @@ def _items(spec: DataSpec, tower: str):
         if spec.n: tab = tab.head(spec.n)
         return tab["caption"].tolist(), {"gender": tab["gender"].tolist(), "age": tab["age"].tolist()}
     if src in LOCAL_SOURCES:
-        ds = _LOCAL_LOADERS[src](local_dataset_dir(spec), *([spec.split] if spec.split and src != "utkface" else []))
-        if spec.n: ds = ds.shuffle(seed=spec.seed).select(range(min(spec.n, len(ds))))
+        split = [spec.split] if spec.split and src not in UNSPLIT_SOURCES else []
+        ds = _sample(_LOCAL_LOADERS[src](local_dataset_dir(spec), *split), spec)
         return list(ds["image"]), {c: list(ds[c]) for c in _LOCAL_LABELS[src]}
     raise ConfigError(f"unknown data source {src!r}")
+
+def _sample(ds, spec: DataSpec):
+    "The spec's `n` rows of a Hub-style dataset, drawn with its seed (all of them when `n` is unset)."
+    return ds.shuffle(seed=spec.seed).select(range(min(spec.n, len(ds)))) if spec.n else ds
 
 _LOCAL_LOADERS = {"utkface": load_utkface, "celeba": load_celeba, "waterbirds": load_waterbirds}
 _LOCAL_LABELS = {"utkface": ("gender", "race", "age_group"), "celeba": ("gender", "hair"),

@@ -18,7 +18,7 @@ from .core import (ConfigError, InputError, cache_lock, cache_root, content_hash
                                 write_json, write_text)
 from .data import celeba_fixture, fairface_fixture, prompt_set, utkface_fixture, waterbirds_fixture
 from .pipeline import _prompt_sets
-from .profiles import Profile, as_profile
+from .profiles import UNSPLIT_SOURCES, Profile, as_profile
 from .report import reproduce
 
 # %% auto #0
@@ -39,7 +39,7 @@ LOCAL_ROWS = {"utkface": {None: 23_708}, "celeba": {"train": 162_770, "valid": 1
 def _items_of(spec) -> int:
     "How many items a data spec of a paper profile takes (its `n`, else the whole split of the real dataset)."
     if spec.n: return spec.n
-    if spec.source in LOCAL_ROWS: return LOCAL_ROWS[spec.source][spec.split if spec.source != "utkface" else None]
+    if spec.source in LOCAL_ROWS: return LOCAL_ROWS[spec.source][None if spec.source in UNSPLIT_SOURCES else spec.split]
     return FAIRFACE_ROWS[spec.split or "validation"]
 
 def _tokens_per_item(tokens: str) -> int:
@@ -122,7 +122,7 @@ def _benchmark_fixture(data: dict) -> Path:
     d = cache_root("dry_run", content_hash(source, n, split, "benchmark-fixture-v1", short=True))
     with cache_lock(d):
         if not (d / "checksum.json").is_file():
-            args = {} if source == "utkface" else {"split": split or "test"}
+            args = {} if source in UNSPLIT_SOURCES else {"split": split or "test"}
             _build_dir(d, lambda tmp: BENCHMARK_FIXTURES[source](tmp / source, n=n, **args))
     return d / source
 

@@ -19,9 +19,10 @@ from .core import ConfigError, InputError, ResourceNotFoundError, load_asset_jso
 from .sae_interop import SAE_FORMATS
 
 # %% auto #0
-__all__ = ['MODEL_SOURCES', 'DATA_SOURCES', 'LOCAL_SOURCES', 'LOCALISATION_CODES', 'REMOVALS', 'PROFILES', 'OFFLINE_PROFILES',
-           'from_json', 'ModelSpec', 'DataSpec', 'SAESpec', 'ContextSpec', 'ZeroShotSpec', 'SemBenchmarkSpec',
-           'SemEvalSpec', 'Profile', 'apply_override', 'as_profile', 'load_profile', 'with_overrides']
+__all__ = ['MODEL_SOURCES', 'DATA_SOURCES', 'LOCAL_SOURCES', 'UNSPLIT_SOURCES', 'LOCALISATION_CODES', 'REMOVALS', 'PROFILES',
+           'OFFLINE_PROFILES', 'from_json', 'ModelSpec', 'DataSpec', 'SAESpec', 'ContextSpec', 'ZeroShotSpec',
+           'SemBenchmarkSpec', 'SemEvalSpec', 'Profile', 'apply_override', 'as_profile', 'load_profile',
+           'with_overrides']
 
 # %% ../nbs/12a_profiles.ipynb #4b0cccf3
 def _type_name(hint) -> str:
@@ -94,6 +95,7 @@ class ModelSpec:
 # %% ../nbs/12a_profiles.ipynb #3e81d964
 DATA_SOURCES = ("faceworld", "fairface", "gendered_gallery", "people_captions", "utkface", "celeba", "waterbirds")
 LOCAL_SOURCES = ("utkface", "celeba", "waterbirds")   # no Hub copy: a local folder (`path` or $DEBIASLENS_DATA/...)
+UNSPLIT_SOURCES = ("utkface",)                         # released as one folder: a data spec's `split` does not apply
 
 @dataclass
 class DataSpec:

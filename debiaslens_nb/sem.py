@@ -28,10 +28,14 @@ def sem_latents(sae: SAE, e: torch.Tensor) -> torch.Tensor:
         x = as_float_tensor(e, "embeddings", ndim=2, dim=sae.cfg.d_in, dtype=sae.W_enc.dtype).to(sae.W_enc.device)
         return torch.relu(sae.hidden(sae.normalize(x)))
 
+def _sorted_columns(ref: torch.Tensor) -> torch.Tensor:
+    "Each latent's column of `ref` [m, F] in ascending order, as rows [F, m] (what `searchsorted` reads)."
+    return ref.T.contiguous().sort(dim=1).values
+
 def _frac_below(ref: torch.Tensor, lat: torch.Tensor, sorted_columns: torch.Tensor | None = None) -> torch.Tensor:
     """For each row of `lat` [q, F]: fraction of the rows of `ref` [m, F] strictly below it, per latent (a binary search
     per column; `sorted_columns`: `ref`'s columns already sorted, [F, m])."""
-    columns = ref.T.contiguous().sort(dim=1).values if sorted_columns is None else sorted_columns
+    columns = _sorted_columns(ref) if sorted_columns is None else sorted_columns
     below = torch.searchsorted(columns, lat.T.contiguous(), side="left")
     return below.T.float() / columns.shape[1]
 
@@ -40,7 +44,7 @@ def diverse_reference(sae: SAE, diverse) -> tuple[torch.Tensor, torch.Tensor, to
     lower median, as `torch.median`): what every query of one SAE shares, computed once (`SEM` keeps it)."""
     D = sem_latents(sae, as_float_tensor(diverse, "diverse", ndim=2, dim=sae.cfg.d_in))
     if D.shape[0] < 2: raise InputError("diverse needs at least two prompts")
-    columns = D.T.contiguous().sort(dim=1).values
+    columns = _sorted_columns(D)
     return D, columns, columns[:, (D.shape[0] - 1) // 2]
 
 def bias_scores(diverse_latents: torch.Tensor, bias_latents: Sequence[torch.Tensor],
