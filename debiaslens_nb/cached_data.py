@@ -37,8 +37,8 @@ def _items(spec: DataSpec, tower: str):
         ds = _cached_faceworld(spec.n, spec.split or "eval", spec.seed)
         return list(ds["image"]), {c: list(ds[c]) for c in ("gender", "skin", "age", "occupation")}
     if src == "fairface":
-        ds = load_fairface(spec.config, spec.split or "validation", path=spec.path)
-        return list((ds := _sample(ds, spec))["image"]), {c: list(ds[c]) for c in ("gender", "race", "age_group")}
+        ds = _sample(load_fairface(spec.config, spec.split or "validation", path=spec.path), spec)
+        return list(ds["image"]), {c: list(ds[c]) for c in ("gender", "race", "age_group")}
     if src == "gendered_gallery":
         ds = caption_gallery()
         return list(ds["caption"]), {c: list(ds[c]) for c in ("gender", "age", "activity")}
