@@ -9,7 +9,8 @@ drops <= 3 points, and the diagonal dominates.
 
 For every tiny CLIP it also measures a bound that no choice of neurons can beat by much: the *direction oracle*
 replaces DeBiasLens' decode at the same site, token and blend weight by removing the exact gender direction
-(the difference of the men's and women's mean CLS vectors on the localisation split), h' = h - alpha ((h - m) . u) u.
+(the difference of the men's and women's mean pooled vectors on the localisation split: CLS, or the mean over tokens
+for an average-pooled tower), h' = h - alpha ((h - m) . u) u.
 
     python bench/seed_study.py [--clip-seeds 0 1] [--threads 1 2] [--sae-seeds 0 1 2 3 4] [--quick] [--oracle-only]
                               [--json out.json]
@@ -55,9 +56,9 @@ def direction_oracle(ws, alphas=(0.6, 1.0)):
     "Mean gender MaxSkew@k over the prompt sets for the plain model and the direction oracle at each alpha."
     p = ws.profile
     items, labels = _items(p.localisation, "image")
-    cls = _site_vectors(ws.vlm, ws.site, items, p, pooled=True).tensor()
+    pooled = _site_vectors(ws.vlm, ws.site, items, p, pooled=True).tensor()
     gender = np.asarray(labels["gender"])
-    means = {g: cls[torch.from_numpy(gender == g)].mean(0) for g in ("male", "female")}
+    means = {g: pooled[torch.from_numpy(gender == g)].mean(0) for g in ("male", "female")}
     u, m = F.normalize(means["female"] - means["male"], dim=0), (means["female"] + means["male"]) / 2
     prompts = {
         ps: F.normalize(ws.vlm.encode_texts(texts, progress=False), dim=-1) for ps, texts in ws.prompt_sets.items()
@@ -82,10 +83,11 @@ def within_cell_share(ws, gallery_embeddings, prompts):
     cell = np.unique(np.stack([np.asarray(labels[c]) for c in ("occupation", "gender", "skin", "age")], 1), axis=0,
                      return_inverse=True)[1].ravel()
     e = F.normalize(gallery_embeddings, dim=-1)
+    masks = [cell == c for c in np.unique(cell)]
     shares = []
     for q in prompts.values():
         s = (q @ e.T).numpy()
-        within = sum(s[:, cell == c].var(1) * (cell == c).sum() for c in np.unique(cell)) / len(cell)
+        within = sum(s[:, m].var(1) * m.sum() for m in masks) / len(cell)
         shares.append(within / s.var(1))
     return float(np.median(np.concatenate(shares)))
 

@@ -143,8 +143,10 @@ class Stages:
 
 # %% ../nbs/13_pipeline.ipynb #4685dc6c
 def _pooled_token(vlm, site: str) -> str:
-    "The token rule of the embedding: CLS for images, EOT for CLIP text, the mean over tokens for MiniLM."
-    if site.startswith("image."): return "cls"
+    """The token rule of the embedding: CLS for an image tower that pools its first token, the mean over tokens for
+    one that pools every token (average or attention pooling: SigLIP, open_clip `pool_type="avg"`); EOT for CLIP text,
+    the mean over tokens for MiniLM."""
+    if site.startswith("image."): return "cls" if vlm.pooling("image").kind == "first" else "mean"
     return "mean" if vlm.backend == "minilm" else "eot"
 
 # %% ../nbs/13_pipeline.ipynb #4a06d8f7
