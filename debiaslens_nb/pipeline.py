@@ -143,11 +143,11 @@ class Stages:
 
 # %% ../nbs/13_pipeline.ipynb #4685dc6c
 def _pooled_token(vlm, site: str) -> str:
-    """The token rule of the embedding: CLS for an image tower that pools its first token, the mean over tokens for
-    one that pools every token (average or attention pooling: SigLIP, open_clip `pool_type="avg"`); EOT for CLIP text,
-    the mean over tokens for MiniLM."""
-    if site.startswith("image."): return "cls" if vlm.pooling("image").kind == "first" else "mean"
-    return "mean" if vlm.backend == "minilm" else "eot"
+    """The token rule of the embedding, from the tower's own pooling: `cls` where it pools its first token, `mean`
+    where every token feeds it (open_clip `pool_type="avg"`, SigLIP's attention pooling, MiniLM's mean), `eot`
+    where one token chosen from the input ids or the last one does (CLIP and SigLIP text)."""
+    kind = vlm.pooling(vlm.parse_site(site)[0]).kind
+    return {"first": "cls", "all": "mean"}.get(kind, "eot")
 
 # %% ../nbs/13_pipeline.ipynb #4a06d8f7
 def _site_vectors(vlm, site, items, profile, pooled: bool, tokens: str | None = None, directory=None,
