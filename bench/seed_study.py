@@ -3,7 +3,9 @@
 For every tiny-CLIP seed (0, 1), every thread count the tiny CLIP trains with (1, 2) and every SAE seed (0-4),
 run the faceworld profile's full pipeline (`prepare`) and record: social neurons found per group at tau = 0.9,
 gender MaxSkew@k averaged over the four prompt sets before and after DeBiasLens-image (alpha = 0.6, gamma = 0),
-zero-shot occupation accuracy, and whether the specificity matrix's diagonal dominates each row.
+zero-shot occupation accuracy, and whether the specificity matrix's diagonal dominates each row. It also
+records MaxSkew with the same neurons removed completely (alpha = 1): what the neurons found can do at all, apart
+from the blend.
 A run meets the target when every gender, skin and age group has a neuron, MaxSkew drops >= 40% and accuracy
 drops <= 3 points, and the diagonal dominates.
 
@@ -121,6 +123,8 @@ def run(clip_seed, threads, sae_seed, quick, out):
     table = figure_maxskew_table(ws, out, methods=["baseline", "debiaslens-image"])
     spec = figure_specificity(ws, out)
     checks = faceworld_checks(table, spec)
+    removed = dataclasses.replace(ws, profile=dataclasses.replace(p, alpha=1.0))
+    full = figure_maxskew_table(removed, f"{out}-alpha1", methods=["debiaslens-image"])
     return dict(
         clip_seed=clip_seed,
         threads=threads,
@@ -129,6 +133,8 @@ def run(clip_seed, threads, sae_seed, quick, out):
         rates=firing_rates(ws),
         maxskew=table["maxskew"],
         specificity=spec["matrix"],
+        maxskew_alpha1=float(np.mean(list(full["maxskew"]["debiaslens-image"].values()))),
+        accuracy_alpha1=full["accuracy"]["debiaslens-image"],
         **checks,
     )
 
@@ -165,8 +171,9 @@ def main():
         "| CLIP seed | CLIP threads | SAE seed | neurons (gender / skin / "
         "age groups with one) | MaxSkew before -> after (mean of 4 sets) |"
         " reduction | accuracy before -> after | diagonal dominates | meets |"
+        " neurons removed fully (alpha = 1): MaxSkew, reduction, accuracy |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for clip_seed in args.clip_seeds:
             for threads in args.threads:
@@ -182,7 +189,9 @@ def main():
                         f"| {clip_seed} | {threads} | {sae_seed} | {cov} | "
                         f"{r['maxskew_before']:.3f} -> {r['maxskew_after']:.3f} |"
                         f" {100 * r['reduction']:.0f}% | {r['accuracy_before']:.3f} -> {r['accuracy_after']:.3f} |"
-                        f" {'yes' if r['diagonal_dominates'] else 'no'} | {'yes' if r['meets'] else '**no**'} |",
+                        f" {'yes' if r['diagonal_dominates'] else 'no'} | {'yes' if r['meets'] else '**no**'} |"
+                        f" {r['maxskew_alpha1']:.3f}, {100 * (1 - r['maxskew_alpha1'] / r['maxskew_before']):.0f}%,"
+                        f" {r['accuracy_alpha1']:.3f} |",
                         flush=True,
                     )
     print(f"\n{sum(r['meets'] for r in rows)} of {len(rows)} runs meet every target.")
