@@ -110,14 +110,15 @@ def firing_rates(ws):
     return out
 
 
-def faceworld_profile(clip_seed, threads, quick):
-    "The faceworld profile with its tiny CLIP trained from `clip_seed` on `threads` threads."
+def faceworld_profile(clip_seed, threads, quick, site=None):
+    "The faceworld profile with its tiny CLIP trained from `clip_seed` on `threads` threads (and DeBiasLens at `site`)."
     p = load_profile("faceworld", quick)
-    return dataclasses.replace(p, model=dataclasses.replace(p.model, seed=clip_seed, threads=threads))
+    p = dataclasses.replace(p, model=dataclasses.replace(p.model, seed=clip_seed, threads=threads))
+    return dataclasses.replace(p, site=site) if site else p
 
 
-def run(clip_seed, threads, sae_seed, quick, out):
-    p = faceworld_profile(clip_seed, threads, quick)
+def run(clip_seed, threads, sae_seed, quick, out, site=None):
+    p = faceworld_profile(clip_seed, threads, quick, site)
     t0 = time.perf_counter()
     ws = prepare(p, quick=quick, seed=sae_seed, progress=False)
     table = figure_maxskew_table(ws, out, methods=["baseline", "debiaslens-image"])
@@ -146,6 +147,7 @@ def main():
     ap.add_argument("--sae-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--quick", action="store_true", help="the profile's quick settings (what the tests run)")
     ap.add_argument("--oracle-only", action="store_true", help="print the direction-oracle table only")
+    ap.add_argument("--site", default=None, help="DeBiasLens' site instead of the profile's (e.g. image.block2)")
     ap.add_argument("--json", default=None, help="also write the rows to this JSON file")
     args = ap.parse_args()
     print("Direction oracle (no SAE, no neurons): mean gender MaxSkew@k over the four prompt sets\n")
@@ -156,7 +158,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for clip_seed in args.clip_seeds:
         for threads in args.threads:
-            p = faceworld_profile(clip_seed, threads, args.quick)
+            p = faceworld_profile(clip_seed, threads, args.quick, args.site)
             o = direction_oracle(prepare(p, quick=args.quick, seed=0, progress=False))
             print(
                 f"| {clip_seed} | {threads} | {100 * o['within_cell']:.0f}% | {o['plain']:.3f} | "
@@ -179,7 +181,12 @@ def main():
             for threads in args.threads:
                 for sae_seed in args.sae_seeds:
                     r = run(
-                        clip_seed, threads, sae_seed, args.quick, os.path.join(tmp, f"{clip_seed}-{threads}-{sae_seed}")
+                        clip_seed,
+                        threads,
+                        sae_seed,
+                        args.quick,
+                        os.path.join(tmp, f"{clip_seed}-{threads}-{sae_seed}"),
+                        args.site,
                     )
                     rows.append(r)
                     cov = " / ".join(
