@@ -75,6 +75,8 @@ def _ipc_kernel_manager():
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart)
             if not restart: shutil.rmtree(self._ipc_dir, ignore_errors=True)
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down: await super()._async_interrupt_kernel()    # see the note below
     return IPCKernelManager
 
 def run_notebook(notebook, output, parameters: dict, cwd) -> None:
