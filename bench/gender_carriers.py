@@ -7,10 +7,11 @@ gallery's pooled (CLS) vectors `h` at the DeBiasLens site:
   them (the direction the oracle of `seed_study.py` removes);
 - each latent's share of that gap: `(mean_f z_j - mean_m z_j) * (decode(e_j) - decode(0)) . u / gap`, with `z` the
   SAE code of `h` (the code the intervention edits);
-- the share carried by the SAE's whole reconstruction, by the neurons DeBiasLens removes (every attribute's,
-  `removal = union`), and by the latents that carry the most, with their firing rates on women and on men in the code
-  that the localisation reads (the token-mean code of each face). A latent that fires on >= tau of both genders
-  cannot be selected as a social neuron, however much of the gap it carries.
+- the share carried by the SAE's whole reconstruction, by the neurons DeBiasLens removes (`Workspace.removed_neurons`:
+  every attribute's under the profile's `removal = union`), and by the latents that carry the most, with their
+  firing rates on women and on men in the code that the localisation reads (the token-mean code of each face). A
+  latent that fires on >= tau of both genders cannot be selected as a social neuron, however much of the gap it
+  carries.
 
     python bench/gender_carriers.py [--clip-seeds 0 1] [--sae-seeds 0 1 2 3 4] [--top 3]
 """
@@ -23,6 +24,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from debiaslens_nb.intervene import flatten_neurons  # noqa: E402
 from debiaslens_nb.pipeline import _site_vectors, prepare  # noqa: E402
 from seed_study import faceworld_profile  # noqa: E402
 
@@ -40,7 +42,7 @@ def carriers(ws) -> dict:
         columns = ws.sae.decode(torch.diag(dz)) - ws.sae.decode(torch.zeros(1, len(dz)))
     share = (columns @ u).double() / gap
     code = ws.gallery_latents()
-    removed = sorted({j for groups in ws.neurons.values() for found in groups.values() for j in found})
+    removed = flatten_neurons(ws.removed_neurons)
     return {
         "gap": gap,
         "share": share,
