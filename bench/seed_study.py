@@ -54,17 +54,27 @@ class DirectionOracle(Intervention):
         return h - self.alpha * ((h - self.m) @ self.u)[..., None] * self.u
 
 
-def direction_oracle(ws, alphas=(0.6, 1.0)):
-    "Mean gender MaxSkew@k over the prompt sets for the plain model and the direction oracle at each alpha."
+def gender_direction(ws):
+    """The unit direction u from the men's to the women's mean pooled vector at the DeBiasLens site, and the midpoint m
+    of the two means, on the profile's localisation split."""
     p = ws.profile
     items, labels = _items(p.localisation, "image")
     pooled = _site_vectors(ws.vlm, ws.site, items, p, pooled=True).tensor()
     gender = np.asarray(labels["gender"])
     means = {g: pooled[torch.from_numpy(gender == g)].mean(0) for g in ("male", "female")}
-    u, m = F.normalize(means["female"] - means["male"], dim=0), (means["female"] + means["male"]) / 2
-    prompts = {
-        ps: F.normalize(ws.vlm.encode_texts(texts, progress=False), dim=-1) for ps, texts in ws.prompt_sets.items()
-    }
+    return F.normalize(means["female"] - means["male"], dim=0), (means["female"] + means["male"]) / 2
+
+
+def prompt_embeddings(ws) -> dict:
+    "Unit text embeddings of each of the profile's prompt sets."
+    return {ps: F.normalize(ws.vlm.encode_texts(texts, progress=False), dim=-1) for ps, texts in ws.prompt_sets.items()}
+
+
+def direction_oracle(ws, alphas=(0.6, 1.0)):
+    "Mean gender MaxSkew@k over the prompt sets for the plain model and the direction oracle at each alpha."
+    p = ws.profile
+    u, m = gender_direction(ws)
+    prompts = prompt_embeddings(ws)
 
     def mean_skew(emb):
         e = F.normalize(emb, dim=-1)
