@@ -40,6 +40,7 @@ test: $(STAMP) browser
 	tools/unchanged.sh debiaslens_nb -- $(BIN)/nbdev-export
 	$(BIN)/ruff check --select F,B --ignore B905 debiaslens_nb tests bench tools
 	$(BIN)/ruff check --select E501 nbs tests bench tools
+	$(BIN)/python tools/import_graph.py
 	$(BIN)/nbdev-test --n-workers 2 --skip-folder-re '^figures$$'
 	$(BIN)/pytest -q -n 2 tests
 

@@ -22,7 +22,7 @@ def main():
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as cache:
         os.environ["DEBIASLENS_CACHE"] = cache
-        from debiaslens_nb.activations import collect_activations
+        from debiaslens_nb.collect import collect_activations
         from debiaslens_nb.models import load_vlm
         torch.manual_seed(0)
         vlm = load_vlm("ViT-B-16", pretrained=None)

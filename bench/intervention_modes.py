@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 
 from debiaslens_nb.baselines import make_debiaser  # noqa: E402
 from debiaslens_nb.evaluate import evaluate_retrieval, summarize_retrieval  # noqa: E402
-from debiaslens_nb.figures import _text_gallery, _zero_shot  # noqa: E402
+from debiaslens_nb.figures import plain_text_gallery, workspace_zero_shot  # noqa: E402
 from debiaslens_nb.pipeline import prepare_seeds  # noqa: E402
 
 MODES = ("blend", "error_preserving")
@@ -38,10 +38,10 @@ def numbers(ws) -> dict:
         methods[mode] = make_debiaser(name, ws.vlm, sae=ws.sae, neurons=ws.neurons["gender"], site=ws.site,
                                       alpha=p.alpha, gamma=p.gamma, mode=mode)
     res = evaluate_retrieval(methods, ws.gallery, {"gender": ws.labels["gender"]}, ws.prompt_sets, ws.contexts,
-                             k=p.k, folds=p.folds, progress_bar=False, gallery_embeddings=_text_gallery(ws))
+                             k=p.k, folds=p.folds, progress_bar=False, gallery_embeddings=plain_text_gallery(ws))
     summ = summarize_retrieval(res)
     mx = summ[summ.metric == "maxskew"].groupby("method")["mean"].mean().to_dict()
-    acc = _zero_shot(ws, methods).set_index("method")["accuracy"].to_dict()
+    acc = workspace_zero_shot(ws, methods).set_index("method")["accuracy"].to_dict()
     return {m: (mx[m], acc[m]) for m in methods}
 
 

@@ -25,7 +25,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np  # noqa: E402
 
 from debiaslens_nb.evaluate import evaluate_retrieval, summarize_retrieval  # noqa: E402
-from debiaslens_nb.figures import _text_gallery, _zero_shot  # noqa: E402
+from debiaslens_nb.figures import plain_text_gallery, workspace_zero_shot  # noqa: E402
 from debiaslens_nb.pipeline import prepare  # noqa: E402
 from debiaslens_nb.profiles import as_profile  # noqa: E402
 
@@ -44,10 +44,10 @@ def numbers(ws) -> dict:
     name = "debiaslens-image" if ws.tower == "image" else "debiaslens-text"
     methods = ws.methods(["baseline", name])
     res = evaluate_retrieval(methods, ws.gallery, {"gender": ws.labels["gender"]}, ws.prompt_sets, ws.contexts,
-                             k=p.k, folds=p.folds, progress_bar=False, gallery_embeddings=_text_gallery(ws))
+                             k=p.k, folds=p.folds, progress_bar=False, gallery_embeddings=plain_text_gallery(ws))
     summ = summarize_retrieval(res)
     mx = summ[summ.metric == "maxskew"].groupby("method")["mean"].mean()
-    acc = _zero_shot(ws, methods).set_index("method")["accuracy"]
+    acc = workspace_zero_shot(ws, methods).set_index("method")["accuracy"]
     return dict(neurons={a: sum(map(len, g.values())) for a, g in ws.neurons.items()}, plain=mx["baseline"],
                 debiased=mx[name], acc_plain=acc["baseline"], acc=acc[name])
 

@@ -22,7 +22,7 @@ from debiaslens_nb.baselines import make_debiaser  # noqa: E402
 from debiaslens_nb.data import caption_gallery, prompt_set  # noqa: E402
 from debiaslens_nb.evaluate import (association_scores, evaluate_retrieval, paraphrase_recall,  # noqa: E402
                                     summarize_retrieval)
-from debiaslens_nb.figures import _text_gallery  # noqa: E402
+from debiaslens_nb.figures import plain_text_gallery  # noqa: E402
 from debiaslens_nb.pipeline import prepare, sample_latents  # noqa: E402
 from debiaslens_nb.profiles import as_profile  # noqa: E402
 
@@ -58,7 +58,7 @@ def numbers(ws, mode: str) -> dict:
              (("plain", plain), ("debiased", deb))}
     res = evaluate_retrieval({"plain": plain, "debiased": deb}, ws.gallery, {"gender": ws.labels["gender"]},
                              ws.prompt_sets, ws.contexts, k=p.k, progress_bar=False,
-                             gallery_embeddings=_text_gallery(ws))
+                             gallery_embeddings=plain_text_gallery(ws))
     summ = summarize_retrieval(res)
     mx = summ[summ.metric == "maxskew"].groupby("method")["mean"].mean()
     para = caption_gallery()["paraphrase"]

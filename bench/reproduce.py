@@ -35,7 +35,7 @@ def main():
                     [
                         sys.executable,
                         "-c",
-                        "from debiaslens_nb.models import train_tiny_clip; train_tiny_clip(progress=False)",
+                        "from debiaslens_nb.tiny_clip import train_tiny_clip; train_tiny_clip(progress=False)",
                     ],
                     env,
                 ),

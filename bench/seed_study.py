@@ -35,7 +35,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from debiaslens_nb.figures import figure_maxskew_table, figure_specificity  # noqa: E402
 from debiaslens_nb.report import faceworld_checks  # noqa: E402
-from debiaslens_nb.cached_data import _items  # noqa: E402
+from debiaslens_nb.cached_data import spec_items  # noqa: E402
 from debiaslens_nb.pipeline import _site_vectors, prepare  # noqa: E402
 from debiaslens_nb.profiles import load_profile  # noqa: E402
 from debiaslens_nb.intervene import Intervention, attach  # noqa: E402
@@ -58,7 +58,7 @@ def gender_direction(ws):
     """The unit direction u from the men's to the women's mean pooled vector at the DeBiasLens site, and the midpoint m
     of the two means, on the profile's localisation split."""
     p = ws.profile
-    items, labels = _items(p.localisation, "image")
+    items, labels = spec_items(p.localisation, "image")
     pooled = _site_vectors(ws.vlm, ws.site, items, p, pooled=True).tensor()
     gender = np.asarray(labels["gender"])
     means = {g: pooled[torch.from_numpy(gender == g)].mean(0) for g in ("male", "female")}
@@ -91,7 +91,7 @@ def direction_oracle(ws, alphas=(0.6, 1.0)):
 def within_cell_share(ws, gallery_embeddings, prompts):
     """Median over the prompts of the share of a query's score variance over the gallery that lies within the cells
     of the world (occupation x gender x skin x age): how much the faces of one cell still differ for the query."""
-    _, labels = _items(ws.profile.gallery, "image")
+    _, labels = spec_items(ws.profile.gallery, "image")
     cell = np.unique(np.stack([np.asarray(labels[c]) for c in ("occupation", "gender", "skin", "age")], 1), axis=0,
                      return_inverse=True)[1].ravel()
     e = F.normalize(gallery_embeddings, dim=-1)

@@ -15,14 +15,17 @@ Modules:
 - `debiaslens_nb.fit`: `fit_debiaser(model, images, labels)`: activations → SAE → social neurons → a debiased model and its bundle, in one call, with a report and a model card.
 - `debiaslens_nb.intervene`: Debias a model in place: encode the residual stream with the SAE, set the social neurons to γ, decode, and blend — through forward hooks that leave the model untouched.
 - `debiaslens_nb.metrics`: MaxSkew / MinSkew / NDKL / KL for retrieval fairness, accuracy metrics, the similarity gap and the disentanglement score.
-- `debiaslens_nb.models`: One interface over open_clip CLIPs, saved tiny CLIPs, Hugging Face CLIP/SigLIP towers and MiniLM, with named hook *sites* on every block.
+- `debiaslens_nb.models`: `load_vlm`: one front door to every backend: open_clip names and saved directories, MiniLM, Hugging Face CLIP/SigLIP, and model objects you already hold.
 - `debiaslens_nb.neurons`: DeBiasLens' localisation: latents that fire for nearly every sample of one demographic group and for no other group.
 - `debiaslens_nb.plots`: One paper style for every figure, deterministic PNG + PDF output, and the audit view: a gallery of the images that most activate each group's social neurons.
 - `debiaslens_nb.report`: `reproduce`: every figure of a profile into a folder with `summary.json`, `index.md` and `index.html`, and the FaceWorld targets.
-- `debiaslens_nb.sae`: SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), checksummed checkpoints and importers for the SAEs the two papers ship. Training and evaluation: `05a_sae_training`.
+- `debiaslens_nb.sae`: Everything a user imports to build, train, save, load and convert SAEs, in one place: `from debiaslens_nb.sae import SAE, SAEConfig, train_sae, load_sae`.
+- `debiaslens_nb.sae_interop`: `load_sae(location, format)`: an SAE from a local path or a Hub id, in our format, dictionary_learning's, SEM's MSAE or SAELens'.
 - `debiaslens_nb.sae_kernels`: The exact sparse training step of every SAE kind: which code entries the loss uses, their sparse gradients, the losses (with AuxK), checked against dense autograd.
+- `debiaslens_nb.sae_model`: SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), checksummed checkpoints, and the file formats of dictionary_learning, SEM's MSAE and SAELens, in and out.
 - `debiaslens_nb.sae_training`: A fast, exact trainer for every SAE kind (sparse gradients checked against dense autograd), crash-consistent checkpoints, evaluation (FVU, L0, dead latents) and the planted-dictionary recovery test.
-- `debiaslens_nb.sem`: Score each SAE latent of a CLIP text embedding for content relevance and bias sensitivity, and pull the biased, irrelevant ones toward the neutral median."""
+- `debiaslens_nb.sem`: Score each SAE latent of a CLIP text embedding for content relevance and bias sensitivity, and pull the biased, irrelevant ones toward the neutral median.
+- `debiaslens_nb.vlm`: One interface over open_clip CLIPs, saved tiny CLIPs, Hugging Face CLIP/SigLIP towers and MiniLM, with named hook *sites* on every block."""
 
 __version__ = "0.1.0"
 

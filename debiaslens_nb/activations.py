@@ -30,7 +30,7 @@ from debiaslens_nb.core import (
 
 # %% auto #0
 __all__ = ['MANIFEST', 'PROGRESS', 'STORE_MARKER', 'TensorActivations', 'epoch_seed', 'as_activation_source', 'ActivationStore',
-           'StoreWriter', 'write_store']
+           'store_owned_by_us', 'claim_store_dir', 'clear_store_dir', 'StoreWriter', 'write_store']
 
 # %% ../nbs/04_activations.ipynb #41f86d16
 class TensorActivations:
@@ -202,22 +202,23 @@ class ActivationStore:
         return [values[i] for i in self.sample_ids().tolist()]
 
 # %% ../nbs/04_activations.ipynb #07d0929a
-def _owned_by_us(directory: Path) -> bool:
+def store_owned_by_us(directory: Path) -> bool:
+    "Whether `directory` holds an activation store's own files (marker, manifest or progress)."
     return any((directory / f).is_file() for f in (STORE_MARKER, MANIFEST, PROGRESS))
 
 def _refuse_foreign(directory: Path) -> None:
     "A non-empty folder the package did not create is the user's: never write into it or delete from it."
-    if not _owned_by_us(directory) and any(directory.iterdir()):
+    if not store_owned_by_us(directory) and any(directory.iterdir()):
         raise InputError(f"{directory} is not empty and holds no activation store; pass a new or empty directory")
 
-def _claim_store_dir(directory: Path) -> None:
+def claim_store_dir(directory: Path) -> None:
     "Create `directory` for a store, or accept it if empty or already a store."
     directory.mkdir(parents=True, exist_ok=True)
     _refuse_foreign(directory)
     (directory / STORE_MARKER).touch()
     remove_stale_temps(directory)                                    # temp files of a run killed mid-write
 
-def _clear_store_dir(directory: Path) -> None:
+def clear_store_dir(directory: Path) -> None:
     "Delete a store's own files (shards, manifest, progress, temp files); refuse a folder the package did not create."
     if not directory.exists(): return
     _refuse_foreign(directory)
@@ -231,7 +232,7 @@ class StoreWriter:
     "Append vectors shard by shard; `finish()` writes the manifest. Resumes after completed shards."
     def __init__(self, directory, dim: int, shard_size: int = 65536, dtype: torch.dtype = torch.float32):
         self.dir, self.dim, self.shard_size, self.dtype = Path(directory), dim, shard_size, dtype
-        _claim_store_dir(self.dir)
+        claim_store_dir(self.dir)
         prog = read_json(self.dir / PROGRESS) if (self.dir / PROGRESS).is_file() else {"shards": [], "samples_done": 0}
         self.shards, self.samples_done = prog["shards"], int(prog["samples_done"])
         self._buf: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
@@ -288,12 +289,3 @@ def write_store(x: torch.Tensor, directory, shard_size: int = 65536, labels: dic
         ids = torch.arange(i, min(i + shard_size, len(x)))
         w.add(x[i:i + shard_size], ids, torch.zeros_like(ids), samples_done=int(ids[-1]) + 1)
     return w.finish({"n_samples": len(x), "labels": labels or {}, "source": "write_store"})
-
-# %% ../nbs/04_activations.ipynb #2e1a320e
-def __getattr__(name: str):
-    """`collect_activations`, re-exported lazily (no import cycle): `from debiaslens_nb.activations import
-    collect_activations` works."""
-    if name == "collect_activations":
-        from debiaslens_nb.collect import collect_activations
-        return collect_activations
-    raise AttributeError(f"module 'debiaslens_nb.activations' has no attribute {name!r}")

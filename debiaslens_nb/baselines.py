@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from .core import ConfigError, InputError, LabelError, as_float_tensor
 from .intervene import Intervention, attach
-from .sae import SAE
+from .sae_model import SAE
 from .sem import SEM, sem_roundtrip
 
 # %% auto #0

@@ -26,10 +26,10 @@ from .faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
 from .profiles import LOCAL_SOURCES, UNSPLIT_SOURCES, DataSpec
 
 # %% auto #0
-__all__ = ['local_dataset_dir']
+__all__ = ['spec_items', 'local_dataset_dir', 'checksums_hold', 'build_cache_dir', 'read_checked', 'cached_texts']
 
 # %% ../nbs/12b_cached_data.ipynb #65f4d892
-def _items(spec: DataSpec, tower: str):
+def spec_items(spec: DataSpec, tower: str):
     """(items, labels dict) for a data spec of a profile; UTKFace, CelebA and Waterbirds from the folder that
     `local_dataset_dir` names."""
     src = spec.source
@@ -83,14 +83,14 @@ def _file_checksums(directory: Path) -> dict:
     }
 
 # %% ../nbs/12b_cached_data.ipynb #6f7fc520
-def _checksums_hold(directory: Path) -> bool:
+def checksums_hold(directory: Path) -> bool:
     "True when every file `checksum.json` lists is present and unchanged (entries written before checksums: True)."
     if not (directory / "checksum.json").is_file(): return True
     listed = read_json(directory / "checksum.json")["files"]
     return all((directory / f).is_file() and content_hash(directory / f) == sha for f, sha in listed.items())
 
 # %% ../nbs/12b_cached_data.ipynb #a011d966
-def _build_dir(d: Path, write) -> None:
+def build_cache_dir(d: Path, write) -> None:
     """Build the cache folder `d` atomically: `write(tmp)` fills a fresh temp folder, checksums are added, then it is
     renamed onto `d`."""
     if any(d.iterdir()): shutil.rmtree(d); d.mkdir()
@@ -110,16 +110,16 @@ def _cached_faceworld(n: int, split: str, seed: int):
     d = cache_root("faceworld", content_hash(n, split, seed, repr(FaceWorldConfig()), WORLD_VERSION, short=True))
     with cache_lock(d):
         if (d / "dataset_info.json").is_file():
-            if _checksums_hold(d): return datasets.load_from_disk(str(d))
+            if checksums_hold(d): return datasets.load_from_disk(str(d))
             warnings.warn(
                 f"cached FaceWorld {d} does not match its checksums (corrupt); drawing it again", stacklevel=2
             )
         ds = make_faceworld(n, split, seed=seed)
-        _build_dir(d, lambda tmp: ds.save_to_disk(str(tmp)))
+        build_cache_dir(d, lambda tmp: ds.save_to_disk(str(tmp)))
     return datasets.load_from_disk(str(d))
 
 # %% ../nbs/12b_cached_data.ipynb #1313aaac
-def _read_checked(path: Path, what: str) -> tuple[torch.Tensor, dict] | None:
+def read_checked(path: Path, what: str) -> tuple[torch.Tensor, dict] | None:
     """The tensor `e` and the metadata of a cache file that keeps the tensor's sha256 in its metadata; None, with a
     warning naming `what`, when the file is unreadable or does not match (a missing file: None, silently)."""
     if not path.is_file(): return None
@@ -132,11 +132,11 @@ def _read_checked(path: Path, what: str) -> tuple[torch.Tensor, dict] | None:
     warnings.warn(f"{what} {path} {problem}; it is rebuilt", stacklevel=3)
     return None
 
-def _cached_texts(vlm, texts: list) -> torch.Tensor:
+def cached_texts(vlm, texts: list) -> torch.Tensor:
     "Plain text embeddings of `texts`, cached by model fingerprint and content (checksum in the file's metadata)."
     path = cache_root("embeddings") / f"{content_hash(vlm.fingerprint(), texts, short=True)}.safetensors"
     with cache_lock(path):
-        cached = _read_checked(path, "cached text embeddings")
+        cached = read_checked(path, "cached text embeddings")
         if cached is not None: return cached[0]
         remove_stale_temps(path.parent, path.name)               # left by a write killed mid-way
         e = vlm.encode_texts(texts, progress=False).contiguous()

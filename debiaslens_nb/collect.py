@@ -15,12 +15,12 @@ from pathlib import Path
 
 import torch
 
-from .activations import (MANIFEST, ActivationStore, StoreWriter, _claim_store_dir, _clear_store_dir,
-                                       _owned_by_us)
+from .activations import (MANIFEST, ActivationStore, StoreWriter, claim_store_dir, clear_store_dir,
+                                       store_owned_by_us)
 from .core import (CheckpointError, DatasetSchemaError, InputError, cache_lock, cache_root, content_hash,
                                 progress as progress_bar, read_json, write_json)
 from .distributed import Ranks
-from .models import VLM, pooled_token, token_mask
+from .vlm import VLM, pooled_token, token_mask
 
 # %% auto #0
 __all__ = ['collect_activations']
@@ -128,8 +128,8 @@ def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random
             return store
         except CheckpointError as e:
             warnings.warn(f"cached activation store {out} is damaged ({e}); collecting it again", stacklevel=2)
-            _clear_store_dir(out)
-    if not cache: _clear_store_dir(out)
+            clear_store_dir(out)
+    if not cache: clear_store_dir(out)
     writer = StoreWriter(out, vlm.site_dim(site), shard_size, dtype)
     gen = torch.Generator().manual_seed(seed)
     captured = {}
@@ -181,7 +181,7 @@ def _collect_ranks(ranks: Ranks, vlm, site, tower, items, labels, data_key, key,
             pass                                            # every rank sees the same damage: all collect again
     ranks.barrier()
     if ranks.rank == 0:
-        _claim_store_dir(out)
+        claim_store_dir(out)
         (out / MANIFEST).unlink(missing_ok=True)
         if not cache:
             for part in out.glob("rank-*-of-*"): shutil.rmtree(part)
@@ -192,7 +192,7 @@ def _collect_ranks(ranks: Ranks, vlm, site, tower, items, labels, data_key, key,
         done = False
         if (part / MANIFEST).is_file():
             try: ActivationStore(part).verify(); done = True
-            except CheckpointError: _clear_store_dir(part)
+            except CheckpointError: clear_store_dir(part)
         if not done:
             _collect(vlm, site, tower, items, labels, data_key, key, part, rule, n_random, tokens, batch_size, True,
                      shard_size, dtype, seed, progress, span)
@@ -210,4 +210,4 @@ def _merge_parts(out: Path, world: int) -> None:
     meta = {k: v for k, v in parts[0].items() if k not in ("shards", "n_vectors", "span")}
     write_json(out / MANIFEST, {**meta, "n_vectors": sum(s["n"] for s in shards), "shards": shards, "ranks": world})
     for stale in out.glob("rank-*-of-*"):
-        if stale.name not in names and _owned_by_us(stale): shutil.rmtree(stale)
+        if stale.name not in names and store_owned_by_us(stale): shutil.rmtree(stale)

@@ -15,7 +15,8 @@ import torch.nn as nn
 
 from .core import CheckpointError, InputError
 from .intervene import DebiasedVLM, Intervention, attach, load_bundle
-from .models import VLM, as_vlm
+from .vlm import VLM
+from .models import as_vlm
 
 # %% auto #0
 __all__ = ['DebiasedModel', 'debias_model']

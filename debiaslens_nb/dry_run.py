@@ -13,11 +13,11 @@ import shutil
 import uuid
 from pathlib import Path
 
-from .cached_data import _build_dir
+from .cached_data import build_cache_dir
 from .core import (ConfigError, InputError, cache_lock, cache_root, content_hash, temporary_env,
                                 write_json, write_text)
 from .data import celeba_fixture, fairface_fixture, prompt_set, utkface_fixture, waterbirds_fixture
-from .pipeline import _prompt_sets
+from .pipeline import profile_prompt_sets
 from .profiles import UNSPLIT_SOURCES, Profile, as_profile
 from .report import reproduce
 
@@ -101,7 +101,7 @@ def stage_work(p: Profile) -> dict[str, float]:
     work.update({"sem_sae.embed": p.sem_sae.corpus_size, "sem_sae.train": train(p.sem_sae, p.sem_sae.corpus_size),
                  "figures.gallery": _items_of(p.gallery) + sum(
                      _items_of(b.data) for b in (p.sem_eval.benchmarks.values() if p.sem_eval else ())),
-                 "figures.queries": sum(len(v) for v in _prompt_sets(p).values())})
+                 "figures.queries": sum(len(v) for v in profile_prompt_sets(p).values())})
     return work
 
 # %% ../nbs/14c_dry_run.ipynb #9ac0d5fb
@@ -111,7 +111,7 @@ def _fixture(raw: dict) -> Path:
     d = cache_root("dry_run", content_hash(sizes, "fairface-fixture-v1", short=True))
     with cache_lock(d):
         if not (d / "fairface" / "dataset_dict.json").is_file():
-            _build_dir(d, lambda tmp: fairface_fixture(tmp / "fairface", splits=sizes))
+            build_cache_dir(d, lambda tmp: fairface_fixture(tmp / "fairface", splits=sizes))
     return d / "fairface"
 
 BENCHMARK_FIXTURES = {"utkface": utkface_fixture, "celeba": celeba_fixture, "waterbirds": waterbirds_fixture}
@@ -123,7 +123,7 @@ def _benchmark_fixture(data: dict) -> Path:
     with cache_lock(d):
         if not (d / "checksum.json").is_file():
             args = {} if source in UNSPLIT_SOURCES else {"split": split or "test"}
-            _build_dir(d, lambda tmp: BENCHMARK_FIXTURES[source](tmp / source, n=n, **args))
+            build_cache_dir(d, lambda tmp: BENCHMARK_FIXTURES[source](tmp / source, n=n, **args))
     return d / source
 
 def _stage_rows(full: Profile, dry: Profile, summary: dict) -> list[dict]:

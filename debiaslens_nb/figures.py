@@ -36,18 +36,20 @@ from .pipeline import SEED_FREE_METHODS, Workspace, save_text_memo
 from .profiles import Profile
 
 # %% auto #0
-__all__ = ['FIGURES', 'over_runs', 'figure_similarity_gap', 'figure_maxskew_table', 'figure_specificity', 'figure_alpha_tradeoff',
-           'figure_neuron_gallery', 'Figure', 'show_figure']
+__all__ = ['FIGURES', 'save_figure_outputs', 'as_runs', 'over_runs', 'methods_to_run', 'share_seed_free', 'spread_label',
+           'figure_similarity_gap', 'figure_maxskew_table', 'workspace_zero_shot', 'figure_specificity',
+           'plain_text_gallery', 'figure_alpha_tradeoff', 'figure_neuron_gallery', 'Figure', 'show_figure']
 
 # %% ../nbs/14_figures.ipynb #a92a0a98
-def _save(fig, payload: dict, out_dir, name: str) -> dict:
+def save_figure_outputs(fig, payload: dict, out_dir, name: str) -> dict:
+    "Write a figure's PNG/PDF (when there is one) and its numbers as `<name>.json` into `out_dir`."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     if fig is not None: save_figure(fig, out_dir / name)
     write_json(out_dir / f"{name}.json", payload)
     return payload
 
 # %% ../nbs/14_figures.ipynb #898f5fdc
-def _runs(ws) -> list[Workspace]:
+def as_runs(ws) -> list[Workspace]:
     "One workspace or a list of them (one per seed) as a list."
     runs = list(ws) if isinstance(ws, (list, tuple)) else [ws]
     if not runs: raise InputError("give at least one prepared workspace")
@@ -67,14 +69,14 @@ def over_runs(runs: list[Workspace], per_run) -> dict:
             "per_seed": {str(w.seed): p for w, p in zip(runs, payloads)}}
 
 # %% ../nbs/14_figures.ipynb #4367a82f
-def _methods_to_run(ws: Workspace, names, first: dict | None) -> dict:
+def methods_to_run(ws: Workspace, names, first: dict | None) -> dict:
     """The debiasers of a seed: all of them for the first seed, only those with an SAE (which change with the seed)
     after it."""
     ms = ws.methods(names)
     return ms if first is None else {n: m for n, m in ms.items() if n not in SEED_FREE_METHODS}
 
 # %% ../nbs/14_figures.ipynb #602e1812
-def _share_seed_free(payload: dict, first: dict | None) -> dict:
+def share_seed_free(payload: dict, first: dict | None) -> dict:
     "Copy the seed-free methods' entries of the first seed's payload into every dict keyed by method."
     if first is None: return payload
     for key, val in first.items():
@@ -85,7 +87,8 @@ def _share_seed_free(payload: dict, first: dict | None) -> dict:
     return payload
 
 # %% ../nbs/14_figures.ipynb #888f214c
-def _spread(n: int) -> str:
+def spread_label(n: int) -> str:
+    "How a figure's spread over `n` seeds is described in its caption and JSON."
     return f"mean ± 95% CI over {n} seeds" if n > 1 else "one seed"
 
 # %% ../nbs/14_figures.ipynb #816bfa70
@@ -104,7 +107,7 @@ def _gap_numbers(ws: Workspace, first=None) -> dict:
 def figure_similarity_gap(ws, out_dir) -> dict:
     "Fig. 1 (DeBiasLens Fig. 3): random vs attribute-sharing pairs, raw embeddings vs SAE latents."
     paper_style()
-    runs = _runs(ws)
+    runs = as_runs(ws)
     payload = over_runs(runs, _gap_numbers)
     ci, one = payload["seed_ci95"], payload["per_seed"][str(runs[0].seed)]
     def row(sp, pairs, mean, seed_ci, boot):
@@ -117,8 +120,8 @@ def figure_similarity_gap(ws, out_dir) -> dict:
             row(sp, a, payload["same"][sp][a], ci["same"][sp][a], one["same_ci"][sp][a]) for a in payload["same"][sp]
         ]
     fig = plot_similarity_gap(pd.DataFrame(rows))
-    fig.suptitle(_spread(len(runs)), fontsize=7, y=1.02)
-    return _save(fig, payload, out_dir, FIGURES["similarity_gap"].stem)
+    fig.suptitle(spread_label(len(runs)), fontsize=7, y=1.02)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["similarity_gap"].stem)
 
 # %% ../nbs/14_figures.ipynb #32ace5bd
 def _paper_numbers(profile: Profile) -> dict | None:
@@ -140,7 +143,7 @@ def _paper_numbers(profile: Profile) -> dict | None:
 # %% ../nbs/14_figures.ipynb #bfa5a0e2
 def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = None) -> dict:
     p = ws.profile
-    ms = _methods_to_run(ws, methods, first)
+    ms = methods_to_run(ws, methods, first)
     res = evaluate_retrieval(
         ms,
         ws.gallery,
@@ -150,12 +153,12 @@ def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = 
         k=p.k,
         folds=p.folds,
         progress_bar=False,
-        gallery_embeddings=_text_gallery(ws),
+        gallery_embeddings=plain_text_gallery(ws),
     )
     summ = summarize_retrieval(res)
     save_results(summ, Path(out_dir) / f"fig2_maxskew_table_rows_seed{ws.seed}")
     mx = summ[summ.metric == "maxskew"]
-    zs = _zero_shot(ws, ms)
+    zs = workspace_zero_shot(ws, ms)
     out = {
         "maxskew": {
             m: {ps: float(mx[(mx.method == m) & (mx.prompt_set == ps)]["mean"].iloc[0]) for ps in ws.prompt_sets}
@@ -188,14 +191,14 @@ def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = 
             para = caption_gallery()["paraphrase"]
             out["paraphrase_r1"] = {m: paraphrase_recall(ms[m], ws.gallery, para) for m in ms
                                     if m in ("baseline", "debiaslens-text")}
-    return _share_seed_free(out, first)
+    return share_seed_free(out, first)
 
 # %% ../nbs/14_figures.ipynb #fea3b44e
 def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
     """Fig. 2 (DeBiasLens table): gender MaxSkew@k per method x prompt set, with zero-shot accuracy (mean ± 95% CI over
     seeds)."""
     paper_style()
-    runs = _runs(ws)
+    runs = as_runs(ws)
     p = runs[0].profile
     payload = over_runs(runs, lambda w, first: _maxskew_numbers(w, out_dir, methods, first))
     payload.update(k=p.k, paper=_paper_numbers(p))
@@ -204,12 +207,13 @@ def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
     table["zero-shot acc"] = [payload["accuracy"][m] for m in table.index]
     if errors is not None: errors["zero-shot acc"] = [payload["seed_ci95"]["accuracy"][m] for m in errors.index]
     fig = plot_metric_heatmap(
-        table, f"gender MaxSkew@k ({p.name}; {_spread(len(runs))})", separate=["zero-shot acc"], errors=errors
+        table, f"gender MaxSkew@k ({p.name}; {spread_label(len(runs))})", separate=["zero-shot acc"], errors=errors
     )
-    return _save(fig, payload, out_dir, FIGURES["maxskew_table"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["maxskew_table"].stem)
 
 # %% ../nbs/14_figures.ipynb #b07478a4
-def _zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
+def workspace_zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
+    "Zero-shot accuracy of `methods` on the workspace's classification task (`evaluate_zero_shot`)."
     zs = ws.zero_shot
     return evaluate_zero_shot(
         methods,
@@ -219,7 +223,7 @@ def _zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
         zs["groups"],
         context=ws.contexts["gender"],
         attribute_labels=ws.labels["gender"],
-        gallery_embeddings=_text_gallery(ws),
+        gallery_embeddings=plain_text_gallery(ws),
     )
 
 # %% ../nbs/14_figures.ipynb #430fe3c1
@@ -239,7 +243,7 @@ def _specificity_numbers(ws: Workspace, first=None) -> dict:
         _bias_prompts(ws),
         k=k,
         alpha=1.0,
-        gallery_embeddings=_text_gallery(ws),
+        gallery_embeddings=plain_text_gallery(ws),
     )
     return {"matrix": {r: {c: float(v) for c, v in row.items()} for r, row in mat.iterrows()},
             "neurons": {a: {g: len(v) for g, v in n.items()} for a, n in ws.neurons.items()}, "k": k}
@@ -248,17 +252,17 @@ def _specificity_numbers(ws: Workspace, first=None) -> dict:
 def figure_specificity(ws, out_dir) -> dict:
     "Fig. 3 (DeBiasLens Fig. 5): deactivate one attribute's neurons, relative change of every attribute's MaxSkew."
     paper_style()
-    runs = _runs(ws)
+    runs = as_runs(ws)
     payload = over_runs(runs, _specificity_numbers)
     mat = pd.DataFrame(payload["matrix"]).T.rename_axis("deactivated").rename_axis("measured", axis=1)
     errors = pd.DataFrame(payload["seed_ci95"]["matrix"]).T if len(runs) > 1 else None
     fig = plot_metric_heatmap(
-        mat, f"relative change of MaxSkew ({_spread(len(runs))})", fmt=".2f", cmap="vlag", center=0, errors=errors
+        mat, f"relative change of MaxSkew ({spread_label(len(runs))})", fmt=".2f", cmap="vlag", center=0, errors=errors
     )
-    return _save(fig, payload, out_dir, FIGURES["specificity"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["specificity"].stem)
 
 # %% ../nbs/14_figures.ipynb #7bf63328
-def _text_gallery(ws: Workspace):
+def plain_text_gallery(ws: Workspace):
     "The plainly encoded gallery when it is text (the debiased encoder must not touch it), else None."
     return ws.gallery_embeddings if ws.tower == "text" else None
 
@@ -266,7 +270,7 @@ def _text_gallery(ws: Workspace):
 def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) -> dict:
     "Fig. 4 (DeBiasLens Fig. 4): gender bias and zero-shot accuracy against alpha."
     paper_style()
-    runs = _runs(ws)
+    runs = as_runs(ws)
     def numbers(w, first):
         k = min(w.profile.k.get("occupations", 24), len(w.gallery))
         zs = w.zero_shot
@@ -282,7 +286,7 @@ def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) ->
             k,
             class_prompts=zs["class_prompts"],
             targets=zs["targets"],
-            gallery_embeddings=_text_gallery(w),
+            gallery_embeddings=plain_text_gallery(w),
         )
         return {
             "maxskew": dict(zip(map(str, sweep["alpha"]), sweep["maxskew"])),
@@ -298,8 +302,8 @@ def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) ->
         sweep["maxskew_ci95"] = [agg["seed_ci95"]["maxskew"][a] for a in keys]
         sweep["accuracy_ci95"] = [agg["seed_ci95"]["accuracy"][a] for a in keys]
     fig = plot_alpha_tradeoff(sweep)
-    fig.axes[0].set_title(_spread(len(runs)))
-    return _save(fig, payload, out_dir, FIGURES["alpha_tradeoff"].stem)
+    fig.axes[0].set_title(spread_label(len(runs)))
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["alpha_tradeoff"].stem)
 
 # %% ../nbs/14_figures.ipynb #a070525d
 def _candidates(z: torch.Tensor, labels, n: int) -> dict:
@@ -337,7 +341,7 @@ def figure_neuron_gallery(ws, out_dir, n_neurons: int = 3, n_items: int = 6) -> 
     """Fig. 7: the gallery items that most activate each gender group's top social neurons (the audit view; the first
     seed's SAE)."""
     paper_style()
-    runs = _runs(ws)
+    runs = as_runs(ws)
     latents = {}
     def numbers(w, first):
         r = _gallery_numbers(w, n_neurons, n_items)
@@ -363,7 +367,7 @@ def figure_neuron_gallery(ws, out_dir, n_neurons: int = 3, n_items: int = 6) -> 
             fontsize=7,
             y=1.0,
         )
-    return _save(fig, payload, out_dir, FIGURES["neuron_gallery"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["neuron_gallery"].stem)
 
 # %% ../nbs/14_figures.ipynb #addf49d1
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ import torch
 from .collect import collect_activations
 from .core import InputError, ResourceNotFoundError, write_json, write_text
 from .intervene import DebiasedVLM, debias, load_bundle, save_bundle
-from .models import VLM, as_vlm
+from .vlm import VLM
+from .models import as_vlm
 from .neurons import find_social_neurons, group_stats
-from .sae import SAE, SAEConfig
+from .sae_model import SAE, SAEConfig
 from .sae_training import TrainConfig, train_sae
 
 # %% auto #0

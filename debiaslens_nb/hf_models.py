@@ -12,7 +12,7 @@ import json
 import torch.nn as nn
 
 from .core import ConfigError, InputError, ResourceNotFoundError
-from .models import VLM, PoolRule
+from .vlm import VLM, PoolRule
 
 # %% auto #0
 __all__ = ['HF_MODEL_TYPES', 'MiniLMVLM', 'HFVLM']

@@ -17,8 +17,8 @@ from typing import Mapping
 import torch
 
 from .core import CheckpointError, InputError, read_json, write_json
-from .models import VLM, pooled_token
-from .sae import SAE
+from .vlm import VLM, pooled_token
+from .sae_model import SAE
 
 # %% auto #0
 __all__ = ['INTERVENTION_MODES', 'TOKEN_MODES', 'BUNDLE_FORMAT', 'flatten_neurons', 'Intervention', 'attach', 'DebiasedVLM',

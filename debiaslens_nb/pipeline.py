@@ -25,7 +25,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .baselines import BiasContext, make_debiaser
-from .cached_data import _build_dir, _cached_texts, _checksums_hold, _items, _read_checked
+from .cached_data import build_cache_dir, cached_texts, checksums_hold, spec_items, read_checked
 from .collect import collect_activations
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write,
                                 cache_lock, cache_root, content_hash, read_json, remove_stale_temps, seed_everything,
@@ -35,14 +35,16 @@ from .data import ACTIVITIES, people_caption_table, prompt_corpus, prompt_set, q
 from .models import load_vlm
 from .neurons import find_social_neurons
 from .profiles import LOCALISATION_CODES, ContextSpec, ModelSpec, Profile, SAESpec, as_profile
-from .sae import SAE, SAEConfig, train_sae
+from .sae_model import SAE, SAEConfig
+from .sae_training import train_sae
 from .sae_interop import load_sae
 from .sem import sem_diverse_prompts
 from .tiny_clip import train_tiny_clip
 
 # %% auto #0
-__all__ = ['SEED_FREE_METHODS', 'DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'bias_context', 'save_text_memo',
-           'sem_corpus', 'prepare', 'train_profile_saes', 'extract_store', 'profile_seeds', 'prepare_seeds']
+__all__ = ['SEED_FREE_METHODS', 'DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'profile_prompt_sets', 'bias_context',
+           'save_text_memo', 'sem_corpus', 'prepare', 'train_profile_saes', 'extract_store', 'profile_seeds',
+           'prepare_seeds']
 
 # %% ../nbs/13_pipeline.ipynb #fe482968
 @dataclass
@@ -237,7 +239,7 @@ def _load_model(spec: ModelSpec, device, progress: bool):
         return load_vlm(spec.name, pretrained=None, device=device)
 
 # %% ../nbs/13_pipeline.ipynb #d2e1692c
-def _prompt_sets(profile: Profile, names: list[str] | None = None) -> dict:
+def profile_prompt_sets(profile: Profile, names: list[str] | None = None) -> dict:
     "The profile's prompt sets (or the named ones) with its concept and template limits: {name: prompts}."
     out = {}
     for name in profile.prompt_sets if names is None else names:
@@ -288,7 +290,7 @@ def _workspace(
                  "targets": [classes.index(v) for v in glabels[zs.label]],
                  "groups": [f"{v}|{g}" for v, g in zip(glabels[zs.label], glabels[zs.group_by])]}
     diverse = sem_diverse_prompts()                 # every SEM debiaser encodes them: from the disk cache, once
-    vlm.memoize_texts_always(diverse, _cached_texts(vlm, diverse))      # the model is frozen: memoise its texts
+    vlm.memoize_texts_always(diverse, cached_texts(vlm, diverse))      # the model is frozen: memoise its texts
     _restore_text_memo(vlm)
     return Workspace(
         p,
@@ -300,7 +302,7 @@ def _workspace(
         neurons,
         sem_sae,
         contexts,
-        _prompt_sets(p),
+        profile_prompt_sets(p),
         zero_shot,
         text_sae,
         text_neurons,
@@ -313,7 +315,7 @@ def _text_memo_path(vlm) -> Path: return cache_root("text_memo") / f"{vlm.finger
 
 def _read_text_memo(path: Path) -> tuple[list[str], torch.Tensor | None]:
     "The texts and embeddings of a memo file; nothing (with a warning) when it is missing, unreadable or corrupt."
-    cached = _read_checked(path, "text memo")
+    cached = read_checked(path, "text memo")
     if cached is None: return [], None
     e, meta = cached
     try: texts = json.loads(meta["texts"])
@@ -369,7 +371,7 @@ def _sem_sae(vlm, p: Profile, corpus, d_embed: int, seed: int, progress: bool, s
     "SEM's MSAE on the embeddings of `sem_corpus` (or the released one the profile names)."
     spec = p.sem_sae
     if spec.load: return _released_sae(spec, d_embed, "sem_sae")
-    with stage("sem_sae.embed"): emb = _cached_texts(vlm, sem_corpus(p, corpus["caption"].tolist()))
+    with stage("sem_sae.embed"): emb = cached_texts(vlm, sem_corpus(p, corpus["caption"].tolist()))
     cfg = SAEConfig(d_in=emb.shape[1], d_sae=spec.d_sae, kind="msae", k=spec.k,
                     topk_levels=tuple(spec.topk_levels or ()))
     with stage("sem_sae.train"):
@@ -382,14 +384,14 @@ def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace
     t0, stage = time.perf_counter(), Stages()
     with stage("model"): vlm = _load_model(p.model, device, progress)
     with stage("gallery"):
-        gallery, glabels = _items(p.gallery, p.tower)
+        gallery, glabels = spec_items(p.gallery, p.tower)
         gallery_embeddings = (
-            vlm.encode_images(gallery, progress=False) if p.tower == "image" else _cached_texts(vlm, gallery)
+            vlm.encode_images(gallery, progress=False) if p.tower == "image" else cached_texts(vlm, gallery)
         )
-    train_items, _ = _items(p.sae_data, p.tower)
+    train_items, _ = spec_items(p.sae_data, p.tower)
     sae = _cached_sae(vlm, p.site, train_items, p, p.sae, seed, progress, stages=stage)
     with stage("localisation"):
-        loc_items, loc_labels = _items(p.localisation, p.tower)
+        loc_items, loc_labels = spec_items(p.localisation, p.tower)
         z = sample_latents(vlm, p.site, loc_items, p, sae)
         neurons = {}
         for a, col in p.attributes.items():
@@ -437,7 +439,7 @@ def _load_workspace(d: Path, p: Profile, seed: int, device, progress: bool) -> W
     if not (d / "workspace.json").is_file(): return None
     t0 = time.perf_counter()
     try:
-        if not _checksums_hold(d): raise CheckpointError("files do not match their checksums")
+        if not checksums_hold(d): raise CheckpointError("files do not match their checksums")
         state = read_json(d / "workspace.json")
         sae, sem_sae = SAE.load(d / "sae"), SAE.load(d / "sem_sae")
         text_sae = SAE.load(d / "text_sae") if (d / "text_sae").is_dir() else None
@@ -450,7 +452,7 @@ def _load_workspace(d: Path, p: Profile, seed: int, device, progress: bool) -> W
         warnings.warn(f"cached workspace {d} was built on other model weights than {p.model.name or p.model.source} "
                       "loads now; preparing it again", stacklevel=3)
         return None
-    gallery, glabels = _items(p.gallery, p.tower)
+    gallery, glabels = spec_items(p.gallery, p.tower)
     timings = {**state["timings"], "loaded": time.perf_counter() - t0}
     ws = _workspace(p, seed, vlm, gallery, glabels, gallery_embeddings, sae, state["neurons"], sem_sae, text_sae,
                     state["text_neurons"], timings)
@@ -467,7 +469,7 @@ def prepare(profile: str | dict | Profile = "faceworld", quick: bool = False, se
         ws = _load_workspace(d, p, seed, device, progress)
         if ws is None:
             ws = _build_workspace(p, seed, device, progress)
-            _build_dir(d, lambda tmp: _save_workspace(ws, tmp))
+            build_cache_dir(d, lambda tmp: _save_workspace(ws, tmp))
     seed_everything(seed)                       # the same random state after a build and after a load
     return ws
 
@@ -479,7 +481,7 @@ def train_profile_saes(profile: str | dict | Profile = "faceworld", quick: bool 
     seed_everything(seed)
     stage = Stages()
     with stage("model"): vlm = _load_model(p.model, device, progress)
-    train_items, _ = _items(p.sae_data, p.tower)
+    train_items, _ = spec_items(p.sae_data, p.tower)
     out = {"sae": _cached_sae(vlm, p.site, train_items, p, p.sae, seed, progress, stages=stage)}
     corpus = _caption_corpus(p)
     if p.tower == "image" and p.text_sae is not None: out["text_sae"] = _text_sae(vlm, p, corpus, seed, progress, stage)
@@ -497,7 +499,7 @@ def extract_store(profile: str | dict | Profile = "faceworld", data: str = "sae_
     if data not in DATA_SECTIONS: raise InputError(f"data must be one of {DATA_SECTIONS}, got {data!r}")
     p = as_profile(profile, quick)
     vlm = _load_model(p.model, device, progress)
-    items, _ = _items(getattr(p, data), p.tower)
+    items, _ = spec_items(getattr(p, data), p.tower)
     return _site_vectors(vlm, site or p.site, items, p, pooled=False, tokens=tokens, directory=directory,
                          progress=progress)
 

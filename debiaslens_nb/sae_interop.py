@@ -1,4 +1,5 @@
-"""Export our SAEs to, and import them from, the formats people load: SAELens folders and dictionary_learning `ae.pt`.
+"""`load_sae(location, format)`: an SAE from a local path or a Hub id, in our format, dictionary_learning's,
+SEM's MSAE or SAELens'.
 
 Docs: https://debiaslens-nb.github.io/debiaslens-nb/sae_interop.html.md"""
 
@@ -9,99 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-from fastcore.basics import patch
-from safetensors.torch import save_file
-
-from .core import (CheckpointError, ConfigError, ResourceNotFoundError, atomic_write, read_json,
-                                write_json)
-from .sae import SAE, SAEConfig, _build, _load_safetensors, _tensor
+from .core import ConfigError, ResourceNotFoundError
+from .sae_model import SAE
 
 # %% auto #0
-__all__ = ['SAELENS_ARCHITECTURES', 'DICTIONARY_LEARNING_CLASSES', 'SAE_FORMATS', 'folded_weights', 'load_sae']
-
-# %% ../nbs/05b_sae_interop.ipynb #d83f244d
-@torch.no_grad()
-def folded_weights(sae: SAE) -> dict[str, torch.Tensor]:
-    "`W_enc`, `b_enc`, `W_dec`, `b_dec` with the input normalisation folded in (they act on raw activations)."
-    s, mu = sae.input_scale.float(), sae.input_mean.float()
-    return {"W_enc": (sae.W_enc / s).contiguous(), "b_enc": sae.b_enc.clone(), "W_dec": (sae.W_dec * s).contiguous(),
-            "b_dec": (sae.b_dec * s + mu).contiguous()}
-
-# %% ../nbs/05b_sae_interop.ipynb #3353646d
-SAELENS_ARCHITECTURES = {
-    "topk": "topk",
-    "batchtopk": "jumprelu",
-    "matryoshka_batchtopk": "jumprelu",
-    "msae": "standard",
-}
-
-@patch
-def save_saelens(self: SAE, directory, hook_name: str | None = None, model_name: str | None = None) -> Path:
-    "Write a SAELens folder: `cfg.json` and `sae_weights.safetensors` (input normalisation folded in)."
-    directory = Path(directory); directory.mkdir(parents=True, exist_ok=True)
-    cfg, arch = self.cfg, SAELENS_ARCHITECTURES[self.cfg.kind]
-    weights = {k: v.detach().cpu().float() for k, v in folded_weights(self).items()}
-    if arch == "jumprelu": weights["threshold"] = torch.full((cfg.d_sae,), float(self.threshold))
-    with atomic_write(directory / "sae_weights.safetensors") as tmp: save_file(weights, str(tmp))
-    meta = {"architecture": arch, "d_in": cfg.d_in, "d_sae": cfg.d_sae, "dtype": "float32", "device": "cpu",
-            "apply_b_dec_to_input": True, "normalize_activations": "none",
-            "metadata": {"hook_name": hook_name, "model_name": model_name, "debiaslens_kind": cfg.kind}}
-    if arch == "topk": meta["k"] = cfg.k
-    write_json(directory / "cfg.json", meta)
-    return directory
-
-# %% ../nbs/05b_sae_interop.ipynb #e300bed6
-@patch(cls_method=True)
-def from_saelens(cls: SAE, directory) -> SAE:
-    "Load a SAELens folder (`standard`, `topk` or `jumprelu` with one threshold for every latent)."
-    directory = Path(directory)
-    meta = read_json(directory / "cfg.json")
-    state = _load_safetensors(directory / "sae_weights.safetensors")
-    src = directory / "sae_weights.safetensors"
-    arch = meta.get("architecture", "standard")
-    W_enc, b_enc = _tensor(state, "W_enc", src, 2), _tensor(state, "b_enc", src, 1)
-    W_dec, b_dec = _tensor(state, "W_dec", src, 2), _tensor(state, "b_dec", src, 1)
-    if not meta.get("apply_b_dec_to_input", True):
-        b_enc = b_enc + b_dec @ W_enc                      # h = x W_enc + b_enc, written as (x - b_dec) W_enc + b_enc'
-    if meta.get("normalize_activations", "none") not in ("none", None):
-        raise ConfigError(f"{directory}: normalize_activations={meta['normalize_activations']!r} is not supported; "
-                          "fold it into the weights first")
-    d, f = W_enc.shape
-    if arch == "topk": cfg, thr = SAEConfig(d_in=d, d_sae=f, kind="topk", k=int(meta["k"]), input_norm="none"), -1.0
-    elif arch == "jumprelu":
-        t = _tensor(state, "threshold", src, 1)
-        if not torch.all(t == t[0]):
-            raise CheckpointError(f"{src}: per-latent thresholds differ; our BatchTopK SAEs share one threshold")
-        k = int(meta.get("k") or min(32, f))            # k matters for training only; inference uses the threshold
-        cfg = SAEConfig(d_in=d, d_sae=f, kind="batchtopk", k=k, input_norm="none")
-        thr = float(t[0])
-    elif arch == "standard":
-        cfg, thr = SAEConfig(d_in=d, d_sae=f, kind="msae", k=min(32, f), input_norm="none"), -1.0
-    else: raise ConfigError(f"{directory}: SAELens architecture {arch!r} is not supported (standard, topk, jumprelu)")
-    return _build(cfg, W_enc, b_enc, W_dec, b_dec, thr, src)
-
-# %% ../nbs/05b_sae_interop.ipynb #7be6daf1
-DICTIONARY_LEARNING_CLASSES = {"topk": "AutoEncoderTopK", "batchtopk": "BatchTopKSAE",
-                               "matryoshka_batchtopk": "MatryoshkaBatchTopKSAE"}
-
-@patch
-def save_dictionary_learning(self: SAE, path) -> Path:
-    """Write `ae.pt` (a plain tensor state dict, input normalisation folded in) and its `config.json` for
-    dictionary_learning."""
-    if self.cfg.kind not in DICTIONARY_LEARNING_CLASSES:
-        raise ConfigError(f"dictionary_learning has no {self.cfg.kind!r} SAE; export an msae with save_saelens")
-    path = Path(path)
-    if path.suffix != ".pt": path = path / "ae.pt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().float() for k, v in folded_weights(self).items()}
-    state.update(k=torch.tensor(self.cfg.k), threshold=self.threshold.detach().cpu().float().clone())
-    if self.cfg.kind == "matryoshka_batchtopk": state["group_sizes"] = torch.tensor(self.cfg.group_sizes)
-    with atomic_write(path) as tmp: torch.save(state, tmp)
-    write_json(path.parent / "config.json", {"trainer": {"dict_class": DICTIONARY_LEARNING_CLASSES[self.cfg.kind],
-                                                         "activation_dim": self.cfg.d_in, "dict_size": self.cfg.d_sae,
-                                                         "k": self.cfg.k}})
-    return path
+__all__ = ['SAE_FORMATS', 'load_sae']
 
 # %% ../nbs/05b_sae_interop.ipynb #983e60c5
 SAE_FORMATS = ("ours", "dictionary_learning", "msae", "saelens")

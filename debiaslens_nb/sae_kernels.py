@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 
 from .distributed import Ranks
-from .sae import SAE, SAEConfig
+from .sae_model import SAE, SAEConfig
 
 # %% auto #0
-__all__ = ['dense_reference_loss']
+__all__ = ['TrainState', 'train_loss', 'dense_reference_loss']
 
 # %% ../nbs/05a_sae_kernels.ipynb #9edf96d7
 class _SparseEncode(torch.autograd.Function):
@@ -83,15 +83,15 @@ def _select(acts: torch.Tensor, h: torch.Tensor, cfg: SAEConfig, sync: Ranks | N
 
 # %% ../nbs/05a_sae_kernels.ipynb #9b02d62a
 @dataclass
-class _TrainState:
+class TrainState:
     "Mutable trainer bookkeeping that a checkpoint must restore."
     step: int = 0
     since_fired: torch.Tensor | None = None
     losses: list = field(default_factory=list)
     aux_losses: list = field(default_factory=list)
 
-def _loss(
-    sae: SAE, xn: torch.Tensor, st: _TrainState, dead_after: int, autocast: bool, sync: Ranks | None = None
+def train_loss(
+    sae: SAE, xn: torch.Tensor, st: TrainState, dead_after: int, autocast: bool, sync: Ranks | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Training loss of one normalised batch (this rank's share of it under `sync`); returns (loss, aux_loss,
     selected values, selected cols)."""
@@ -127,7 +127,7 @@ def _loss(
     aux = _auxk_loss(sae, xn, h, acts, residual, st, dead_after, sync) if cfg.auxk_alpha > 0 else torch.zeros(())
     return loss + cfg.auxk_alpha * aux, aux.detach(), vals.detach(), cols
 
-def _auxk_loss(sae, xn, h, acts, residual, st: _TrainState, dead_after: int, sync: Ranks | None = None
+def _auxk_loss(sae, xn, h, acts, residual, st: TrainState, dead_after: int, sync: Ranks | None = None
                ) -> torch.Tensor:
     dead = st.since_fired >= dead_after
     n_dead = int(dead.sum())

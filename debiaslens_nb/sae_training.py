@@ -25,8 +25,8 @@ from .activations import as_activation_source
 from .core import (CheckpointError, ConfigError, InputError, atomic_write, default_device,
                                 progress as progress_bar, remove_stale_temps)
 from .distributed import Ranks
-from .sae import SAE, _unit_rows
-from .sae_kernels import _loss, _TrainState
+from .sae_model import SAE, unit_rows
+from .sae_kernels import TrainState, train_loss
 
 # %% auto #0
 __all__ = ['TrainResult', 'default_lr', 'geometric_median', 'fit_input_norm', 'TrainConfig', 'train_sae', 'evaluate_sae',
@@ -131,7 +131,7 @@ class TrainConfig:
 _STATE_FILE = "trainer_state.safetensors"
 
 def _save_checkpoint(
-    sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int
+    sae: SAE, opt: torch.optim.Optimizer, st: TrainState, directory: Path, seed: int, batch_size: int
 ) -> None:
     """One atomic file holds the weights, the optimiser and the step, so a kill at any point leaves a consistent
     checkpoint."""
@@ -152,7 +152,7 @@ def _save_checkpoint(
     sae.save(directory)  # a loadable copy for users; resuming reads the weights from the state file
 
 def _load_checkpoint(
-    sae: SAE, opt: torch.optim.Optimizer, st: _TrainState, directory: Path, seed: int, batch_size: int
+    sae: SAE, opt: torch.optim.Optimizer, st: TrainState, directory: Path, seed: int, batch_size: int
 ) -> bool:
     if not (directory / _STATE_FILE).is_file(): return False
     from safetensors import safe_open
@@ -229,7 +229,7 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
     )
     use_autocast = rc.autocast and dev.type == "cuda"
     opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
-    st = _TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
+    st = TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
     ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if resume and ckpt is None: raise InputError("resume=True needs checkpoint_dir")
     if ckpt is not None and ckpt.is_dir() and ranks.rank == 0:
@@ -251,7 +251,7 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
             with torch.no_grad(): sae.b_dec.copy_(geometric_median(xn))          # of the global batch
         xn = ranks.shard(xn)                                                     # this rank's share
         for g in opt.param_groups: g["lr"] = lr * _lr_factor(step, steps, warmup, decay_start)
-        loss, aux, vals, cols = _loss(sae, xn, st, dead_after, use_autocast, ranks)
+        loss, aux, vals, cols = train_loss(sae, xn, st, dead_after, use_autocast, ranks)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         ranks.average_grads(sae.parameters())
@@ -267,7 +267,7 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
         torch.nn.utils.clip_grad_norm_(sae.parameters(), 1.0)
         opt.step()
         with torch.no_grad():
-            if cfg.kind != "msae": sae.W_dec.copy_(_unit_rows(sae.W_dec))
+            if cfg.kind != "msae": sae.W_dec.copy_(unit_rows(sae.W_dec))
             if cfg.kind != "msae" and step > thr_start:
                 _update_threshold(sae, vals, xn.shape[0], rc.threshold_beta, ranks)
         st.losses.append(loss.item()); st.aux_losses.append(aux.item()); st.step = step + 1
@@ -331,12 +331,12 @@ def planted_dictionary(n: int = 20000, d: int = 32, n_atoms: int = 64, active: i
                        noise: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     "Synthetic activations: `active` random unit atoms per sample with Uniform(0.5, 1.5) weights; returns (x, atoms)."
     g = torch.Generator().manual_seed(seed)
-    atoms = _unit_rows(torch.randn(n_atoms, d, generator=g))
+    atoms = unit_rows(torch.randn(n_atoms, d, generator=g))
     idx = torch.rand(n, n_atoms, generator=g).argsort(1)[:, :active]
     w = torch.zeros(n, n_atoms).scatter_(1, idx, 0.5 + torch.rand(n, active, generator=g))
     return w @ atoms + noise * torch.randn(n, d, generator=g), atoms
 
 def atom_recovery(sae: SAE, atoms: torch.Tensor) -> float:
     "Mean over `atoms` of the best cosine similarity with a decoder row."
-    dec = _unit_rows(sae.W_dec.detach().float())
-    return float((_unit_rows(atoms) @ dec.T).max(1).values.mean())
+    dec = unit_rows(sae.W_dec.detach().float())
+    return float((unit_rows(atoms) @ dec.T).max(1).values.mean())

@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 import torch
 
 from .core import ConfigError, InputError, as_float_tensor, load_asset_json, read_json
-from .sae import SAE
+from .sae_model import SAE
 
 # %% auto #0
 __all__ = ['SEM_VARIANTS', 'PARAPHRASE_FRAMES', 'sem_latents', 'diverse_reference', 'bias_scores', 'sem_debias', 'sem_roundtrip',

@@ -15,14 +15,14 @@ import pandas as pd
 import torch.nn.functional as F
 
 from .baselines import Debiaser
-from .cached_data import _items
+from .cached_data import spec_items
 from .core import ConfigError, DatasetSchemaError, LabelError, ResourceNotFoundError, load_asset_json
 from .data import task_prompts
 from .evaluate import evaluate_retrieval, evaluate_zero_shot, save_results, summarize_retrieval
-from .figures import (FIGURES, _methods_to_run, _runs, _save, _share_seed_free, _spread, _text_gallery,
-                                   _zero_shot, over_runs)
+from .figures import (FIGURES, as_runs, methods_to_run, over_runs, plain_text_gallery, save_figure_outputs,
+                                   share_seed_free, spread_label, workspace_zero_shot)
 from .metrics import disentanglement_score
-from .pipeline import Workspace, _prompt_sets, bias_context
+from .pipeline import Workspace, profile_prompt_sets, bias_context
 from .plots import paper_style, plot_grouped_bars
 from .profiles import Profile
 from .sem import sem_latents, sem_roundtrip
@@ -35,7 +35,7 @@ def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> d
     """Fig. 5 (SEM Fig. 2): disentanglement score of profession vs gender / ethnicity, raw embeddings vs SEM SAE latents
     (the first `max_professions` professions; default the profile's `max_concepts`, else 12 quick / 40)."""
     paper_style()
-    runs = _runs(ws)
+    runs = as_runs(ws)
     d = load_asset_json("prompts", "sem_disentanglement_templates_attributes.json")
     limit = max_professions or runs[0].profile.max_concepts or (12 if runs[0].profile.quick_mode else 40)
     profs = d["attributes"]["profession"][: max(limit, 2)]          # the score compares at least two professions
@@ -56,9 +56,9 @@ def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> d
     rows = [dict(bias=b, space=sp, D=r["D"], err=ci[b][sp]["D"] if len(runs) > 1 else 0.0) for b, v in payload.items()
             if b in ("gender", "ethnicity") for sp, r in v.items()]
     fig = plot_grouped_bars(
-        pd.DataFrame(rows), "bias", "D", "space", f"disentanglement score D ({_spread(len(runs))})", err="err"
+        pd.DataFrame(rows), "bias", "D", "space", f"disentanglement score D ({spread_label(len(runs))})", err="err"
     )
-    return _save(fig, payload, out_dir, FIGURES["disentanglement"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["disentanglement"].stem)
 
 # %% ../nbs/14a_sem_figures.ipynb #ac92565b
 SEM_TABLE_METHODS = ("baseline", "orth-proj", "orth-cali", "bend-vlm", "sae-roundtrip", "sem-i", "sem-b", "sem-bi",
@@ -69,7 +69,7 @@ def benchmark_inputs(p: Profile, name: str) -> dict:
     """The items, bias labels and contexts, query sets, k and zero-shot task (class prompts, targets, groups, bias
     attribute and its context with the task file's prompts) of the profile's SEM benchmark `name`."""
     spec = p.sem_eval.benchmarks[name]
-    items, cols = _items(spec.data, p.tower)
+    items, cols = spec_items(spec.data, p.tower)
     need = {*spec.attributes.values(), *((spec.zero_shot.label,) if spec.zero_shot else ())}
     if need - set(cols):
         raise DatasetSchemaError(f"benchmark {name!r}: no column(s) {sorted(need - set(cols))}; it has {sorted(cols)}")
@@ -91,7 +91,7 @@ def benchmark_inputs(p: Profile, name: str) -> dict:
                 "groups": [f"{v}|{g}" for v, g in zip(cols[zs.label], cols[zs.group_by])], "bias": bias,
                 "context": bias_context(bias, spec.contexts[bias], per_class)}   # retrieval keeps the query files
     return {"items": items, "labels": {a: cols[c] for a, c in spec.attributes.items()}, "contexts": contexts,
-            "prompt_sets": _prompt_sets(p, spec.prompt_sets), "k": min(spec.k or p.sem_eval.k, len(items)),
+            "prompt_sets": profile_prompt_sets(p, spec.prompt_sets), "k": min(spec.k or p.sem_eval.k, len(items)),
             "zero_shot": task}
 
 
@@ -137,7 +137,7 @@ def _benchmark_numbers(ws: Workspace, ms: dict, benchmarks: dict, folds: int, ga
 def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None, benchmarks: dict | None = None,
                  galleries: dict | None = None) -> dict:
     p = ws.profile
-    ms = _methods_to_run(ws, list(SEM_TABLE_METHODS) + (["roboshot"] if ws.tower == "image" else []), first)
+    ms = methods_to_run(ws, list(SEM_TABLE_METHODS) + (["roboshot"] if ws.tower == "image" else []), first)
     ev = p.sem_eval
     if ev is None:
         raise ConfigError(
@@ -156,11 +156,11 @@ def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None, benchmarks: 
         target="prior",
         convention="bendvlm",
         progress_bar=False,
-        gallery_embeddings=_text_gallery(ws),
+        gallery_embeddings=plain_text_gallery(ws),
     )
     summ = summarize_retrieval(res)
     save_results(summ, Path(out_dir) / f"fig6_sem_table_rows_seed{ws.seed}")
-    zs = _zero_shot(ws, ms)
+    zs = workspace_zero_shot(ws, ms)
     queries = [q for v in psets.values() for q in v]
     plain = ws.vlm.encode_texts(queries, progress=False)
     out = {
@@ -180,14 +180,14 @@ def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None, benchmarks: 
         for key in ("maxskew", "fold_ci95"):
             for m, cols in more[key].items(): out[key].setdefault(m, {}).update(cols)
         out.update({k: more[k] for k in ("benchmark_accuracy", "benchmark_worst_group_accuracy") if more[k]})
-    return _share_seed_free(out, first)
+    return share_seed_free(out, first)
 
 # %% ../nbs/14a_sem_figures.ipynb #6416de8f
 def figure_sem_table(ws, out_dir) -> dict:
     """Fig. 6 (SEM tables): MaxSkew@K with the Bend-VLM convention over folds on the gallery and the profile's
     benchmarks, and the benchmarks' zero-shot worst-group accuracy."""
     paper_style()
-    runs = _runs(ws)
+    runs = as_runs(ws)
     benchmarks, skipped = _loaded_benchmarks(runs[0].profile)
     galleries: dict = {}
     payload = over_runs(runs, lambda w, first: _sem_numbers(w, out_dir, first, benchmarks, galleries))
@@ -197,7 +197,7 @@ def figure_sem_table(ws, out_dir) -> dict:
         return pd.DataFrame([dict(column=col, method=m, mean=v, err=ci.get(m, {}).get(col, 0.0))
                              for m, cols in payload[key].items() for col, v in cols.items()])
     seed_ci = payload["seed_ci95"] if len(runs) > 1 else {"maxskew": payload["fold_ci95"]}
-    title = (f"MaxSkew@K, prior target ({_spread(len(runs))}); the MSAE reconstructs the queries at cos "
+    title = (f"MaxSkew@K, prior target ({spread_label(len(runs))}); the MSAE reconstructs the queries at cos "
              f"{payload['sae_query_cos']:.3f}")
     maxskew, ax = bars("maxskew", seed_ci["maxskew"]), None
     if "benchmark_worst_group_accuracy" in payload:                   # a second panel: the zero-shot benchmarks
@@ -209,4 +209,4 @@ def figure_sem_table(ws, out_dir) -> dict:
                           ax=ax_wga)
         ax_wga.get_legend().remove()                                   # one legend: the left panel's
     fig = plot_grouped_bars(maxskew, "column", "mean", "method", title, "MaxSkew", err="err", ax=ax)
-    return _save(fig, payload, out_dir, FIGURES["sem_table"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["sem_table"].stem)

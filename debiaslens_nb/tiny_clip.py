@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .core import content_hash, progress as progress_bar
-from .models import CLIP_DIR_CONFIG, _clip_dir_intact, build_open_clip, save_open_clip
+from .vlm import CLIP_DIR_CONFIG, clip_dir_intact, build_open_clip, save_open_clip
 
 # %% auto #0
 __all__ = ['FACEWORLD_CLIP_CFG', 'pixels_from_images', 'train_tiny_clip']
@@ -44,7 +44,7 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
     out = Path(out_dir) if out_dir is not None else cache_root("tiny_clip", key)
     with cache_lock(out):
         if (out / CLIP_DIR_CONFIG).is_file() and (out / "model.safetensors").is_file():
-            if _clip_dir_intact(out): return out
+            if clip_dir_intact(out): return out
             warnings.warn(
                 f"cached tiny CLIP {out} does not match its checksum (corrupt); training it again", stacklevel=2
             )

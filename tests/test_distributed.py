@@ -12,7 +12,8 @@ from safetensors.torch import load_file
 
 from debiaslens_nb.activations import ActivationStore
 from debiaslens_nb.collect import collect_activations
-from debiaslens_nb.models import load_vlm, random_tiny_clip
+from debiaslens_nb.models import load_vlm
+from debiaslens_nb.vlm import random_tiny_clip
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
 sys.path.insert(0, str(WORKER.parent))

@@ -33,7 +33,7 @@ STEPS, EVERY, KILL_AT = 60, 20, "40"
 
 TRAINER = textwrap.dedent("""
     import os, signal, sys, torch
-    import debiaslens_nb.sae as S
+    import debiaslens_nb.sae_model as S
     import debiaslens_nb.sae_training as T
     point, ckpt = sys.argv[1], sys.argv[2]
     x = torch.randn(512, 16, generator=torch.Generator().manual_seed(0))
