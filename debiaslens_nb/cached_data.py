@@ -9,8 +9,6 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/cached_data.html.md"""
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 import warnings
 from pathlib import Path
 
@@ -18,8 +16,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import save_file
 
-from .core import (ConfigError, ResourceNotFoundError, atomic_write, cache_lock, cache_root, content_hash,
-                                read_json, remove_stale_temps, write_json)
+from .core import (ConfigError, ResourceNotFoundError, atomic_dir, atomic_write, cache_lock, cache_root,
+                                content_hash, read_json, remove_stale_temps, write_json)
 from .data import (caption_gallery, load_celeba, load_fairface, load_utkface, load_waterbirds,
                                 people_caption_table)
 from .faceworld import WORLD_VERSION, FaceWorldConfig, make_faceworld
@@ -91,17 +89,12 @@ def checksums_hold(directory: Path) -> bool:
 
 # %% ../nbs/12b_cached_data.ipynb #a011d966
 def build_cache_dir(d: Path, write) -> None:
-    """Build the cache folder `d` atomically: `write(tmp)` fills a fresh temp folder, checksums are added, then it is
-    renamed onto `d`."""
-    if any(d.iterdir()): shutil.rmtree(d); d.mkdir()
-    for stale in d.parent.glob(f"{d.name}.*.tmp"): shutil.rmtree(stale, ignore_errors=True)   # left by a killed builder
-    tmp = d.with_name(f"{d.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")  # one temp folder per builder
-    try:
-        tmp.mkdir()
+    """Build the cache folder `d` (under the caller's `cache_lock`) as one folder: `write(tmp)` fills a fresh temp
+    folder, checksums are added, then it replaces `d` whole (`atomic_dir`; a killed builder's temp folder is deleted
+    by the next build)."""
+    with atomic_dir(d) as tmp:
         write(tmp)
         write_json(tmp / "checksum.json", {"files": _file_checksums(tmp)})
-        os.rename(tmp, d)                                       # onto the empty folder the caller's lock guards
-    finally: shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/12b_cached_data.ipynb #f31c0510
 def _cached_faceworld(n: int, split: str, seed: int):

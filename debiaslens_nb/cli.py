@@ -11,9 +11,10 @@ import json
 import sys
 from pathlib import Path
 
-from .core import DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError, atomic_write
-from .fit import fit_debiaser
-from .intervene import load_bundle
+from .core import (DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError, atomic_write,
+                                claim_output_dir)
+from .fit import NoNeuronsError, fit_debiaser, save_pretrained
+from .intervene import is_bundle, load_bundle
 from .models import load_vlm
 from .figures import figure_neuron_gallery
 from .report import reproduce
@@ -137,21 +138,38 @@ def fit_cmd(
     pretrained:str=None, # open_clip weights tag, e.g. openai
     images:str=None, # folder holding the images the labels CSV names
     labels:str=None, # CSV with a `file` column (relative to --images) and one column per sensitive attribute
-    out:str="bundle", # bundle folder to write (SAE, neurons, report.json, README.md)
+    out:str="bundle", # bundle folder to write (SAE, neurons, report.json, README.md): new, empty, or see --overwrite
+    overwrite:store_true=False, # replace a bundle already in --out (a folder of other files is never touched)
+    allow_empty:store_true=False, # write the bundle even when a group gets no social neuron (it removes nothing for it)
     site:str=None, # hook site (default: the image tower's last block)
     steps:int=2000, # SAE training steps
-    tau:float=0.9, # share of a group's images a social neuron must fire on
+    batch_size:int=4096, # SAE training batch size (capped at the number of images)
+    expansion:int=8, # SAE latents per input dimension
+    k:int=20, # active SAE latents per image
+    tau:float=0.9, # a social neuron fires on >= floor(tau * n) of its group's n images and on fewer of every other's
     alpha:float=0.6, # blend weight of the debiased reconstruction
+    gamma:float=0.0, # value the social neurons are set to
+    min_group_size:int=20, # groups with fewer images are left out of localisation (listed in a warning)
+    seed:int=0, # seed of the SAE's initialisation and batches
     device:str="cpu", # cpu or cuda
 ):
     "Fit DeBiasLens on your labelled images and write a bundle (SAE, neurons, report.json, README.md)."
     if not (model and images and labels): raise InputError("fit needs --model, --images and --labels")
+    claim_output_dir(out, is_bundle, "debiasing bundle", overwrite)
     pics, attributes = _labelled_images(images, labels)
-    fitted = fit_debiaser(
-        load_vlm(model, pretrained, device), pics, attributes, site=site, out=out, steps=steps, tau=tau, alpha=alpha
-    )
-    found = {a: {g: len(js) for g, js in groups.items()} for a, groups in fitted.report["neurons"].items()}
-    print(json.dumps({"bundle": str(out), "site": fitted.report["site"], "neurons per group": found}, indent=1))
+    fitted = fit_debiaser(load_vlm(model, pretrained, device), pics, attributes, site=site, steps=steps,
+                          batch_size=batch_size, expansion_factor=expansion, k=k, tau=tau, alpha=alpha, gamma=gamma,
+                          min_group_size=min_group_size, seed=seed)
+    report = fitted.report
+    found = {a: {g: len(js) for g, js in groups.items()} for a, groups in report["neurons"].items()}
+    if not report.ok and not allow_empty:
+        empty = "; ".join(f"{a}: {', '.join(g)}" for a, g in report["groups_without_neurons"].items())
+        raise NoNeuronsError(f"no social neuron passes tau={tau} for {empty}, so the model would remove nothing for "
+                             f"them; nothing was written to {out}. Use more images or a lower --tau, or pass "
+                             "--allow-empty to write the bundle anyway")
+    save_pretrained(fitted, out, overwrite=overwrite)
+    print(json.dumps({"bundle": str(out), "site": report["site"], "ok": report.ok, "neurons per group": found},
+                     indent=1))
 
 def _image_folder(images: str) -> tuple[list[str], list]:
     "(file names, PIL images) of every image file in a folder, sorted by name."
@@ -167,12 +185,13 @@ def apply_cmd(
     images:str=None, # folder of images to encode
     texts:str=None, # text file, one prompt per line, to encode
     out:str="embeddings.safetensors", # where to write the debiased embeddings
+    allow_other_model:store_true=False, # apply a bundle made for other weights (another checkpoint), with a warning
     device:str="cpu", # cpu or cuda
 ):
     "Encode your images and/or prompts with a bundle's debiased model into a safetensors file."
     if not (model and bundle and (images or texts)):
         raise InputError("apply needs --model, --bundle and --images or --texts")
-    debiased = load_bundle(bundle, load_vlm(model, pretrained, device))
+    debiased = load_bundle(bundle, load_vlm(model, pretrained, device), allow_other_model)
     tensors, meta = {}, {}
     if images:
         files, pics = _image_folder(images)
@@ -192,6 +211,7 @@ def evaluate_cmd(
     labels:str=None, # CSV with a `file` column and one column per sensitive attribute
     prompts:str=None, # text file, one neutral prompt per line (e.g. "a photo of a doctor")
     k:int=10, # MaxSkew@k cut-off
+    allow_other_model:store_true=False, # apply a bundle made for other weights (another checkpoint), with a warning
     device:str="cpu", # cpu or cuda
 ):
     "MaxSkew@k of your prompts over your labelled images, plain model vs the bundle's debiased model, per attribute."
@@ -199,7 +219,7 @@ def evaluate_cmd(
         raise InputError("evaluate needs --model, --bundle, --images, --labels and --prompts")
     from debiaslens_nb.metrics import max_skew
     vlm = load_vlm(model, pretrained, device)
-    debiased = load_bundle(bundle, vlm)
+    debiased = load_bundle(bundle, vlm, allow_other_model)
     pics, attributes = _labelled_images(images, labels)
     queries = [t for t in Path(prompts).read_text().splitlines() if t.strip()]
     if k > len(pics): raise InputError(f"k={k} is larger than the {len(pics)} images")

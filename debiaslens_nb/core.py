@@ -8,24 +8,27 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/core.html.md"""
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import importlib.resources
 import json
 import os
 import random
+import shutil
 import tempfile
+import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
 
 # %% auto #0
 __all__ = ['MAX_ACTIVATION', 'DebiasLensError', 'InputError', 'LabelError', 'CheckpointError', 'DatasetSchemaError',
-           'ConfigError', 'ResourceNotFoundError', 'as_float_tensor', 'check_finite', 'check_activations',
-           'seed_everything', 'default_device', 'cache_root', 'temporary_env', 'content_hash', 'atomic_write',
-           'write_text', 'write_json', 'read_json', 'remove_stale_temps', 'cache_lock', 'progress', 'asset_path',
-           'load_asset_json']
+           'ConfigError', 'ResourceNotFoundError', 'OutputExistsError', 'as_float_tensor', 'check_finite',
+           'check_activations', 'seed_everything', 'default_device', 'cache_root', 'temporary_env', 'content_hash',
+           'atomic_write', 'write_text', 'write_json', 'read_json', 'remove_stale_temps', 'cache_lock', 'recover_dir',
+           'temp_sibling', 'atomic_dir', 'only_files', 'claim_output_dir', 'progress', 'asset_path', 'load_asset_json']
 
 # %% ../nbs/00_core.ipynb #d7979b3b
 class DebiasLensError(Exception):
@@ -48,6 +51,8 @@ class ConfigError(DebiasLensError, ValueError):
 
 class ResourceNotFoundError(DebiasLensError, FileNotFoundError):
     "A file, model or dataset is not available (offline, or never downloaded)."
+class OutputExistsError(InputError):
+    "An output folder holds files this package did not write, or a result that was not asked to be replaced."
 
 # %% ../nbs/00_core.ipynb #4b90a614
 def as_float_tensor(x, name: str = "x", ndim: int | tuple[int, ...] | None = None,
@@ -228,6 +233,88 @@ def cache_lock(path: str | os.PathLike) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock"): yield
 
+
+# %% ../nbs/00_core.ipynb #a07f7c6d
+def _pid_alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def _exchange(a: Path, b: Path) -> bool:
+    "Swap two existing paths in one atomic step (Linux `renameat2` with `RENAME_EXCHANGE`); False where unsupported."
+    import ctypes
+    try: renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError): return False
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+# %% ../nbs/00_core.ipynb #07b2beb2
+def recover_dir(directory: str | os.PathLike) -> Path:
+    """Undo or finish a folder replacement that was killed midway, and delete the temp folders of writers that were
+    killed: afterwards `directory` is the old folder or the new one, whole."""
+    directory = Path(directory)
+    old = directory.with_name(f".{directory.name}.old")
+    if old.is_dir():
+        if directory.exists(): shutil.rmtree(old)                 # the new folder is in place; finish the clean-up
+        else: os.rename(old, directory)                           # killed between the renames: the old one returns
+    for stale in directory.parent.glob(f".{glob.escape(directory.name)}.new-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not _pid_alive(int(pid)): shutil.rmtree(stale, ignore_errors=True)
+    return directory
+
+# %% ../nbs/00_core.ipynb #0c6c5c98
+def temp_sibling(directory: Path) -> Path:
+    "A fresh, empty folder beside `directory`, named so that `recover_dir` deletes it if its writer is killed."
+    tmp = directory.with_name(f".{directory.name}.new-{uuid.uuid4().hex[:8]}-{os.getpid()}")
+    tmp.mkdir()
+    return tmp
+
+@contextlib.contextmanager
+def atomic_dir(directory: str | os.PathLike) -> Iterator[Path]:
+    """Yield a fresh temp folder beside `directory`; if the block succeeds it replaces `directory` whole (see above),
+    otherwise it is deleted and `directory` is untouched."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    recover_dir(directory)
+    tmp = temp_sibling(directory)
+    try:
+        yield tmp
+        if not (directory.exists() and _exchange(tmp, directory)):    # exchanged: tmp now holds the old folder
+            old = directory.with_name(f".{directory.name}.old")
+            if directory.exists(): os.rename(directory, old)
+            os.rename(tmp, directory)
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/00_core.ipynb #fa4682c7
+def only_files(*names: str) -> Callable[[Path], bool]:
+    """A test for `claim_output_dir`: the folder holds nothing but `names` (and temp files of a killed `atomic_write`),
+    i.e. it is a previous save of that kind, finished or not."""
+    def test(directory: Path) -> bool:
+        return all(p.name in names or (p.name.startswith(".") and p.name.endswith(".tmp")) for p in directory.iterdir())
+    return test
+
+def claim_output_dir(
+    directory: str | os.PathLike, ours: Callable[[Path], bool], what: str, overwrite: bool = False
+) -> Path:
+    """Check, before any work, that `directory` may receive a `what`: new, empty, or (with `overwrite`) a previous
+    `what` of this package, which `ours(directory)` recognises. Raises `OutputExistsError` otherwise."""
+    directory = recover_dir(Path(directory).expanduser())
+    if not directory.exists(): return directory
+    if not directory.is_dir(): raise OutputExistsError(f"{directory} is a file; give a folder for the {what}")
+    found = sorted(p.name for p in directory.iterdir())
+    if not found: return directory
+    if not ours(directory):
+        listed = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        raise OutputExistsError(f"{directory} holds files this package did not write ({listed}); give a new or "
+                                f"empty folder for the {what}")
+    if not overwrite:
+        raise OutputExistsError(f"{directory} already holds a {what}; pass overwrite=True (debiaslens: --overwrite) to "
+                                "replace it, or give a new folder")
+    return directory
 
 # %% ../nbs/00_core.ipynb #afbf5c41
 def progress(iterable, enabled: bool = True, **kwargs):

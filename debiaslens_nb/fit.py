@@ -8,34 +8,76 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/fit.html.md"""
 # %% ../nbs/07b_fit.ipynb #23667390
 from __future__ import annotations
 
+import datetime
+import math
+import warnings
 from pathlib import Path
 from typing import Mapping
 
 import torch
 
 from .collect import collect_activations
-from .core import InputError, ResourceNotFoundError, write_json, write_text
-from .intervene import DebiasedVLM, debias, load_bundle, save_bundle
+from .core import (DebiasLensError, InputError, LabelError, ResourceNotFoundError, atomic_dir,
+                                claim_output_dir, write_json, write_text)
+from .intervene import INTERVENTION_MODES, DebiasedVLM, debias, is_bundle, load_bundle, write_bundle
 from .vlm import VLM
 from .models import as_vlm
-from .neurons import find_social_neurons, group_stats
+from .neurons import find_social_neurons, group_sizes, group_stats
 from .sae_model import SAE, SAEConfig
 from .sae_training import TrainConfig, train_sae
 
 # %% auto #0
-__all__ = ['model_card', 'save_pretrained', 'fit_debiaser', 'from_pretrained', 'push_to_hub']
+__all__ = ['SmallGroupWarning', 'NoNeuronsError', 'FitReport', 'model_card', 'save_pretrained', 'fit_debiaser', 'from_pretrained',
+           'push_to_hub']
 
 # %% ../nbs/07b_fit.ipynb #9ee3b4b7
-def _attribute_labels(labels, n: int) -> dict[str, list]:
-    "`{attribute: labels}` from one label list (attribute `group`) or a mapping; refuses a DataFrame by name."
+class SmallGroupWarning(UserWarning):
+    "A labelled group has fewer images than `min_group_size`: it is left out of localisation (no neurons for it)."
+
+def _attribute_labels(labels, n: int, min_group_size: int) -> tuple[dict[str, list], dict[str, dict]]:
+    """(`{attribute: labels}`, `{attribute: {small group: count}}`) from one label list (attribute `group`) or a
+    mapping, checked before any work: lengths, missing values, at least two groups of `min_group_size` images."""
     import pandas as pd
     if isinstance(labels, pd.DataFrame):
         raise InputError(f"labels is a DataFrame: pass a dict of its sensitive columns, e.g. "
                          f"{{c: df[c] for c in {list(labels.columns)[:3]}}}")
     out = {str(a): list(v) for a, v in labels.items()} if isinstance(labels, Mapping) else {"group": list(labels)}
+    small = {}
     for a, v in out.items():
         if len(v) != n: raise InputError(f"labels[{a!r}] has {len(v)} entries for {n} images")
-    return out
+        sizes = group_sizes(v, f"labels[{a!r}]")
+        small[a] = {str(g): c for g, c in sizes.items() if c < min_group_size}
+        if len(sizes) - len(small[a]) < 2:
+            raise LabelError(f"labels[{a!r}]: localisation needs at least two groups of {min_group_size} images or "
+                             f"more; the groups are {sizes}. Add images, or lower min_group_size")
+    small = {a: s for a, s in small.items() if s}
+    if small:
+        listed = "; ".join(f"{a}: " + ", ".join(f"{g!r} ({c})" for g, c in s.items()) for a, s in small.items())
+        warnings.warn(f"groups with fewer than {min_group_size} images are left out of localisation, so nothing is "
+                      f"removed for them: {listed}", SmallGroupWarning, stacklevel=3)
+    return out, small
+
+# %% ../nbs/07b_fit.ipynb #1baf9813
+def _check_settings(vlm: VLM, site: str, n: int, expansion_factor: int, k: int, steps: int, batch_size: int,
+                    tau: float, alpha: float, gamma: float, mode: str) -> SAEConfig:
+    "Every setting `fit_debiaser` takes, checked before any work; returns the SAE's config."
+    if site not in vlm.sites or not site.startswith("image."):
+        raise InputError(f"site {site!r} is not an image site of {vlm.name}; choose one of "
+                         f"{[s for s in vlm.sites if s.startswith('image.')]}")
+    for name, v in (("steps", steps), ("batch_size", batch_size)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise InputError(f"{name} must be a positive integer, got {v!r}")
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not 0 < tau <= 1:
+        raise InputError(f"tau must be in (0, 1], got {tau!r}: a social neuron fires on at least floor(tau * n) of "
+                         "its group's n images")
+    for name, v in (("alpha", alpha), ("gamma", gamma)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise InputError(f"{name} must be a finite number, got {v!r}")
+    if not 0 <= alpha <= 1: raise InputError(f"alpha must be in [0, 1], got {alpha}")
+    if mode not in INTERVENTION_MODES: raise InputError(f"mode must be one of {INTERVENTION_MODES}, got {mode!r}")
+    if n < 2: raise InputError(f"fit_debiaser needs images to learn from; got {n}")
+    return SAEConfig(d_in=vlm.site_dim(site), expansion_factor=expansion_factor, kind="matryoshka_batchtopk", k=k,
+                     input_norm="center_scale")
 
 # %% ../nbs/07b_fit.ipynb #7b6f3082
 def _firing(latents: torch.Tensor, labels: list, neurons: dict, tau: float) -> dict:
@@ -52,18 +94,33 @@ def _firing(latents: torch.Tensor, labels: list, neurons: dict, tau: float) -> d
     return out
 
 # %% ../nbs/07b_fit.ipynb #ce33b2f6
+class NoNeuronsError(DebiasLensError):
+    "A fit found no social neuron for a group, and the caller asked for a model that removes something for every group."
+
+class FitReport(dict):
+    """What `fit_debiaser` did and found (a dict, saved as `report.json`); `ok` is False when a group that was
+    localised got no social neuron, so the model removes nothing for it."""
+    @property
+    def ok(self) -> bool: return self["ok"]
+
 def model_card(report: dict) -> str:
-    "A README.md for a bundle: what was fitted, on what, and what it found."
+    "A README.md for a bundle: what was fitted, on what, what it found, and its limits."
+    from debiaslens_nb import __version__
+    m = report["model"]
     lines = [
-        f"# Debiasing bundle for `{report['model']['name']}`",
+        f"# Debiasing bundle for `{m['name']}`",
         "",
         "DeBiasLens: the social neurons of a sparse autoencoder at one site are set to gamma at inference and the "
         "reconstruction is blended back (`debiaslens_nb`).",
         "",
-        f"- site `{report['site']}`, {report['n_images']} images; tau = {report['tau']}, alpha = {report['alpha']}, "
-        f"gamma = {report['gamma']}, mode `{report['mode']}`",
+        f"- model: `{m['name']}` ({m['backend']}, weights `{m.get('pretrained') or 'as given'}`, fingerprint "
+        f"`{m['weights']}`)",
+        f"- data: {report['n_images']} labelled images; attributes {', '.join(report['neurons'])}",
+        f"- site `{report['site']}`; tau = {report['tau']}, alpha = {report['alpha']}, gamma = {report['gamma']}, "
+        f"mode `{report['mode']}`",
         f"- SAE: {report['sae']}; FVU {report['train']['fvu']:.3f}, L0 {report['train']['l0']:.1f}, "
         f"dead latents {report['train']['dead_fraction']:.0%}",
+        f"- fitted {report['date']} with debiaslens-nb {__version__}",
         "",
         "| attribute | group | neurons | first neuron fires on (own / most of another) |",
         "|---|---|---|---|",
@@ -73,7 +130,19 @@ def model_card(report: dict) -> str:
             f = report["firing"][a].get(g)
             rate = f"{f['own']:.0%} / {f['other']:.0%}" if f else "—"
             lines.append(f"| {a} | {g} | {len(js)} | {rate} |")
-    lines += ["", "Load it with `debiaslens_nb.debias_model(model, this_folder, preprocess, tokenizer)`."]
+    lines += ["", "## Limitations", ""]
+    empty = report["groups_without_neurons"]
+    if empty:
+        lines.append("- **No social neuron was found for " + "; ".join(f"{a}: {', '.join(g)}" for a, g in empty.items())
+                     + ".** Nothing is removed for these groups.")
+    if report["small_groups"]:
+        lines.append("- Left out of localisation (fewer than " + str(report["min_group_size"]) + " images): " +
+                     "; ".join(f"{a}: {', '.join(s)}" for a, s in report["small_groups"].items()) + ".")
+    lines += ["- A social neuron fires on at least floor(tau * n) of its group's n images and on fewer of every "
+              "other group's; groups of a few images make that a weak test.",
+              "- The neurons are found on the labelled images above; bias the model shows elsewhere may use other "
+              "features. Measure on your own benchmark (`debiaslens evaluate`).",
+              "", "Load it with `debiaslens_nb.debias_model(model, this_folder, preprocess, tokenizer)`."]
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/07b_fit.ipynb #40db940f
@@ -90,43 +159,54 @@ def _basic_card(debiased: DebiasedVLM) -> str:
     ]
     return "\n".join(lines + ["", "Load it with `debiaslens_nb.fit.from_pretrained(folder, vlm)`."]) + "\n"
 
-def save_pretrained(debiased: DebiasedVLM, directory) -> Path:
-    "A hub-style folder: the bundle, `report.json` (when fitted) and a `README.md` model card."
-    directory = save_bundle(debiased, directory)
+def save_pretrained(debiased: DebiasedVLM, directory, overwrite: bool = False) -> Path:
+    """A hub-style folder: the bundle, `report.json` (when fitted) and a `README.md` model card, written as one folder
+    (new or empty; a previous bundle only with `overwrite=True`) that replaces `directory` whole."""
+    directory = claim_output_dir(directory, is_bundle, "debiasing bundle", overwrite)
     report = getattr(debiased, "report", None)
-    if report is not None: write_json(directory / "report.json", report)
-    write_text(directory / "README.md", model_card(report) if report is not None else _basic_card(debiased))
+    with atomic_dir(directory) as tmp:
+        write_bundle(debiased, tmp)
+        if report is not None: write_json(tmp / "report.json", report)
+        write_text(tmp / "README.md", model_card(report) if report is not None else _basic_card(debiased))
     return directory
 
 # %% ../nbs/07b_fit.ipynb #8715a7b0
 def fit_debiaser(model, images, labels, site: str | None = None, preprocess=None, tokenizer=None, out=None,
                  expansion_factor: int = 8, k: int = 20, steps: int = 2000, batch_size: int = 4096, tau: float = 0.9,
                  alpha: float = 0.6, gamma: float = 0.0, mode: str = "blend", seed: int = 0, device=None,
-                 progress: bool = True) -> DebiasedVLM:
+                 min_group_size: int = 20, overwrite: bool = False, progress: bool = True) -> DebiasedVLM:
     """Fit DeBiasLens on `images` labelled by `labels` (one list, or `{attribute: list}`); returns the debiased model
-    (`.report` holds the fit report) and, given `out`, saves the bundle, `report.json` and a `README.md` model card."""
+    (`.report`, a `FitReport`) and, given `out`, saves the bundle, `report.json` and a `README.md` model card.
+    Everything is checked before any work; a group without a neuron gives a `NoNeuronsWarning`, `report.ok` False."""
     vlm = as_vlm(model, preprocess, tokenizer, device)
     if not vlm.has_images: raise InputError(f"{vlm.name} has no image tower; fit_debiaser debiases image encoders")
+    if not hasattr(images, "__len__"): raise InputError(f"images must be a sequence (list of PIL images or a pixel "
+                                                        f"tensor), got {type(images).__name__}")
     n = len(images)
-    attributes = _attribute_labels(labels, n)
     site = site or [s for s in vlm.sites if s.startswith("image.")][-1]
+    cfg = _check_settings(vlm, site, n, expansion_factor, k, steps, batch_size, tau, alpha, gamma, mode)
+    attributes, small = _attribute_labels(labels, n, min_group_size)
+    if out is not None: claim_output_dir(out, is_bundle, "debiasing bundle", overwrite)
     store = collect_activations(vlm, site, images, tokens="eot", progress=progress)
-    cfg = SAEConfig(d_in=store.dim, expansion_factor=expansion_factor, kind="matryoshka_batchtopk", k=k,
-                    input_norm="center_scale")
     sae = SAE(cfg, seed=seed)
     result = train_sae(
         sae, store, TrainConfig(steps=steps, batch_size=min(batch_size, n), seed=seed), progress=progress
     )
     latents = sae.encode(store.tensor())
-    neurons = {a: find_social_neurons(latents, lab, tau=tau, on_small="skip") for a, lab in attributes.items()}
+    neurons = {a: find_social_neurons(latents, lab, tau=tau, min_group_size=min_group_size, on_small="skip")
+               for a, lab in attributes.items()}
+    empty = {a: [str(g) for g, js in found.items() if not js] for a, found in neurons.items()}
+    empty = {a: gs for a, gs in empty.items() if gs}
     groups = {f"{a}:{g}": js for a, found in neurons.items() for g, js in found.items()}
     fitted = debias(vlm, site, sae, groups, alpha, gamma, mode=mode)
-    fitted.report = {"model": vlm.identity, "site": site, "n_images": n, "tau": tau, "alpha": alpha, "gamma": gamma,
-                     "mode": mode, "sae": repr(sae),
-                     "train": {key: result.metrics[key] for key in ("fvu", "l0", "dead_fraction")} | {"steps": steps},
-                     "neurons": {a: {str(g): js for g, js in found.items()} for a, found in neurons.items()},
-                     "firing": {a: _firing(latents, attributes[a], neurons[a], tau) for a in neurons}}
-    if out is not None: save_pretrained(fitted, out)
+    fitted.report = FitReport(
+        ok=not empty, groups_without_neurons=empty, small_groups=small, min_group_size=min_group_size,
+        model=vlm.identity, site=site, n_images=n, tau=tau, alpha=alpha, gamma=gamma, mode=mode, sae=repr(sae),
+        seed=seed, date=datetime.date.today().isoformat(),
+        train={key: result.metrics[key] for key in ("fvu", "l0", "dead_fraction")} | {"steps": steps},
+        neurons={a: {str(g): js for g, js in found.items()} for a, found in neurons.items()},
+        firing={a: _firing(latents, attributes[a], neurons[a], tau) for a in neurons})
+    if out is not None: save_pretrained(fitted, out, overwrite=overwrite)
     return fitted
 
 # %% ../nbs/07b_fit.ipynb #43d19831

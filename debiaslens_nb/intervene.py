@@ -9,20 +9,22 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/intervene.html.md"""
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Mapping
 
 import torch
 
-from .core import CheckpointError, InputError, read_json, write_json
-from .vlm import VLM, pooled_token
+from .core import (CheckpointError, InputError, atomic_dir, claim_output_dir, read_json, recover_dir,
+                                write_json)
+from .vlm import VLM, pooled_token, same_weights
 from .sae_model import SAE
 
 # %% auto #0
 __all__ = ['INTERVENTION_MODES', 'TOKEN_MODES', 'BUNDLE_FORMAT', 'flatten_neurons', 'Intervention', 'attach', 'DebiasedVLM',
-           'combine', 'debias', 'save_bundle', 'load_bundle']
+           'combine', 'debias', 'is_bundle', 'write_bundle', 'save_bundle', 'read_bundle', 'load_bundle']
 
 # %% ../nbs/07_intervene.ipynb #a71d5052
 def flatten_neurons(neurons) -> list[int]:
@@ -52,7 +54,8 @@ INTERVENTION_MODES = ("blend", "error_preserving")
 
 class Intervention:
     """`h -> (1-alpha) h + alpha decode(z')` (`blend`, the paper's) or `h + alpha (decode(z') - decode(z))`
-    (`error_preserving`), `z' = encode(h)` with `z'[neurons] = gamma`, on any tensor [..., d_in]."""
+    (`error_preserving`), `z' = encode(h)` with `z'[neurons] = gamma`, on any tensor [..., d_in]; the identity when
+    there are no neurons."""
     def __init__(self, sae: SAE, neurons, alpha: float = 0.6, gamma: float = 0.0, mode: str = "blend"):
         if not isinstance(sae, SAE): raise InputError(f"sae must be an SAE, got {type(sae).__name__}")
         self.sae, self.neurons = sae, flatten_neurons(neurons)
@@ -68,9 +71,6 @@ class Intervention:
         if mode not in INTERVENTION_MODES: raise InputError(f"mode must be one of {INTERVENTION_MODES}, got {mode!r}")
         self.alpha, self.gamma, self.mode = float(alpha), float(gamma), mode
         self._idx = torch.tensor(self.neurons, dtype=torch.long)
-        if not self.neurons and mode == "blend" and self.alpha > 0:
-            warnings.warn("an intervention with no neurons still replaces alpha of h by the SAE's reconstruction (its "
-                          "error changes the embedding); use mode='error_preserving' for the identity", stacklevel=2)
 
     def __repr__(self):
         return f"Intervention({len(self.neurons)} neurons, alpha={self.alpha}, gamma={self.gamma}, mode={self.mode!r})"
@@ -80,9 +80,8 @@ class Intervention:
         if not isinstance(h, torch.Tensor): h = torch.as_tensor(h)
         if h.shape[-1] != self.sae.cfg.d_in:
             raise InputError(f"h has last dimension {h.shape[-1]}, the SAE expects {self.sae.cfg.d_in}")
-        if self.alpha == 0.0: return h
+        if self.alpha == 0.0 or not self.neurons: return h                # nothing to remove: the identity
         z = self.sae.encode(h)
-        if self.mode == "error_preserving" and not self.neurons: return h
         edited = z.clone()
         edited[..., self._idx.to(z.device)] = self.gamma
         if self.mode == "blend": out = (1 - self.alpha) * h.to(z.dtype) + self.alpha * self.sae.decode(edited)
@@ -172,49 +171,100 @@ def debias(
     "A debiased view of `vlm`: DeBiasLens' intervention at `site` during every encode."
     return DebiasedVLM(vlm, site, Intervention(sae, neurons, alpha, gamma, mode), tokens)
 
+# %% ../nbs/07_intervene.ipynb #64d7bf1c
 BUNDLE_FORMAT = "debiaslens-bundle"
 
-def _site_entry(iv: Intervention, sae_dir: str) -> dict:
-    return {"sae": sae_dir, "neurons": iv.neurons, "groups": iv.groups, "alpha": iv.alpha, "gamma": iv.gamma,
-            "mode": iv.mode}
+def is_bundle(directory: Path) -> bool:
+    "Whether `directory` holds a bundle this package wrote (a `bundle.json` of the bundle format)."
+    try: meta = json.loads((Path(directory) / "bundle.json").read_text())
+    except (OSError, ValueError): return False
+    return isinstance(meta, dict) and meta.get("format") == BUNDLE_FORMAT
 
-def save_bundle(model: DebiasedVLM, directory) -> Path:
-    "Write every site's SAE, neurons (with group names), alpha, gamma and mode, and the model identity, to `directory`."
-    directory = Path(directory)
+def write_bundle(model: DebiasedVLM, directory: Path) -> None:
+    "Write each site's SAE, neurons (with group names), alpha, gamma and mode, and the model identity into `directory`."
     sites = {}
     for i, (site, iv) in enumerate(model.interventions.items()):
         name = "sae" if i == 0 else f"sae_{i}"
         iv.sae.save(directory / name)
-        sites[site] = _site_entry(iv, name)
+        sites[site] = {"sae": name, "neurons": iv.neurons, "groups": iv.groups, "alpha": iv.alpha, "gamma": iv.gamma,
+                       "mode": iv.mode}
+    identity = {**model.vlm.identity, "signature": model.vlm.weights_signature()}
     write_json(directory / "bundle.json", {"format": BUNDLE_FORMAT, "format_version": 2, "sites": sites,
-                                           "tokens": model.tokens, "model": model.vlm.identity})
+                                           "tokens": model.tokens, "model": identity})
+
+def save_bundle(model: DebiasedVLM, directory, overwrite: bool = False) -> Path:
+    """Write the bundle to `directory` (new or empty; a previous bundle only with `overwrite=True`) as one folder
+    that replaces it whole."""
+    directory = claim_output_dir(directory, is_bundle, "debiasing bundle", overwrite)
+    with atomic_dir(directory) as tmp: write_bundle(model, tmp)
     return directory
 
-def _bundle_sites(meta: dict) -> dict:
-    "`{site: entry}` of a bundle (format 2), or of a one-site bundle written before (format 1)."
-    if "sites" in meta: return meta["sites"]
-    return {meta["site"]: {"sae": "sae", "neurons": meta["neurons"], "groups": meta.get("groups"),
-                           "alpha": meta["alpha"], "gamma": meta["gamma"], "mode": meta.get("mode", "blend")}}
+# %% ../nbs/07_intervene.ipynb #e391378e
+def _inside(directory: Path, written, where: str) -> Path:
+    "`directory / written` for a relative path that stays inside `directory` (checked on the string as written)."
+    if not isinstance(written, str) or not written or "\\" in written or PurePosixPath(written).is_absolute() or \
+            ".." in PurePosixPath(written).parts:
+        raise CheckpointError(f"{where}: the SAE folder {written!r} is not a plain path inside the bundle; a bundle "
+                              "refers only to its own files")
+    return directory / written
 
+def _entry(entry, where: str) -> dict:
+    "One site's entry of `bundle.json`, checked: SAE folder, neurons (a list or {group: list}), alpha, gamma, mode."
+    if not isinstance(entry, dict): raise CheckpointError(f"{where}: each site must be an object, got {entry!r}")
+    missing = {"sae", "neurons", "alpha", "gamma"} - set(entry)
+    if missing: raise CheckpointError(f"{where}: a site entry lacks {sorted(missing)}")
+    if not isinstance(entry["neurons"], (list, dict)) or not isinstance(entry.get("groups") or {}, dict):
+        raise CheckpointError(f"{where}: neurons must be a list (groups: an object of lists)")
+    for key in ("alpha", "gamma"):
+        if isinstance(entry[key], bool) or not isinstance(entry[key], (int, float)):
+            raise CheckpointError(f"{where}: {key} must be a number, got {entry[key]!r}")
+    return entry
+
+def read_bundle(directory) -> dict:
+    """`bundle.json` of the bundle folder `directory`, validated: `{"model": identity, "sites": {site: entry},
+    "tokens": ...}`; a `CheckpointError` naming the file otherwise."""
+    directory = recover_dir(Path(directory))
+    where = directory / "bundle.json"
+    meta = read_json(where)
+    if not isinstance(meta, dict) or meta.get("format") != BUNDLE_FORMAT:
+        raise CheckpointError(f"{where} is not a debiasing bundle (a JSON object with format {BUNDLE_FORMAT!r})")
+    if "sites" not in meta and "site" in meta:                     # one-site bundles written before format 2
+        meta = {**meta, "sites": {meta["site"]: {"sae": "sae", **{k: meta.get(k) for k in ("neurons", "groups",
+                                                                                         "alpha", "gamma", "mode")}}}}
+    model = meta.get("model")
+    if not isinstance(model, dict) or not {"backend", "name"} <= set(model) or \
+            not {"weights", "fingerprint"} & set(model):
+        raise CheckpointError(f"{where}: 'model' must name the backend, the model and its weights fingerprint")
+    if not isinstance(meta.get("sites"), dict) or not meta["sites"]:
+        raise CheckpointError(f"{where}: 'sites' must be a non-empty object {{site: entry}}")
+    sites = {str(s): _entry(e, where) for s, e in meta["sites"].items()}
+    for e in sites.values(): e["sae_path"] = _inside(directory, e["sae"], where)
+    return {"model": model, "sites": sites, "tokens": meta.get("tokens", "auto")}
+
+# %% ../nbs/07_intervene.ipynb #c6d64077
 def load_bundle(directory, vlm: VLM, allow_other_model: bool = False) -> DebiasedVLM:
-    """Reapply a saved bundle to `vlm`, refusing another model (unless `allow_other_model`, with a warning) or an
-    unknown site."""
+    """Reapply a saved bundle to `vlm`, refusing another model (unless `allow_other_model`, with a warning), an
+    unknown site, or an SAE whose width does not match its site."""
     directory = Path(directory)
-    meta = read_json(directory / "bundle.json")
-    if meta.get("format") != BUNDLE_FORMAT: raise CheckpointError(f"{directory}/bundle.json is not a debiasing bundle")
+    meta = read_bundle(directory)
     want, have = meta["model"], vlm.identity
     key = "weights" if "weights" in want else "fingerprint"          # bundles written before weight fingerprints
-    if (want["backend"], want[key]) != (have["backend"], have[key]):
+    same = want["backend"] == have["backend"] and (
+        want[key] == have[key] or same_weights(want.get("signature") or {}, vlm.weights_signature()))
+    if not same:
         message = (f"bundle was made for {want['name']} (weights {want[key]}), not for {have['name']} "
                    f"(weights {have[key]})")
         if not allow_other_model:
             raise CheckpointError(message + "; load the model it was made for, or pass allow_other_model=True")
         warnings.warn(message + "; applying it anyway (allow_other_model=True)", stacklevel=2)
     interventions = {}
-    for site, e in _bundle_sites(meta).items():
+    for site, e in meta["sites"].items():
         if site not in vlm.sites: raise CheckpointError(f"bundle site {site!r} does not exist in {vlm.name}")
-        sae = SAE.load(directory / e["sae"], device=vlm.device)
-        interventions[site] = Intervention(
-            sae, e.get("groups") or e["neurons"], e["alpha"], e["gamma"], e.get("mode", "blend")
-        )
-    return DebiasedVLM(vlm, interventions, tokens=meta.get("tokens", "auto"))
+        sae = SAE.load(e["sae_path"], device=vlm.device)
+        if sae.cfg.d_in != vlm.site_dim(site):
+            raise CheckpointError(f"{e['sae_path']}: the SAE reads {sae.cfg.d_in}-d activations, but {site} of "
+                                  f"{vlm.name} is {vlm.site_dim(site)}-d; the bundle belongs to another model")
+        try: interventions[site] = Intervention(sae, e.get("groups") or e["neurons"], e["alpha"], e["gamma"],
+                                                e.get("mode", "blend"))
+        except InputError as err: raise CheckpointError(f"{directory / 'bundle.json'}, site {site}: {err}") from err
+    return DebiasedVLM(vlm, interventions, tokens=meta["tokens"])

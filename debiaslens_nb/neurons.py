@@ -19,9 +19,17 @@ import torch
 from .core import InputError, LabelError, as_float_tensor
 
 # %% auto #0
-__all__ = ['group_stats', 'find_social_neurons', 'neuron_report']
+__all__ = ['NoNeuronsWarning', 'group_sizes', 'group_stats', 'find_social_neurons', 'neuron_report']
 
 # %% ../nbs/06_neurons.ipynb #6f311fd7
+class NoNeuronsWarning(UserWarning):
+    "A group has no social neuron: nothing will be removed for it."
+
+def _missing(v) -> bool:
+    "A missing label: None, NaN of any float type (Python, NumPy float32/64), pandas' NA or NaT."
+    try: return bool(pd.isna(v))
+    except (TypeError, ValueError): return False
+
 def _labels_array(labels, n: int, name: str = "labels") -> np.ndarray:
     if isinstance(labels, pd.DataFrame):
         raise InputError(f"{name} is a DataFrame of {list(labels.columns)}: pass one column (e.g. df['gender']), or "
@@ -30,7 +38,7 @@ def _labels_array(labels, n: int, name: str = "labels") -> np.ndarray:
                      (labels.cpu().numpy() if isinstance(labels, torch.Tensor) else labels), dtype=object)
     if arr.ndim != 1 or len(arr) != n:
         raise InputError(f"{name} must have one entry per row of latents ({n}), got {len(arr)}")
-    bad = [i for i, v in enumerate(arr) if v is None or (isinstance(v, float) and math.isnan(v))]
+    bad = [i for i, v in enumerate(arr) if _missing(v)]
     if bad: raise LabelError(f"{name} has {len(bad)} missing value(s) (first at row {bad[0]}); drop those rows first")
     return arr
 
@@ -60,6 +68,14 @@ def _groups(labels: np.ndarray, min_group_size: int, on_small: str) -> tuple[lis
             f"social-neuron localisation needs at least two groups with >= {min_group_size} samples; got {groups}"
         )
     return groups, skipped
+
+def group_sizes(labels, name: str = "labels") -> dict:
+    """`{group: count}` of one attribute's labels, checked as localisation checks them (no missing values, one type
+    per group name, at least two groups), for callers that validate before any expensive step."""
+    arr = _labels_array(labels, len(labels), name)
+    groups, _ = _groups(arr, 1, "skip")
+    key = arr.astype(str)
+    return {g: int((key == str(g)).sum()) for g in groups}
 
 def group_stats(latents, labels, tau: float = 0.9, min_group_size: int = 2, on_small: str = "error") -> dict:
     "Per-group counts, firing rates, mean activations and the consistent sets `E_g`."
@@ -104,7 +120,7 @@ def find_social_neurons(latents, labels, tau: float = 0.9, top_n: int | None = N
         ranked = sorted(only, key=lambda j: (-float(mean[j]), j))
         out[g] = ranked if top_n is None else ranked[:top_n]
     empty = [g for g in st["groups"] if not out[g]]
-    if empty: warnings.warn(_no_neuron_message(st, empty, tau), stacklevel=2)
+    if empty: warnings.warn(_no_neuron_message(st, empty, tau), NoNeuronsWarning, stacklevel=2)
     return out
 
 # %% ../nbs/06_neurons.ipynb #e62c2911

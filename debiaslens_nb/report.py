@@ -8,19 +8,23 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/report.html.md"""
 # %% ../nbs/14b_report.ipynb #8cb7127f
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from .core import InputError, progress as progress_bar, read_json, write_json, write_text
+from .core import (InputError, atomic_dir, claim_output_dir, progress as progress_bar, read_json,
+                                recover_dir, temp_sibling, write_json, write_text)
 from .figures import FIGURES
 from .pipeline import prepare_seeds, profile_seeds
 from .profiles import as_profile
 
 # %% auto #0
-__all__ = ['faceworld_checks', 'figures_dir', 'run_notebook', 'reproduce']
+__all__ = ['REPORT_SUFFIXES', 'faceworld_checks', 'figures_dir', 'run_notebook', 'is_report', 'staged_report', 'reproduce']
 
 # %% ../nbs/14b_report.ipynb #6a612292
 def faceworld_checks(table: dict, specificity: dict) -> dict:
@@ -178,6 +182,27 @@ def _render_notebooks(out: Path) -> None:
             )
             write_text(out / Path(f.notebook).with_suffix(".html").name, body)
 
+# %% ../nbs/14b_report.ipynb #c285e087
+REPORT_SUFFIXES = (".json", ".png", ".pdf", ".ipynb", ".md", ".html", ".csv", ".txt")
+
+def is_report(directory: Path) -> bool:
+    "Whether `directory` holds only the kinds of files `reproduce` writes (replacing it loses nothing of the user's)."
+    return all(p.is_file() and p.suffix in REPORT_SUFFIXES for p in Path(directory).iterdir())
+
+@contextlib.contextmanager
+def staged_report(out: Path, whole: bool):
+    """A fresh folder to write a report into; on success it replaces `out` whole (`whole`), or its files replace their
+    namesakes in `out` one by one (a run of some figures, beside the others); on failure `out` is untouched."""
+    if whole:
+        with atomic_dir(out) as tmp: yield tmp
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    staging = temp_sibling(recover_dir(out))
+    try:
+        yield staging
+        for f in staging.iterdir(): os.replace(f, out / f.name)
+    finally: shutil.rmtree(staging, ignore_errors=True)
+
 # %% ../nbs/14b_report.ipynb #8d3c13d3
 def reproduce(profile: str = "faceworld", out="reports", only: str | None = None, quick: bool = False, seeds=None,
               device: str = "cpu", progress: bool = True, vary_model: bool = False, jobs: int = 1) -> dict:
@@ -191,10 +216,16 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
         profile = str(Path(profile).expanduser().resolve())  # the notebooks run in another folder
     profile_name = as_profile(profile).name
     seeds = profile_seeds(profile, seeds)
-    out = Path(out).resolve() / profile_name
+    final = claim_output_dir(Path(out).resolve() / profile_name, is_report, "report", overwrite=True)
     t0 = time.perf_counter()
     runs = prepare_seeds(profile, seeds, quick=quick, vary_model=vary_model, device=device, progress=progress)
-    out.mkdir(parents=True, exist_ok=True)                    # nothing is written before the pipeline has run
+    with staged_report(final, whole=only is None) as out:    # nothing is written before the pipeline has run
+        return _write_report(out, profile, profile_name, names, runs, seeds, quick, vary_model, device, progress,
+                             jobs, t0)
+
+def _write_report(out: Path, profile: str, profile_name: str, names: list, runs: list, seeds: list, quick: bool,
+                  vary_model: bool, device: str, progress: bool, jobs: int, t0: float) -> dict:
+    "Execute the figures into the folder `out` and write its summary and index pages; returns the summary."
     nb_dir = figures_dir()
     notebooks = nb_dir is not None and all((nb_dir / FIGURES[n].notebook).is_file() for n in names)
     def run_figure(name):

@@ -24,10 +24,13 @@ from debiaslens_nb.core import (
     ConfigError,
     ResourceNotFoundError,
     as_float_tensor,
-    atomic_write,
+    atomic_dir,
+    claim_output_dir,
     content_hash,
+    only_files,
     default_device,
     read_json,
+    recover_dir,
     write_json,
 )
 
@@ -233,19 +236,20 @@ def _check_state(state: dict, cfg: SAEConfig, source) -> None:
 @torch.no_grad()
 @patch
 def save(self: SAE, directory) -> Path:
-    "Write `model.safetensors` + `config.json` into `directory` (atomically, file by file)."
-    directory = Path(directory); directory.mkdir(parents=True, exist_ok=True)
+    """Write `model.safetensors` + `config.json` as one folder that replaces `directory` whole (a kill at any moment
+    leaves the previous save or this one); a folder holding other files is refused."""
+    directory = claim_output_dir(directory, only_files("model.safetensors", "config.json"), "SAE", overwrite=True)
     state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
-    with atomic_write(directory / "model.safetensors") as tmp:
-        save_file(state, str(tmp), metadata={"format": SAE_FORMAT})
-    write_json(directory / "config.json", {"format": SAE_FORMAT, "format_version": 1, "config": self.cfg.to_dict(),
-                                           "sha256": content_hash(self.cfg.to_dict(), directory / "model.safetensors")})
+    with atomic_dir(directory) as tmp:
+        save_file(state, str(tmp / "model.safetensors"), metadata={"format": SAE_FORMAT})
+        write_json(tmp / "config.json", {"format": SAE_FORMAT, "format_version": 1, "config": self.cfg.to_dict(),
+                                         "sha256": content_hash(self.cfg.to_dict(), tmp / "model.safetensors")})
     return directory
 
 @patch(cls_method=True)
 def load(cls: SAE, directory, device=None) -> SAE:
     "Load an SAE saved by `SAE.save`."
-    directory = Path(directory)
+    directory = recover_dir(Path(directory))
     if not (directory / "config.json").is_file() or not (directory / "model.safetensors").is_file():
         raise ResourceNotFoundError(
             f"{directory} has no config.json + model.safetensors; is it an SAE directory saved by SAE.save?"
@@ -296,6 +300,15 @@ def _tensor(state: dict, key: str, source, ndim: int) -> torch.Tensor:
     if not torch.isfinite(t.float()).all(): raise CheckpointError(f"{source}: {key} contains NaN/inf")
     return t.detach().float()
 
+def _positive_int(value, what: str, source) -> int:
+    "A positive integer stored in a checkpoint as an int, a whole float or a one-element tensor."
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1: raise CheckpointError(f"{source}: {what} must hold one number, it holds {value.numel()}")
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 1:
+        raise CheckpointError(f"{source}: {what} must be a positive integer, got {value!r}")
+    return int(value)
+
 def _build(cfg: SAEConfig, W_enc, b_enc, W_dec, b_dec, threshold: float, source) -> SAE:
     d, f = cfg.d_in, cfg.d_sae
     for name, t, shape in (
@@ -330,8 +343,8 @@ def from_dictionary_learning(cls: SAE, path_or_state_dict, kind: str | None = No
             f"{src}: not a dictionary_learning SAE (no W_enc or encoder.weight); for SEM's MSAE use SAE.from_msae"
         )
     d, f = W_enc.shape
-    k = int(state["k"]) if "k" in state else None
-    if k is None: raise CheckpointError(f"{src}: no 'k' buffer; is this a TopK-family SAE?")
+    if "k" not in state: raise CheckpointError(f"{src}: no 'k' buffer; is this a TopK-family SAE?")
+    k = _positive_int(state["k"], "k", src)
     thr = float(state["threshold"]) if "threshold" in state else -1.0
     if "group_sizes" in state:
         sizes = tuple(int(s) for s in torch.as_tensor(state["group_sizes"]).tolist())
@@ -339,7 +352,11 @@ def from_dictionary_learning(cls: SAE, path_or_state_dict, kind: str | None = No
                         group_fractions=tuple(s / f for s in sizes), input_norm="none")
     else:
         if kind is None and path is not None and (path.parent / "config.json").is_file():
-            dict_class = str(read_json(path.parent / "config.json").get("trainer", {}).get("dict_class", ""))
+            dl_config = read_json(path.parent / "config.json")
+            if not isinstance(dl_config, dict) or not isinstance(dl_config.get("trainer", {}), dict):
+                raise CheckpointError(f"{path.parent}/config.json is not a dictionary_learning config (a JSON object "
+                                      "with a 'trainer' object); pass kind= or remove the file")
+            dict_class = str(dl_config.get("trainer", {}).get("dict_class", ""))
             kind = {"AutoEncoderTopK": "topk", "BatchTopKSAE": "batchtopk"}.get(dict_class)
         kind = kind or "batchtopk"
         if kind not in ("topk", "batchtopk"):
@@ -393,24 +410,30 @@ SAELENS_ARCHITECTURES = {
 @patch
 def save_saelens(self: SAE, directory, hook_name: str | None = None, model_name: str | None = None) -> Path:
     "Write a SAELens folder: `cfg.json` and `sae_weights.safetensors` (input normalisation folded in)."
-    directory = Path(directory); directory.mkdir(parents=True, exist_ok=True)
+    directory = claim_output_dir(directory, only_files("cfg.json", "sae_weights.safetensors"), "SAELens SAE",
+                                 overwrite=True)
     cfg, arch = self.cfg, SAELENS_ARCHITECTURES[self.cfg.kind]
     weights = {k: v.detach().cpu().float() for k, v in folded_weights(self).items()}
     if arch == "jumprelu": weights["threshold"] = torch.full((cfg.d_sae,), float(self.threshold))
-    with atomic_write(directory / "sae_weights.safetensors") as tmp: save_file(weights, str(tmp))
     meta = {"architecture": arch, "d_in": cfg.d_in, "d_sae": cfg.d_sae, "dtype": "float32", "device": "cpu",
             "apply_b_dec_to_input": True, "normalize_activations": "none",
             "metadata": {"hook_name": hook_name, "model_name": model_name, "debiaslens_kind": cfg.kind}}
     if arch == "topk": meta["k"] = cfg.k
-    write_json(directory / "cfg.json", meta)
+    with atomic_dir(directory) as tmp:
+        save_file(weights, str(tmp / "sae_weights.safetensors"))
+        write_json(tmp / "cfg.json", meta)
     return directory
 
 # %% ../nbs/05_sae_model.ipynb #e300bed6
 @patch(cls_method=True)
 def from_saelens(cls: SAE, directory) -> SAE:
     "Load a SAELens folder (`standard`, `topk` or `jumprelu` with one threshold for every latent)."
-    directory = Path(directory)
+    directory = recover_dir(Path(directory))
     meta = read_json(directory / "cfg.json")
+    if not isinstance(meta, dict) or not {"d_in", "d_sae"} <= set(meta):
+        hint = "; it is this package's own SAE config: load the folder with SAE.load" if (
+            isinstance(meta, dict) and meta.get("format") == SAE_FORMAT) else ""
+        raise CheckpointError(f"{directory}/cfg.json is not a SAELens config (a JSON object with d_in and d_sae){hint}")
     state = _load_safetensors(directory / "sae_weights.safetensors")
     src = directory / "sae_weights.safetensors"
     arch = meta.get("architecture", "standard")
@@ -422,12 +445,17 @@ def from_saelens(cls: SAE, directory) -> SAE:
         raise ConfigError(f"{directory}: normalize_activations={meta['normalize_activations']!r} is not supported; "
                           "fold it into the weights first")
     d, f = W_enc.shape
-    if arch == "topk": cfg, thr = SAEConfig(d_in=d, d_sae=f, kind="topk", k=int(meta["k"]), input_norm="none"), -1.0
+    if (meta["d_in"], meta["d_sae"]) != (d, f):
+        raise CheckpointError(f"{directory}/cfg.json says d_in={meta['d_in']!r}, d_sae={meta['d_sae']!r}, but the "
+                              f"weights are {d} x {f}; the config and the weights belong to different SAEs")
+    if arch == "topk":
+        k = _positive_int(meta.get("k"), "k (a topk SAELens config needs it)", directory / "cfg.json")
+        cfg, thr = SAEConfig(d_in=d, d_sae=f, kind="topk", k=k, input_norm="none"), -1.0
     elif arch == "jumprelu":
         t = _tensor(state, "threshold", src, 1)
         if not torch.all(t == t[0]):
             raise CheckpointError(f"{src}: per-latent thresholds differ; our BatchTopK SAEs share one threshold")
-        k = int(meta.get("k") or min(32, f))            # k matters for training only; inference uses the threshold
+        k = _positive_int(meta.get("k") or min(32, f), "k", directory / "cfg.json")  # inference uses the threshold
         cfg = SAEConfig(d_in=d, d_sae=f, kind="batchtopk", k=k, input_norm="none")
         thr = float(t[0])
     elif arch == "standard":
@@ -447,12 +475,13 @@ def save_dictionary_learning(self: SAE, path) -> Path:
         raise ConfigError(f"dictionary_learning has no {self.cfg.kind!r} SAE; export an msae with save_saelens")
     path = Path(path)
     if path.suffix != ".pt": path = path / "ae.pt"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    claim_output_dir(path.parent, only_files(path.name, "config.json"), "dictionary_learning SAE", overwrite=True)
     state = {k: v.detach().cpu().float() for k, v in folded_weights(self).items()}
     state.update(k=torch.tensor(self.cfg.k), threshold=self.threshold.detach().cpu().float().clone())
     if self.cfg.kind == "matryoshka_batchtopk": state["group_sizes"] = torch.tensor(self.cfg.group_sizes)
-    with atomic_write(path) as tmp: torch.save(state, tmp)
-    write_json(path.parent / "config.json", {"trainer": {"dict_class": DICTIONARY_LEARNING_CLASSES[self.cfg.kind],
-                                                         "activation_dim": self.cfg.d_in, "dict_size": self.cfg.d_sae,
-                                                         "k": self.cfg.k}})
+    with atomic_dir(path.parent) as tmp:
+        torch.save(state, tmp / path.name)
+        write_json(tmp / "config.json", {"trainer": {"dict_class": DICTIONARY_LEARNING_CLASSES[self.cfg.kind],
+                                                     "activation_dim": self.cfg.d_in, "dict_size": self.cfg.d_sae,
+                                                     "k": self.cfg.k}})
     return path

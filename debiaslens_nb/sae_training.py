@@ -149,7 +149,7 @@ def _save_checkpoint(
         "aux_losses": json.dumps(st.aux_losses),
     }
     with atomic_write(directory / _STATE_FILE) as tmp: save_file(tensors, str(tmp), metadata=meta)
-    sae.save(directory)  # a loadable copy for users; resuming reads the weights from the state file
+    sae.save(directory / "sae")  # a loadable copy for users; resuming reads the weights from the state file
 
 def _load_checkpoint(
     sae: SAE, opt: torch.optim.Optimizer, st: TrainState, directory: Path, seed: int, batch_size: int

@@ -21,7 +21,7 @@ from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundErr
                                 content_hash, progress as progress_bar, read_json, write_json)
 
 # %% auto #0
-__all__ = ['TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'PoolRule', 'VLM', 'OpenClipVLM', 'open_clip_from_name',
+__all__ = ['TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'PoolRule', 'VLM', 'same_weights', 'OpenClipVLM', 'open_clip_from_name',
            'build_open_clip', 'save_open_clip', 'clip_dir_intact', 'open_clip_from_dir', 'TokenPositionError',
            'pooled_token', 'token_mask', 'random_tiny_clip']
 
@@ -182,6 +182,21 @@ class VLM:
             )
         return self._weights_fingerprint
 
+    def weights_signature(self) -> dict:
+        """Per-tensor statistics of the weights in float64 (name, shape, mean, RMS, a fixed random projection): the
+        same weights cast to another dtype or moved to another device give the same signature up to rounding."""
+        if getattr(self, "_weights_signature", None) is None:
+            stats = []
+            for name, t in sorted(self.model.state_dict().items()):
+                x = t.detach().to("cpu", torch.float64).reshape(-1)
+                if not x.numel(): continue
+                signs = torch.randint(0, 2, x.shape, generator=torch.Generator().manual_seed(x.numel()),
+                                      dtype=torch.float64) * 2 - 1
+                stats.append([name, list(t.shape), float(x.mean()), float(x.square().mean().sqrt()),
+                              float(signs @ x) / x.numel() ** 0.5])
+            self._weights_signature = {"tensors": stats}
+        return self._weights_signature
+
     @property
     def identity(self) -> dict:
         "What a bundle records to refuse being applied to another model."
@@ -213,6 +228,18 @@ def _batches(n: int, batch_size: int, show: bool | None, desc: str):
     if batch_size <= 0: raise InputError(f"batch_size must be positive, got {batch_size}")
     starts = range(0, n, batch_size)
     return progress_bar(starts, enabled=(len(starts) > 4) if show is None else show, desc=desc)
+
+# %% ../nbs/03_vlm.ipynb #819b67cf
+def same_weights(signature: dict, other: dict, rtol: float = 1e-2) -> bool:
+    """Whether two `weights_signature`s describe the same weights up to dtype rounding: the same tensor names and
+    shapes, and every statistic within `rtol` times the tensor's RMS (fp16 / bf16 rounding stays below 0.4%)."""
+    a, b = signature.get("tensors") or [], other.get("tensors") or []
+    if not a or len(a) != len(b): return False
+    for (name, shape, *stats), (name2, shape2, *stats2) in zip(a, b):
+        if (name, list(shape)) != (name2, list(shape2)): return False
+        scale = max(stats[1], stats2[1], 1e-12)
+        if any(abs(s - s2) > rtol * scale for s, s2 in zip(stats, stats2)): return False
+    return True
 
 # %% ../nbs/03_vlm.ipynb #3291eda2
 class OpenClipVLM(VLM):

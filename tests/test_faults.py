@@ -4,6 +4,8 @@ entries, bad manifests, foreign folders) are tested in the chapters (`04_activat
 
 Battery of cases, by category (where each is tested):
 - kill during a checkpoint write: mid state file, after the state file, between weights and config (here, SIGKILL)
+- kill at a random moment of a loop of SAE saves and of bundle overwrites: the folder holds the old save or the new
+  one, whole, never a new SAE with an old neuron list; the killed writer's temp folders are cleaned (here, SIGKILL)
 - exception between the two files of a checkpoint (`05_sae`)
 - resume with another batch size, seed or config (`05_sae`)
 - damaged cache entries: same-size corruption and truncation of an activation shard (`04_activations`),
@@ -87,7 +89,8 @@ def test_killed_checkpoint_resumes_bit_identically(tmp_path, straight, point, re
     want, _ = straight
     assert all(torch.equal(a, b) for a, b in zip(want.state_dict().values(), sae.state_dict().values()))
     assert not list(ckpt.glob(".*.tmp")), "stale temp files were not cleaned"
-    assert all(torch.equal(a, b) for a, b in zip(want.state_dict().values(), SAE.load(ckpt).state_dict().values()))
+    copy = SAE.load(ckpt / "sae")                                   # the user copy of the last checkpoint
+    assert all(torch.equal(a, b) for a, b in zip(want.state_dict().values(), copy.state_dict().values()))
 
 
 def _build_faceworld(cache: str) -> list:
@@ -103,7 +106,7 @@ def test_two_processes_build_the_same_faceworld_cache(tmp_path):
         with ProcessPoolExecutor(2) as pool:
             a, b = pool.map(_build_faceworld, [cache, cache])
         assert a == b and len(a) == 48
-        assert not [p for p in Path(cache, "faceworld").iterdir() if p.name.endswith(".tmp")]
+        assert not [p for p in Path(cache, "faceworld").iterdir() if p.name.startswith(".")]   # no temp folder left
 
 
 def test_a_killed_builders_temp_folder_is_cleaned(tmp_path, monkeypatch):
@@ -111,7 +114,7 @@ def test_a_killed_builders_temp_folder_is_cleaned(tmp_path, monkeypatch):
     from debiaslens_nb.cached_data import _cached_faceworld
     _cached_faceworld(8, "eval", 4)
     entry = next(p for p in (tmp_path / "faceworld").iterdir() if p.is_dir())
-    stale = entry.with_name(f"{entry.name}.4242-deadbeef.tmp")
+    stale = entry.with_name(f".{entry.name}.new-deadbeef-999999999")    # the temp folder of a builder that died
     stale.mkdir()
     (stale / "data-00000-of-00001.arrow").write_bytes(b"half written")
     (entry / "dataset_info.json").unlink()                     # the entry must be built again
@@ -132,3 +135,48 @@ def test_a_killed_saves_temp_files_are_cleaned_when_the_entry_is_rebuilt(tmp_pat
     (entry / "config.json").unlink()                           # the entry must be built again
     _train_cached(cfg, x, "toy", spec, 0, False)
     assert not stale.exists() and SAE.load(entry).cfg == cfg
+
+
+SAVER = textwrap.dedent("""
+    import os, random, signal, sys, threading
+    from pathlib import Path
+    import torch
+    from debiaslens_nb.sae import SAE, SAEConfig
+    what, target, seed = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+    a, b = SAE(SAEConfig(d_in=64, d_sae=2048, k=4), seed=1), SAE(SAEConfig(d_in=64, d_sae=4096, k=4), seed=2)
+    if what == "bundle":
+        from debiaslens_nb.fit import save_pretrained
+        from debiaslens_nb.intervene import debias
+        from debiaslens_nb.vlm import random_tiny_clip
+        vlm = random_tiny_clip(target.parent / "clip", seed=0)
+        a, b = debias(vlm, "image.block1", a, [1, 2]), debias(vlm, "image.block1", b, [3000, 3001])
+        save = lambda m: save_pretrained(m, target, overwrite=True)
+    else:
+        save = lambda m: m.save(target)
+    save(a)
+    print("ready", flush=True)
+    threading.Timer(random.Random(seed).uniform(0.0, 0.3), lambda: os.kill(os.getpid(), signal.SIGKILL)).start()
+    while True:
+        save(b); save(a)
+""")
+
+
+@pytest.mark.parametrize("what", ["sae", "bundle"])
+def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_folder_whole(tmp_path, what):
+    from debiaslens_nb.intervene import load_bundle
+    from debiaslens_nb.models import load_vlm
+    target, seen = tmp_path / "out", set()
+    for seed in range(8):
+        proc = subprocess.run([sys.executable, "-c", SAVER, what, str(target), str(seed)], capture_output=True,
+                              text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert proc.returncode == -signal.SIGKILL and "ready" in proc.stdout, proc.stderr
+        if what == "sae":
+            seen.add(SAE.load(target).cfg.d_sae)                      # checksummed: a mixed folder would not load
+        else:
+            loaded = load_bundle(target, load_vlm(tmp_path / "clip"))
+            pair = (loaded.intervention.sae.cfg.d_sae, loaded.intervention.neurons)
+            assert pair in ((2048, [1, 2]), (4096, [3000, 3001])), pair   # never the new SAE with the old neurons
+            seen.add(pair[0])
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+        assert not leftovers, f"loading did not clean the killed writer's temp folders: {leftovers}"
+    assert seen, "no save finished before a kill"
