@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import scipy.linalg
@@ -18,15 +18,16 @@ import torch
 import torch.nn.functional as F
 
 from .core import ConfigError, InputError, LabelError, as_float_tensor
-from .intervene import Intervention, attach
+from .intervene import DEFAULT_ALPHA, Intervention, attach
 from .sae_model import SAE
 from .sem import SEM, sem_roundtrip
 
 # %% auto #0
-__all__ = ['DEBIASERS', 'span_basis', 'spurious_projection', 'orth_proj', 'default_pairs', 'calibration_matrix', 'orth_cali',
-           'roboshot', 'bend_step1', 'bend_step2', 'bend_vlm', 'BiasContext', 'insert_word', 'Debiaser',
+__all__ = ['DEFAULT_TABLES', 'METHODS', 'span_basis', 'spurious_projection', 'orth_proj', 'default_pairs', 'calibration_matrix',
+           'orth_cali', 'roboshot', 'bend_step1', 'bend_step2', 'bend_vlm', 'BiasContext', 'insert_word', 'Debiaser',
            'OrthProjDebiaser', 'OrthCaliDebiaser', 'RoboShotDebiaser', 'BendVLMDebiaser', 'SEMDebiaser',
-           'SAERoundtripDebiaser', 'DeBiasLensDebiaser', 'make_debiaser']
+           'SAERoundtripDebiaser', 'DeBiasLensDebiaser', 'Method', 'register_method', 'methods_for',
+           'seed_free_methods', 'make_debiaser']
 
 # %% ../nbs/09_baselines.ipynb #d6e3824c
 def _f64(x, name, dim=None) -> torch.Tensor:
@@ -201,7 +202,7 @@ def insert_word(prompt: str, word: str) -> str:
     words = prompt.rstrip(".").split(" ")
     return " ".join(words[:-1] + [word, words[-1]]) + ("." if prompt.endswith(".") else "")
 
-# %% ../nbs/09_baselines.ipynb #2d7a62c9
+# %% ../nbs/09_baselines.ipynb #32e70746
 class Debiaser:
     """Base: plain encoding on both sides. Subclasses override the side they debias. Texts are debiased one query at
     a time (the retrieval protocol of the references); `debias_classes` is the zero-shot call, all classes at once."""
@@ -220,6 +221,7 @@ class Debiaser:
     def debias_image_embeddings(self, embeddings, ctx: BiasContext | None = None, query: str | None = None):
         return embeddings.double()
 
+# %% ../nbs/09_baselines.ipynb #1d2eb657
 def _by_query(prompts, ctx: BiasContext | None, key: str, fn, alone: bool = False) -> torch.Tensor:
     """`fn(queries, extra)` on each query that has its own prompts for method `key` in the authors' files, and on the
     other queries in one call (extra None) — or each in its own call (`alone`: methods whose rows interact)."""
@@ -233,12 +235,14 @@ def _by_query(prompts, ctx: BiasContext | None, key: str, fn, alone: bool = Fals
     for idx, rows in parts: out[idx] = rows.double()
     return out
 
+# %% ../nbs/09_baselines.ipynb #58b9ea8f
 def _task_extra(prompts, ctx: BiasContext | None, key: str) -> Mapping | None:
     """The prompts of method `key` that every class prompt shares (a zero-shot task's file, `data.task_prompts`), or
     None: zero-shot calls debias all classes together with the task's prompts."""
     extras = [ctx.extra_prompts(p, key) if ctx is not None else None for p in prompts]
     return extras[0] if extras and extras[0] is not None and all(e == extras[0] for e in extras) else None
 
+# %% ../nbs/09_baselines.ipynb #dde741fa
 class _NormalisingDebiaser(Debiaser):
     "Text-side methods whose reference configs normalise (`normalize: true`): unit inputs, unit outputs."
     def __init__(self, vlm, normalize: bool = True): super().__init__(vlm); self.normalize = normalize
@@ -247,6 +251,7 @@ class _NormalisingDebiaser(Debiaser):
         return F.normalize(e, dim=-1) if self.normalize else e
     def _out(self, x: torch.Tensor) -> torch.Tensor: return F.normalize(x, dim=-1) if self.normalize else x
 
+# %% ../nbs/09_baselines.ipynb #0a88956a
 class OrthProjDebiaser(_NormalisingDebiaser):
     name = "orth-proj"
     def debias_texts(self, prompts, ctx):
@@ -255,6 +260,7 @@ class OrthProjDebiaser(_NormalisingDebiaser):
             return orth_proj(self._encode(queries), self._encode(spurious))
         return self._out(_by_query(prompts, ctx, "orth_proj", fn))
 
+# %% ../nbs/09_baselines.ipynb #305d8c19
 class OrthCaliDebiaser(_NormalisingDebiaser):
     "Orth-Cali; the calibration of one query's candidate pairs at a time, as the reference's retrieval protocol."
     name = "orth-cali"
@@ -270,6 +276,7 @@ class OrthCaliDebiaser(_NormalisingDebiaser):
     def debias_classes(self, prompts, ctx):
         return self._out(self._cali(list(prompts), ctx, _task_extra(prompts, ctx, "orth_cali")))
 
+# %% ../nbs/09_baselines.ipynb #b53397c8
 class RoboShotDebiaser(Debiaser):
     "RoboShot: the images debiased per query with the query's harmful / helpful pairs (class pairs without a file)."
     name = "roboshot"
@@ -283,6 +290,7 @@ class RoboShotDebiaser(Debiaser):
         else: harmful, helpful = (ctx.class_pairs, ctx.helpful_pairs) if ctx is not None else ((), ())
         return roboshot(embeddings, self._pairs(harmful), self._pairs(helpful))
 
+# %% ../nbs/09_baselines.ipynb #d081ed67
 def _step2(embeddings, ctx: BiasContext, num_neighbors: int | None, joint: bool = False):
     if ctx.reference_embeddings is None:
         raise ConfigError(
@@ -292,6 +300,7 @@ def _step2(embeddings, ctx: BiasContext, num_neighbors: int | None, joint: bool 
     k = num_neighbors or ctx.num_neighbors
     return bend_step2(embeddings, ctx.reference_embeddings, ctx.reference_labels, k, joint=joint)
 
+# %% ../nbs/09_baselines.ipynb #73d4fd4b
 class BendVLMDebiaser(_NormalisingDebiaser):
     "Bend-VLM; `num_neighbors` None takes the context's (per attribute)."
     name = "bend-vlm"
@@ -309,6 +318,7 @@ class BendVLMDebiaser(_NormalisingDebiaser):
         return _step2(self._step1(list(prompts), ctx, _task_extra(prompts, ctx, "bendvlm")), ctx, self.num_neighbors,
                       joint=True)
 
+# %% ../nbs/09_baselines.ipynb #e81f7656
 class SEMDebiaser(Debiaser):
     """SEM_i / SEM_b / SEM_bi with a text SAE; BendSEM when `bend=True`. Each query with the authors' bias prompts
     and paraphrases where a file has them, else the context's class prompts and template paraphrases."""
@@ -326,6 +336,7 @@ class SEMDebiaser(Debiaser):
         rows = _by_query(prompts, ctx, "bendsem" if self.bend else "sem", lambda q, e: self._sem(q, ctx, e))
         return _step2(rows, ctx, self.num_neighbors) if self.bend else rows
 
+# %% ../nbs/09_baselines.ipynb #48bcd030
 class SAERoundtripDebiaser(Debiaser):
     "The text embeddings through SEM's SAE unmodified (encode, decode): SEM's tables show what the SAE alone does."
     name = "sae-roundtrip"
@@ -333,9 +344,11 @@ class SAERoundtripDebiaser(Debiaser):
     def debias_texts(self, prompts, ctx=None):
         return sem_roundtrip(self.sae, self.vlm.encode_texts(list(prompts))).double()
 
+# %% ../nbs/09_baselines.ipynb #93578ca8
 class DeBiasLensDebiaser(Debiaser):
     "DeBiasLens: the intervention at `site` while encoding that site's tower."
-    def __init__(self, vlm, sae: SAE, neurons, site: str, alpha: float = 0.6, gamma: float = 0.0, mode: str = "blend"):
+    def __init__(self, vlm, sae: SAE, neurons, site: str, alpha: float = DEFAULT_ALPHA, gamma: float = 0.0,
+                 mode: str = "blend"):
         super().__init__(vlm)
         self.tower, _ = vlm.parse_site(site)
         self.site, self.intervention = site, Intervention(sae, neurons, alpha, gamma, mode)
@@ -347,25 +360,88 @@ class DeBiasLensDebiaser(Debiaser):
         if self.tower != "image": return super().debias_images(images, ctx)
         with attach(self.vlm, self.site, self.intervention): return self.vlm.encode_images(images).double()
 
-DEBIASERS: dict[str, Callable[..., Debiaser]] = {
-    "baseline": Debiaser,
-    "debiaslens-image": DeBiasLensDebiaser, "debiaslens-text": DeBiasLensDebiaser,
-    "sem-i": lambda vlm, sae, **kw: SEMDebiaser(vlm, sae, "i", **kw),
-    "sem-b": lambda vlm, sae, **kw: SEMDebiaser(vlm, sae, "b", **kw),
-    "sem-bi": lambda vlm, sae, **kw: SEMDebiaser(vlm, sae, "bi", **kw),
-    "orth-proj": OrthProjDebiaser, "orth-cali": OrthCaliDebiaser, "roboshot": RoboShotDebiaser,
-    "bend-vlm": BendVLMDebiaser,
-    "bendsem": lambda vlm, sae, **kw: SEMDebiaser(vlm, sae, "bi", bend=True, **kw),
-    "sae-roundtrip": SAERoundtripDebiaser,
-}
+# %% ../nbs/09_baselines.ipynb #f570d413
+DEFAULT_TABLES = ("maxskew", "sem")
 
+@dataclass(frozen=True)
+class Method:
+    """A registered debiasing method and the facts the harness needs about it: what it changes, what it needs, whether
+    it varies with the seed, and where it appears. `resources(ws)` gives the keywords to build it with from a
+    prepared workspace (`13_pipeline`), or None where that workspace cannot run it."""
+    name: str                                  # registry name, e.g. "orth-proj"
+    build: Callable[..., Debiaser]             # (vlm, **resources) -> Debiaser
+    label: str                                 # its row label in the papers' tables
+    towers: tuple[str, ...]                    # the tower(s) whose embeddings it changes
+    seed_dependent: bool = False               # trained or sampled per seed: recomputed for every seed
+    needs_sae: bool = False                    # needs an SAE
+    needs_images: bool = False                 # needs an image tower (e.g. it debiases image embeddings)
+    needs_training_data: bool = False          # learns from data beyond the prompts and the reference split
+    tables: tuple[str, ...] = DEFAULT_TABLES   # the tables it is a row of by default ("maxskew", "sem", ...)
+    paper_rows: tuple[str, ...] = ()           # its row names in `paper_numbers.json`
+    resources: Callable[[Any], dict | None] = lambda ws: {}
+
+METHODS: dict[str, Method] = {}
+
+def register_method(method: Method) -> Method:
+    "Add `method` to `METHODS`, the one registry the workspaces, tables, seed handling and figure labels read."
+    if method.name in METHODS: raise ConfigError(f"a method named {method.name!r} is already registered")
+    METHODS[method.name] = method
+    return method
+
+def methods_for(table: str, has_images: bool = True) -> list[str]:
+    "The registered methods a table shows by default, in registration order (the order of the rows)."
+    return [n for n, m in METHODS.items() if table in m.tables and (has_images or not m.needs_images)]
+
+def seed_free_methods() -> list[str]:
+    "Methods whose numbers do not change with the seed: computed on the first seed and shared by the others."
+    return [n for n, m in METHODS.items() if not m.seed_dependent]
+
+# %% ../nbs/09_baselines.ipynb #250c34e4
+def _debiaslens_resources(tower: str):
+    def resources(ws) -> dict | None:
+        p = ws.profile
+        if ws.tower == tower:
+            return dict(sae=ws.sae, neurons=ws.removed_neurons, site=ws.site, alpha=p.alpha, gamma=p.gamma)
+        if tower == "text" and ws.text_sae is not None:
+            return dict(sae=ws.text_sae, neurons=ws.text_neurons, site=p.text_site, alpha=p.alpha, gamma=p.gamma)
+        return None
+    return resources
+
+def _sem_sae(ws) -> dict: return {"sae": ws.sem_sae}
+
+def _sem(variant: str, bend: bool = False):
+    return lambda vlm, sae, **kw: SEMDebiaser(vlm, sae, variant, bend=bend, **kw)
+
+for _method in (
+    Method("baseline", Debiaser, "CLIP baseline", (), tables=(*DEFAULT_TABLES, "association", "paraphrase"),
+           paper_rows=("CLIP baseline",)),
+    Method("debiaslens-image", DeBiasLensDebiaser, "DeBiasLens (image SAE)", ("image",), seed_dependent=True,
+           needs_sae=True, needs_images=True, tables=("maxskew",), paper_rows=("DeBiasLens (image SAE)",),
+           resources=_debiaslens_resources("image")),
+    Method("debiaslens-text", DeBiasLensDebiaser, "DeBiasLens (text SAE)", ("text",), seed_dependent=True,
+           needs_sae=True, tables=("maxskew", "association", "paraphrase"), paper_rows=("DeBiasLens (text SAE)",),
+           resources=_debiaslens_resources("text")),
+    Method("sem-i", _sem("i"), "SEM_i", ("text",), True, True, resources=_sem_sae),
+    Method("sem-b", _sem("b"), "SEM_b", ("text",), True, True, resources=_sem_sae),
+    Method("sem-bi", _sem("bi"), "SEM_bi", ("text",), True, True, tables=(*DEFAULT_TABLES, "association"),
+           resources=_sem_sae),
+    Method("orth-proj", OrthProjDebiaser, "Orth-Proj", ("text",), tables=(*DEFAULT_TABLES, "association")),
+    Method("orth-cali", OrthCaliDebiaser, "Orth-Cali", ("text",)),
+    Method("roboshot", RoboShotDebiaser, "RoboShot", ("image",), needs_images=True),
+    Method("bend-vlm", BendVLMDebiaser, "Bend-VLM", ("text",), paper_rows=("Bend-VLM",)),
+    Method("bendsem", _sem("bi", bend=True), "BendSEM", ("text",), True, True, tables=("sem",), resources=_sem_sae),
+    Method("sae-roundtrip", SAERoundtripDebiaser, "SAE round trip", ("text",), True, True, tables=("sem",),
+           resources=_sem_sae),
+): register_method(_method)
+
+# %% ../nbs/09_baselines.ipynb #75822332
 def make_debiaser(name: str, vlm, **resources) -> Debiaser:
-    "Build the debiaser registered as `name` (see `DEBIASERS`); resources are e.g. `sae=`, `neurons=`, `site=`."
-    if name not in DEBIASERS: raise InputError(f"unknown method {name!r}; known: {sorted(DEBIASERS)}")
+    "Build the method registered as `name` (see `METHODS`); resources are e.g. `sae=`, `neurons=`, `site=`."
+    if name not in METHODS: raise InputError(f"unknown method {name!r}; known: {sorted(METHODS)}")
     if name.startswith("debiaslens-"):
         tower = name.split("-")[1]
         site = resources.get("site")
         if site is None or not site.startswith(tower + "."):
             raise ConfigError(f"{name} needs site='{tower}.block<i>', got {site!r}")
-    try: return DEBIASERS[name](vlm, **resources)
+    try: return METHODS[name].build(vlm, **resources)
     except TypeError as e: raise ConfigError(f"{name}: {e}") from e

@@ -14,7 +14,7 @@ from pathlib import Path
 from .core import (DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError, atomic_write,
                                 claim_output_dir)
 from .fit import NoNeuronsError, fit_debiaser, save_pretrained
-from .intervene import is_bundle, load_bundle
+from .intervene import DEFAULT_ALPHA, is_bundle, load_bundle
 from .models import load_vlm
 from .figures import figure_neuron_gallery
 from .report import reproduce
@@ -147,7 +147,7 @@ def fit_cmd(
     expansion:int=8, # SAE latents per input dimension
     k:int=20, # active SAE latents per image
     tau:float=0.9, # a social neuron fires on >= floor(tau * n) of its group's n images and on fewer of every other's
-    alpha:float=0.6, # blend weight of the debiased reconstruction
+    alpha:float=DEFAULT_ALPHA, # blend weight of the debiased reconstruction
     gamma:float=0.0, # value the social neurons are set to
     min_group_size:int=20, # groups with fewer images are left out of localisation (listed in a warning)
     seed:int=0, # seed of the SAE's initialisation and batches

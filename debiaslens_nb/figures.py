@@ -32,7 +32,8 @@ from debiaslens_nb.evaluate import (
 from .metrics import similarity_gap
 from .plots import (caption_table, neuron_gallery, paper_style, plot_alpha_tradeoff, plot_metric_heatmap,
                                  plot_similarity_gap, save_figure)
-from .pipeline import SEED_FREE_METHODS, Workspace, save_text_memo
+from .baselines import METHODS, methods_for, seed_free_methods
+from .pipeline import Workspace, save_text_memo
 from .profiles import Profile
 
 # %% auto #0
@@ -41,11 +42,13 @@ __all__ = ['FIGURES', 'save_figure_outputs', 'as_runs', 'over_runs', 'methods_to
            'plain_text_gallery', 'figure_alpha_tradeoff', 'figure_neuron_gallery', 'Figure', 'show_figure']
 
 # %% ../nbs/14_figures.ipynb #a92a0a98
-def save_figure_outputs(fig, payload: dict, out_dir, name: str) -> dict:
-    "Write a figure's PNG/PDF (when there is one) and its numbers as `<name>.json` into `out_dir`."
+def save_figure_outputs(fig, payload: dict, out_dir, name: str, runs=()) -> dict:
+    """Write a figure's PNG/PDF (when there is one) and its numbers as `<name>.json` into `out_dir`, and the texts the
+    runs' models encoded to their memo files (so the next figures' kernels do not encode them again)."""
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     if fig is not None: save_figure(fig, out_dir / name)
     write_json(out_dir / f"{name}.json", payload)
+    for vlm in {w.vlm.fingerprint(): w.vlm for w in runs}.values(): save_text_memo(vlm)
     return payload
 
 # %% ../nbs/14_figures.ipynb #898f5fdc
@@ -63,7 +66,6 @@ def over_runs(runs: list[Workspace], per_run) -> dict:
     for w in runs:
         same_model = payloads and w.vlm.fingerprint() == runs[0].vlm.fingerprint()
         payloads.append(per_run(w, payloads[0] if same_model else None))
-    for vlm in {w.vlm.fingerprint(): w.vlm for w in runs}.values(): save_text_memo(vlm)   # for the next figures
     mean, ci = over_seeds(payloads)
     return {**mean, "seeds": [w.seed for w in runs], "n_seeds": len(runs), "seed_ci95": ci,
             "per_seed": {str(w.seed): p for w, p in zip(runs, payloads)}}
@@ -73,7 +75,7 @@ def methods_to_run(ws: Workspace, names, first: dict | None) -> dict:
     """The debiasers of a seed: all of them for the first seed, only those with an SAE (which change with the seed)
     after it."""
     ms = ws.methods(names)
-    return ms if first is None else {n: m for n, m in ms.items() if n not in SEED_FREE_METHODS}
+    return ms if first is None else {n: m for n, m in ms.items() if n not in seed_free_methods()}
 
 # %% ../nbs/14_figures.ipynb #602e1812
 def share_seed_free(payload: dict, first: dict | None) -> dict:
@@ -81,7 +83,7 @@ def share_seed_free(payload: dict, first: dict | None) -> dict:
     if first is None: return payload
     for key, val in first.items():
         if isinstance(val, dict) and isinstance(payload.get(key), dict):
-            merged = {**{m: v for m, v in val.items() if m in SEED_FREE_METHODS}, **payload[key]}
+            merged = {**{m: v for m, v in val.items() if m in seed_free_methods()}, **payload[key]}
             # first seed's order
             payload[key] = {m: merged[m] for m in [*val, *(m for m in merged if m not in val)] if m in merged}
     return payload
@@ -121,19 +123,14 @@ def figure_similarity_gap(ws, out_dir) -> dict:
         ]
     fig = plot_similarity_gap(pd.DataFrame(rows))
     fig.suptitle(spread_label(len(runs)), fontsize=7, y=1.02)
-    return save_figure_outputs(fig, payload, out_dir, FIGURES["similarity_gap"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["similarity_gap"].stem, runs)
 
 # %% ../nbs/14_figures.ipynb #32ace5bd
 def _paper_numbers(profile: Profile) -> dict | None:
     if not profile.name.startswith("paper-vitb16"): return None
     t = load_asset_json("paper_numbers.json")["debiaslens_cvpr2026"]["table_maxskew_gender_clip_vitb16_x100"]
     cols = t["columns"]
-    name_map = {
-        "CLIP baseline": "baseline",
-        "Bend-VLM": "bend-vlm",
-        "DeBiasLens (text SAE)": "debiaslens-text",
-        "DeBiasLens (image SAE)": "debiaslens-image",
-    }
+    name_map = {row: name for name, m in METHODS.items() for row in m.paper_rows}
     return {
         name_map.get(k, k): {c: (v / 100 if v is not None else None) for c, v in zip(cols, vals)}
         for k, vals in t.items()
@@ -182,7 +179,7 @@ def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = 
             .set_index("concept")["association"]
             .to_dict()
             for m in ms
-            if m in ("baseline", "debiaslens-text", "sem-bi", "orth-proj")
+            if m in methods_for("association")
         }
         out["mean_abs_association"] = {
             m: float(np.mean(np.abs(list(v.values())))) for m, v in out["association"].items()
@@ -190,7 +187,7 @@ def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = 
         if ws.profile.gallery.source == "gendered_gallery":      # is semantic retrieval kept? R@1 caption <- paraphrase
             para = caption_gallery()["paraphrase"]
             out["paraphrase_r1"] = {m: paraphrase_recall(ms[m], ws.gallery, para) for m in ms
-                                    if m in ("baseline", "debiaslens-text")}
+                                    if m in methods_for("paraphrase")}
     return share_seed_free(out, first)
 
 # %% ../nbs/14_figures.ipynb #fea3b44e
@@ -209,7 +206,7 @@ def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
     fig = plot_metric_heatmap(
         table, f"gender MaxSkew@k ({p.name}; {spread_label(len(runs))})", separate=["zero-shot acc"], errors=errors
     )
-    return save_figure_outputs(fig, payload, out_dir, FIGURES["maxskew_table"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["maxskew_table"].stem, runs)
 
 # %% ../nbs/14_figures.ipynb #b07478a4
 def workspace_zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
@@ -259,7 +256,7 @@ def figure_specificity(ws, out_dir) -> dict:
     fig = plot_metric_heatmap(
         mat, f"relative change of MaxSkew ({spread_label(len(runs))})", fmt=".2f", cmap="vlag", center=0, errors=errors
     )
-    return save_figure_outputs(fig, payload, out_dir, FIGURES["specificity"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["specificity"].stem, runs)
 
 # %% ../nbs/14_figures.ipynb #7bf63328
 def plain_text_gallery(ws: Workspace):
@@ -303,7 +300,7 @@ def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) ->
         sweep["accuracy_ci95"] = [agg["seed_ci95"]["accuracy"][a] for a in keys]
     fig = plot_alpha_tradeoff(sweep)
     fig.axes[0].set_title(spread_label(len(runs)))
-    return save_figure_outputs(fig, payload, out_dir, FIGURES["alpha_tradeoff"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["alpha_tradeoff"].stem, runs)
 
 # %% ../nbs/14_figures.ipynb #a070525d
 def _candidates(z: torch.Tensor, labels, n: int) -> dict:
@@ -367,7 +364,7 @@ def figure_neuron_gallery(ws, out_dir, n_neurons: int = 3, n_items: int = 6) -> 
             fontsize=7,
             y=1.0,
         )
-    return save_figure_outputs(fig, payload, out_dir, FIGURES["neuron_gallery"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["neuron_gallery"].stem, runs)
 
 # %% ../nbs/14_figures.ipynb #addf49d1
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ import torch
 from .collect import collect_activations
 from .core import (DebiasLensError, InputError, LabelError, ResourceNotFoundError, atomic_dir,
                                 claim_output_dir, write_json, write_text)
-from .intervene import INTERVENTION_MODES, DebiasedVLM, debias, is_bundle, load_bundle, write_bundle
+from .intervene import (DEFAULT_ALPHA, INTERVENTION_MODES, DebiasedVLM, debias, is_bundle, load_bundle,
+                                     write_bundle)
 from .vlm import VLM
 from .models import as_vlm
 from .neurons import find_social_neurons, group_sizes, group_stats
@@ -173,7 +174,7 @@ def save_pretrained(debiased: DebiasedVLM, directory, overwrite: bool = False) -
 # %% ../nbs/07b_fit.ipynb #8715a7b0
 def fit_debiaser(model, images, labels, site: str | None = None, preprocess=None, tokenizer=None, out=None,
                  expansion_factor: int = 8, k: int = 20, steps: int = 2000, batch_size: int = 4096, tau: float = 0.9,
-                 alpha: float = 0.6, gamma: float = 0.0, mode: str = "blend", seed: int = 0, device=None,
+                 alpha: float = DEFAULT_ALPHA, gamma: float = 0.0, mode: str = "blend", seed: int = 0, device=None,
                  min_group_size: int = 20, overwrite: bool = False, progress: bool = True) -> DebiasedVLM:
     """Fit DeBiasLens on `images` labelled by `labels` (one list, or `{attribute: list}`); returns the debiased model
     (`.report`, a `FitReport`) and, given `out`, saves the bundle, `report.json` and a `README.md` model card.

@@ -23,8 +23,8 @@ from .vlm import VLM, pooled_token, same_weights
 from .sae_model import SAE
 
 # %% auto #0
-__all__ = ['INTERVENTION_MODES', 'TOKEN_MODES', 'BUNDLE_FORMAT', 'flatten_neurons', 'Intervention', 'attach', 'DebiasedVLM',
-           'combine', 'debias', 'is_bundle', 'write_bundle', 'save_bundle', 'read_bundle', 'load_bundle']
+__all__ = ['DEFAULT_ALPHA', 'INTERVENTION_MODES', 'TOKEN_MODES', 'BUNDLE_FORMAT', 'flatten_neurons', 'Intervention', 'attach',
+           'DebiasedVLM', 'combine', 'debias', 'is_bundle', 'write_bundle', 'save_bundle', 'read_bundle', 'load_bundle']
 
 # %% ../nbs/07_intervene.ipynb #a71d5052
 def flatten_neurons(neurons) -> list[int]:
@@ -50,13 +50,14 @@ def flatten_neurons(neurons) -> list[int]:
         raise InputError(f"neurons must be ints or a mapping of groups to ints, got {neurons!r}") from e
     return sorted({index(i) for i in items})
 
+DEFAULT_ALPHA = 0.6          # the paper's blend weight: every default in the package is this one
 INTERVENTION_MODES = ("blend", "error_preserving")
 
 class Intervention:
     """`h -> (1-alpha) h + alpha decode(z')` (`blend`, the paper's) or `h + alpha (decode(z') - decode(z))`
     (`error_preserving`), `z' = encode(h)` with `z'[neurons] = gamma`, on any tensor [..., d_in]; the identity when
     there are no neurons."""
-    def __init__(self, sae: SAE, neurons, alpha: float = 0.6, gamma: float = 0.0, mode: str = "blend"):
+    def __init__(self, sae: SAE, neurons, alpha: float = DEFAULT_ALPHA, gamma: float = 0.0, mode: str = "blend"):
         if not isinstance(sae, SAE): raise InputError(f"sae must be an SAE, got {type(sae).__name__}")
         self.sae, self.neurons = sae, flatten_neurons(neurons)
         self.groups = {str(g): flatten_neurons(v) for g, v in neurons.items()} if isinstance(neurons, Mapping) else None
@@ -165,7 +166,7 @@ def combine(*debiased: DebiasedVLM) -> DebiasedVLM:
     return DebiasedVLM(vlm, merged, tokens=debiased[0].tokens)
 
 def debias(
-    vlm: VLM, site: str, sae: SAE, neurons, alpha: float = 0.6, gamma: float = 0.0, tokens: str = "auto",
+    vlm: VLM, site: str, sae: SAE, neurons, alpha: float = DEFAULT_ALPHA, gamma: float = 0.0, tokens: str = "auto",
     mode: str = "blend",
 ) -> DebiasedVLM:
     "A debiased view of `vlm`: DeBiasLens' intervention at `site` during every encode."

@@ -24,7 +24,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .baselines import BiasContext, make_debiaser
+from .baselines import METHODS, BiasContext, make_debiaser, methods_for
 from .cached_data import build_cache_dir, cached_texts, checksums_hold, spec_items, read_checked
 from .collect import collect_activations
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write,
@@ -42,9 +42,8 @@ from .sem import sem_diverse_prompts
 from .tiny_clip import train_tiny_clip
 
 # %% auto #0
-__all__ = ['SEED_FREE_METHODS', 'DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'profile_prompt_sets', 'bias_context',
-           'save_text_memo', 'sem_corpus', 'prepare', 'train_profile_saes', 'extract_store', 'profile_seeds',
-           'prepare_seeds']
+__all__ = ['DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'profile_prompt_sets', 'bias_context', 'save_text_memo',
+           'sem_corpus', 'prepare', 'train_profile_saes', 'extract_store', 'profile_seeds', 'prepare_seeds']
 
 # %% ../nbs/13_pipeline.ipynb #fe482968
 @dataclass
@@ -83,49 +82,16 @@ class Workspace:
         return sample_latents(self.vlm, self.site, self.gallery, self.profile, self.sae)
 
     def methods(self, names=None) -> dict:
-        "The profile's debiasers by registry name."
-        p = self.profile
-        res = {
-            "debiaslens-image" if self.tower == "image" else "debiaslens-text": dict(
-                sae=self.sae, neurons=self.removed_neurons, site=self.site, alpha=p.alpha, gamma=p.gamma
-            ),
-            "sem-i": dict(sae=self.sem_sae),
-            "sem-b": dict(sae=self.sem_sae),
-            "sem-bi": dict(sae=self.sem_sae),
-            "bendsem": dict(sae=self.sem_sae),
-            "sae-roundtrip": dict(sae=self.sem_sae),
-        }
-        if self.text_sae is not None:
-            res["debiaslens-text"] = dict(
-                sae=self.text_sae, neurons=self.text_neurons, site=p.text_site, alpha=p.alpha, gamma=p.gamma
-            )
-        names = names or (
-            [
-                "baseline",
-                "debiaslens-image",
-                "debiaslens-text",
-                "sem-i",
-                "sem-b",
-                "sem-bi",
-                "orth-proj",
-                "orth-cali",
-                "roboshot",
-                "bend-vlm",
-            ]
-            if self.tower == "image"
-            else ["baseline", "debiaslens-text", "sem-i", "sem-b", "sem-bi", "orth-proj", "orth-cali", "bend-vlm"]
-        )
-        return {
-            n: make_debiaser(n, self.vlm, **res.get(n, {})) for n in names if not n.startswith("debiaslens") or n in res
-        }
-
-SEED_FREE_METHODS = (
-    "baseline",
-    "orth-proj",
-    "orth-cali",
-    "roboshot",
-    "bend-vlm",
-)  # no SAE: the same numbers for every seed
+        """The debiasers this workspace can run, by registry name (`METHODS`; default: the MaxSkew table's), each built
+        with what its registration asks of the workspace."""
+        names = names or methods_for("maxskew", self.vlm.has_images)
+        unknown = [n for n in names if n not in METHODS]
+        if unknown: raise InputError(f"unknown method(s) {unknown}; known: {sorted(METHODS)}")
+        built = {}
+        for n in names:
+            resources = METHODS[n].resources(self)
+            if resources is not None: built[n] = make_debiaser(n, self.vlm, **resources)
+        return built
 
 # %% ../nbs/13_pipeline.ipynb #bf9d426a
 class Stages:

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch.nn.functional as F
 
-from .baselines import Debiaser
+from .baselines import Debiaser, methods_for
 from .cached_data import spec_items
 from .core import ConfigError, DatasetSchemaError, LabelError, ResourceNotFoundError, load_asset_json
 from .data import task_prompts
@@ -28,7 +28,7 @@ from .profiles import Profile
 from .sem import sem_latents, sem_roundtrip
 
 # %% auto #0
-__all__ = ['SEM_TABLE_METHODS', 'figure_disentanglement', 'benchmark_inputs', 'figure_sem_table']
+__all__ = ['figure_disentanglement', 'benchmark_inputs', 'figure_sem_table']
 
 # %% ../nbs/14a_sem_figures.ipynb #05ac2208
 def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> dict:
@@ -58,11 +58,7 @@ def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> d
     fig = plot_grouped_bars(
         pd.DataFrame(rows), "bias", "D", "space", f"disentanglement score D ({spread_label(len(runs))})", err="err"
     )
-    return save_figure_outputs(fig, payload, out_dir, FIGURES["disentanglement"].stem)
-
-# %% ../nbs/14a_sem_figures.ipynb #ac92565b
-SEM_TABLE_METHODS = ("baseline", "orth-proj", "orth-cali", "bend-vlm", "sae-roundtrip", "sem-i", "sem-b", "sem-bi",
-                     "bendsem")
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["disentanglement"].stem, runs)
 
 # %% ../nbs/14a_sem_figures.ipynb #b745d408
 def benchmark_inputs(p: Profile, name: str) -> dict:
@@ -137,7 +133,7 @@ def _benchmark_numbers(ws: Workspace, ms: dict, benchmarks: dict, folds: int, ga
 def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None, benchmarks: dict | None = None,
                  galleries: dict | None = None) -> dict:
     p = ws.profile
-    ms = methods_to_run(ws, list(SEM_TABLE_METHODS) + (["roboshot"] if ws.tower == "image" else []), first)
+    ms = methods_to_run(ws, methods_for("sem", ws.vlm.has_images), first)
     ev = p.sem_eval
     if ev is None:
         raise ConfigError(
@@ -209,4 +205,4 @@ def figure_sem_table(ws, out_dir) -> dict:
                           ax=ax_wga)
         ax_wga.get_legend().remove()                                   # one legend: the left panel's
     fig = plot_grouped_bars(maxskew, "column", "mean", "method", title, "MaxSkew", err="err", ax=ax)
-    return save_figure_outputs(fig, payload, out_dir, FIGURES["sem_table"].stem)
+    return save_figure_outputs(fig, payload, out_dir, FIGURES["sem_table"].stem, runs)
