@@ -20,7 +20,7 @@ from .activations import (MANIFEST, ActivationStore, StoreWriter, claim_store_di
 from .core import (CheckpointError, DatasetSchemaError, InputError, cache_lock, cache_root, content_hash,
                                 progress as progress_bar, read_json, write_json)
 from .distributed import Ranks
-from .vlm import VLM, pooled_token, token_mask
+from .vlm import VLM, pooled_token, site_tokens, token_mask
 
 # %% auto #0
 __all__ = ['collect_activations']
@@ -137,7 +137,7 @@ def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random
     positions = pooled.enter_context(pooled_token(vlm, tower)) if rule == "eot" else None
     real_tokens = pooled.enter_context(token_mask(vlm, tower)) if rule != "eot" else None
     def hook(module, inputs, output):
-        captured["h"] = output[0] if isinstance(output, tuple) else output
+        captured["h"] = site_tokens(output)[0]
         if positions is not None: captured["pool"] = positions(captured["h"])
         if real_tokens is not None: captured["valid"] = real_tokens(captured["h"])
     handle = vlm.site_module(site).register_forward_hook(hook)

@@ -188,7 +188,8 @@ def fit_debiaser(model, images, labels, site: str | None = None, preprocess=None
     cfg = _check_settings(vlm, site, n, expansion_factor, k, steps, batch_size, tau, alpha, gamma, mode)
     attributes, small = _attribute_labels(labels, n, min_group_size)
     if out is not None: claim_output_dir(out, is_bundle, "debiasing bundle", overwrite)
-    store = collect_activations(vlm, site, images, tokens="eot", progress=progress)
+    tokens = "mean" if vlm.pooling("image").kind == "all" else "eot"
+    store = collect_activations(vlm, site, images, tokens=tokens, progress=progress)
     sae = SAE(cfg, seed=seed)
     result = train_sae(
         sae, store, TrainConfig(steps=steps, batch_size=min(batch_size, n), seed=seed), progress=progress

@@ -19,7 +19,7 @@ import torch
 
 from .core import (CheckpointError, InputError, atomic_dir, claim_output_dir, read_json, recover_dir,
                                 write_json)
-from .vlm import VLM, pooled_token, same_weights
+from .vlm import VLM, pooled_token, same_weights, site_tokens
 from .sae_model import SAE
 
 # %% auto #0
@@ -95,14 +95,14 @@ TOKEN_MODES = ("auto", "all")
 def _hook(iv: Intervention, positions):
     "A forward hook applying `iv` to every token, or (given `positions`) to the pooled token of the current forward."
     def hook(module, inputs, output):
-        h = output[0] if isinstance(output, tuple) else output
+        h, put_back = site_tokens(output)
         pool = positions(h) if positions is not None else None
         if pool is None: new = iv(h)
         else:
             rows = torch.arange(h.shape[0], device=h.device)
             new = h.clone()
             new[rows, pool] = iv(h[rows, pool])
-        return (new,) + tuple(output[1:]) if isinstance(output, tuple) else new
+        return put_back(new)
     return hook
 
 @contextlib.contextmanager

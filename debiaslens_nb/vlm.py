@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 import torch.nn as nn
@@ -21,9 +21,10 @@ from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundErr
                                 content_hash, progress as progress_bar, read_json, write_json)
 
 # %% auto #0
-__all__ = ['TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'PoolRule', 'VLM', 'same_weights', 'OpenClipVLM', 'open_clip_from_name',
-           'build_open_clip', 'save_open_clip', 'clip_dir_intact', 'open_clip_from_dir', 'TokenPositionError',
-           'pooled_token', 'token_mask', 'random_tiny_clip']
+__all__ = ['TOWERS', 'SUPPORTED_TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'PoolRule', 'VLM', 'same_weights',
+           'UnsupportedModelError', 'OpenClipVLM', 'open_clip_from_name', 'build_open_clip', 'save_open_clip',
+           'clip_dir_intact', 'open_clip_from_dir', 'site_tokens', 'TokenPositionError', 'pooled_token', 'token_mask',
+           'random_tiny_clip']
 
 # %% ../nbs/03_vlm.ipynb #4cfbef61
 @dataclass(frozen=True)
@@ -84,9 +85,14 @@ class VLM:
 
     @staticmethod
     def _block_width(block: nn.Module) -> int:
+        "A block's output width: its `norm1`'s (timm), else its last LayerNorm's, else its last BatchNorm's (ResNet)."
+        first = getattr(block, "norm1", None)
+        if isinstance(first, nn.LayerNorm): return int(first.normalized_shape[0])
         norms = [m for m in block.modules() if isinstance(m, nn.LayerNorm)]
-        if not norms: raise ConfigError(f"cannot infer the width of {type(block).__name__}")
-        return int(norms[-1].normalized_shape[0])
+        if norms: return int(norms[-1].normalized_shape[0])
+        batch_norms = [m for m in block.modules() if isinstance(m, nn.BatchNorm2d)]
+        if batch_norms: return int(batch_norms[-1].num_features)
+        raise ConfigError(f"cannot infer the width of {type(block).__name__}")
 
     def pooling(self, tower: str) -> PoolRule:
         "Which token of `tower`'s last block feeds the embedding (default: all tokens do)."
@@ -242,25 +248,48 @@ def same_weights(signature: dict, other: dict, rtol: float = 1e-2) -> bool:
     return True
 
 # %% ../nbs/03_vlm.ipynb #3291eda2
+class UnsupportedModelError(ConfigError):
+    "A tower whose blocks this package cannot name; the message lists the supported kinds."
+
+SUPPORTED_TOWERS = ("open_clip VisionTransformer", "open_clip ModifiedResNet (RN50, ...)",
+                    "timm ViT trunks (SigLIP, EVA, ...)", "timm staged trunks (ConvNeXt, ...)",
+                    "open_clip TextTransformer")
+
+def _unsupported(name: str, what: str) -> UnsupportedModelError:
+    return UnsupportedModelError(f"{name}: {what} is not supported; supported towers: {', '.join(SUPPORTED_TOWERS)}")
+
+def _image_blocks(visual, name: str) -> tuple[list, PoolRule]:
+    "The blocks of an open_clip image tower and the rule of its pooled token."
+    if hasattr(visual, "transformer"):
+        if not getattr(visual.transformer, "batch_first", True): raise _unsupported(name, "a sequence-first ViT")
+        plain_cls = getattr(visual, "pool_type", "tok") == "tok" and getattr(visual, "attn_pool", None) is None
+        return list(visual.transformer.resblocks), PoolRule("first" if plain_cls else "all")
+    if all(hasattr(visual, a) for a in ("layer1", "layer4", "attnpool")):
+        return [b for layer in (visual.layer1, visual.layer2, visual.layer3, visual.layer4) for b in layer], \
+            PoolRule("all")
+    trunk = getattr(visual, "trunk", None)
+    if trunk is not None and hasattr(trunk, "blocks"):
+        cls = getattr(trunk, "global_pool", "") == "token" and not len(getattr(visual, "head", ()))
+        return list(trunk.blocks), PoolRule("first" if cls else "all")
+    if trunk is not None and hasattr(trunk, "stages"):
+        return [b for stage in trunk.stages for b in stage.blocks], PoolRule("all")
+    raise _unsupported(name, f"an image tower of type {type(visual).__name__}")
+
 class OpenClipVLM(VLM):
     backend = "open_clip"
 
     def __init__(self, model, preprocess, tokenizer, name: str, pretrained: str | None, device):
         self.name, self.pretrained, self.preprocess, self.tokenizer = name, pretrained, preprocess, tokenizer
         text = getattr(model, "text", model)
-        blocks = {"image": model.visual.transformer.resblocks, "text": text.transformer.resblocks}
-        for tower in blocks:
-            tr = model.visual.transformer if tower == "image" else text.transformer
-            if not getattr(tr, "batch_first", True):
-                raise ConfigError(f"{name}: only batch-first open_clip transformers are supported")
-        super().__init__(model.to(device), blocks, device)
+        if not hasattr(getattr(text, "transformer", None), "resblocks"):
+            raise _unsupported(name, f"a text tower of type {type(text).__name__}")
+        if not getattr(text.transformer, "batch_first", True): raise _unsupported(name, "a sequence-first text tower")
+        image_blocks, self._image_pool = _image_blocks(model.visual, name)
+        super().__init__(model.to(device), {"image": image_blocks, "text": text.transformer.resblocks}, device)
         self._text_tower = text
 
     def pooling(self, tower: str) -> PoolRule:
-        if tower == "image":
-            vis = self.model.visual
-            plain_cls = getattr(vis, "pool_type", "tok") == "tok" and getattr(vis, "attn_pool", None) is None
-            return PoolRule("first" if plain_cls else "all")
+        if tower == "image": return self._image_pool
         text, pool = self._text_tower, getattr(self._text_tower, "text_pool_type", "argmax")
         if pool in ("first", "last"): return PoolRule(pool)
         if pool not in ("argmax", "eos") or not hasattr(text, "token_embedding"): return PoolRule("all")
@@ -345,6 +374,18 @@ def open_clip_from_dir(directory: Path, device) -> OpenClipVLM:
     return OpenClipVLM(model, preprocess, tokenizer, str(directory), None, device)
 
 # %% ../nbs/03_vlm.ipynb #62779f12
+def site_tokens(output) -> tuple[torch.Tensor, Callable[[torch.Tensor], Any]]:
+    """The residual stream a block returned, as tokens `[n, tokens, width]`, and the function that puts edited tokens
+    back into the block's own output form: the first element of a tuple; a convolutional map `[n, channels, h, w]`
+    (its positions are its tokens)."""
+    h = output[0] if isinstance(output, tuple) else output
+    restore = (lambda t: t) if h.ndim != 4 else (lambda t: t.transpose(1, 2).reshape(h.shape))
+    tokens = h.flatten(2).transpose(1, 2) if h.ndim == 4 else h
+    def put_back(new: torch.Tensor):
+        new = restore(new)
+        return (new,) + tuple(output[1:]) if isinstance(output, tuple) else new
+    return tokens, put_back
+
 class TokenPositionError(InputError):
     "The pooled token of a forward cannot be known (no input ids of this forward were seen)."
 
