@@ -11,9 +11,15 @@ import json
 import sys
 from pathlib import Path
 
-from .core import (DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError, atomic_write,
-                                claim_output_dir)
-from .fit import NoNeuronsError, fit_debiaser, save_pretrained
+import numpy as np
+import torch
+
+from .core import (DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError, atomic_dir,
+                                atomic_write, claim_output_dir, only_files, progress as progress_bar, write_json,
+                                write_text)
+from .evaluate import ci95
+from .metrics import per_query_metrics
+from .fit import NoNeuronsError, image_files, fit_debiaser, open_image, save_pretrained
 from .intervene import DEFAULT_ALPHA, is_bundle, load_bundle
 from .models import load_vlm
 from .figures import figure_neuron_gallery
@@ -120,7 +126,7 @@ def audit_cmd(
 def _labelled_images(images: str, labels: str):
     "(PIL images, {attribute: labels}) from a folder and a CSV with a `file` column and one column per attribute."
     import pandas as pd
-    from PIL import Image
+    if not Path(images).is_dir(): raise ResourceNotFoundError(f"images folder {images} does not exist")
     if not Path(labels).is_file(): raise ResourceNotFoundError(f"labels file {labels} does not exist")
     table = pd.read_csv(labels)
     if "file" not in table.columns or len(table.columns) < 2:
@@ -130,8 +136,8 @@ def _labelled_images(images: str, labels: str):
     missing = [f for f in table["file"] if not (Path(images) / f).is_file()]
     if missing:
         raise ResourceNotFoundError(f"{len(missing)} image(s) of {labels} are not in {images}, e.g. {missing[0]}")
-    pics = [Image.open(Path(images) / f).convert("RGB") for f in table["file"]]
-    return pics, {c: table[c].astype(str).tolist() for c in table.columns if c != "file"}
+    pics = [open_image(Path(images) / f) for f in progress_bar(table["file"], desc="read images")]
+    return pics, {c: [None if pd.isna(v) else str(v) for v in table[c]] for c in table.columns if c != "file"}
 
 def fit_cmd(
     model:str=None, # open_clip architecture (ViT-B-16), a saved CLIP folder, or hf:<id or path>
@@ -173,10 +179,8 @@ def fit_cmd(
 
 def _image_folder(images: str) -> tuple[list[str], list]:
     "(file names, PIL images) of every image file in a folder, sorted by name."
-    from PIL import Image
-    files = sorted(p.name for p in Path(images).iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp"))
-    if not files: raise ResourceNotFoundError(f"{images} holds no .png/.jpg/.jpeg/.webp images")
-    return files, [Image.open(Path(images) / f).convert("RGB") for f in files]
+    files = image_files(Path(images))
+    return [f.name for f in files], [open_image(f) for f in progress_bar(files, desc="read images")]
 
 def apply_cmd(
     model:str=None, # open_clip architecture, a saved CLIP folder, or hf:<id or path>
@@ -185,23 +189,54 @@ def apply_cmd(
     images:str=None, # folder of images to encode
     texts:str=None, # text file, one prompt per line, to encode
     out:str="embeddings.safetensors", # where to write the debiased embeddings
+    normalize:store_true=False, # write unit vectors (default: the model's raw embeddings, as encode_image returns them)
     allow_other_model:store_true=False, # apply a bundle made for other weights (another checkpoint), with a warning
     device:str="cpu", # cpu or cuda
 ):
-    "Encode your images and/or prompts with a bundle's debiased model into a safetensors file."
+    """Encode your images and/or prompts with a bundle's debiased model into a safetensors file (raw embeddings, or
+    unit vectors with --normalize; the file's metadata says which)."""
     if not (model and bundle and (images or texts)):
         raise InputError("apply needs --model, --bundle and --images or --texts")
     debiased = load_bundle(bundle, load_vlm(model, pretrained, device), allow_other_model)
-    tensors, meta = {}, {}
+    tensors, meta = {}, {"normalized": json.dumps(normalize)}
     if images:
         files, pics = _image_folder(images)
-        tensors["images"], meta["image_files"] = debiased.encode_images(pics).contiguous(), json.dumps(files)
+        tensors["images"] = debiased.encode_images(pics, normalize=normalize).contiguous()
+        meta["image_files"] = json.dumps(files)
     if texts:
         lines = [t for t in Path(texts).read_text().splitlines() if t.strip()]
-        tensors["texts"], meta["texts"] = debiased.encode_texts(lines).contiguous(), json.dumps(lines)
+        tensors["texts"] = debiased.encode_texts(lines, normalize=normalize).contiguous()
+        meta["texts"] = json.dumps(lines)
     from safetensors.torch import save_file
     with atomic_write(out) as tmp: save_file(tensors, str(tmp), metadata=meta)
-    print(json.dumps({"out": str(out), **{k: list(v.shape) for k, v in tensors.items()}}))
+    print(json.dumps({"out": str(out), "normalized": normalize, **{k: list(v.shape) for k, v in tensors.items()}}))
+
+def _mean_ci(values, **row) -> dict:
+    "A result row: the mean of `values` with its 95% t-interval half-width and count."
+    v = np.asarray(values, dtype=float)
+    return {**row, "mean": float(v.mean()), "ci95": ci95(v), "n": int(len(v))}
+
+def _evaluation_rows(vlm, debiased, pics, attributes: dict, queries: list, k: int, task: list | None) -> list[dict]:
+    "MaxSkew@k per attribute (over prompts), zero-shot accuracy on `task` and fidelity (over images), both models."
+    q = {"plain": vlm.encode_texts(queries, normalize=True), "debiased": debiased.encode_texts(queries, normalize=True)}
+    e = {"plain": vlm.encode_images(pics, normalize=True), "debiased": debiased.encode_images(pics, normalize=True)}
+    rows = []
+    for a, lab in attributes.items():
+        keep = [i for i, v in enumerate(lab) if v is not None]
+        for m in e:
+            per_prompt = per_query_metrics(q[m] @ e[m][keep].T, [lab[i] for i in keep], k)["maxskew"]
+            rows.append(_mean_ci(per_prompt, attribute=a, model=m, metric=f"maxskew@{k}", over="prompts"))
+    if task is not None:
+        keep = [i for i, v in enumerate(task) if v is not None]
+        classes = sorted({task[i] for i in keep})
+        target = torch.tensor([classes.index(task[i]) for i in keep])
+        for m, enc in (("plain", vlm), ("debiased", debiased)):
+            c = enc.encode_texts([f"a photo of a {c}." for c in classes], normalize=True)
+            correct = ((e[m][keep] @ c.T).argmax(1) == target).double()
+            rows.append(_mean_ci(correct, attribute="task", model=m, metric="zero-shot accuracy", over="images"))
+    fidelity = torch.nn.functional.cosine_similarity(e["plain"], e["debiased"])
+    rows.append(_mean_ci(fidelity, attribute="-", model="debiased", metric="cos(plain, debiased)", over="images"))
+    return rows
 
 def evaluate_cmd(
     model:str=None, # open_clip architecture, a saved CLIP folder, or hf:<id or path>
@@ -210,24 +245,35 @@ def evaluate_cmd(
     images:str=None, # folder holding the images the labels CSV names
     labels:str=None, # CSV with a `file` column and one column per sensitive attribute
     prompts:str=None, # text file, one neutral prompt per line (e.g. "a photo of a doctor")
+    task:str=None, # a column of the labels CSV holding each image's class: zero-shot accuracy ("a photo of a {class}.")
     k:int=10, # MaxSkew@k cut-off
+    out:str="evaluation", # folder for evaluation.json and evaluation.csv
     allow_other_model:store_true=False, # apply a bundle made for other weights (another checkpoint), with a warning
     device:str="cpu", # cpu or cuda
 ):
-    "MaxSkew@k of your prompts over your labelled images, plain model vs the bundle's debiased model, per attribute."
+    """MaxSkew@k of your prompts over your labelled images per attribute, zero-shot accuracy on --task and the
+    embeddings' fidelity, plain vs debiased, with 95% CIs, into OUT/evaluation.json and OUT/evaluation.csv."""
     if not (model and bundle and images and labels and prompts):
         raise InputError("evaluate needs --model, --bundle, --images, --labels and --prompts")
-    from debiaslens_nb.metrics import max_skew
+    out = claim_output_dir(out, only_files("evaluation.json", "evaluation.csv"), "evaluation", overwrite=True)
     vlm = load_vlm(model, pretrained, device)
     debiased = load_bundle(bundle, vlm, allow_other_model)
     pics, attributes = _labelled_images(images, labels)
+    if task is not None and task not in attributes:
+        raise DatasetSchemaError(f"--task {task!r} is not a column of {labels}; its columns are {list(attributes)}")
+    task_labels = attributes.pop(task) if task is not None else None
+    if not attributes: raise DatasetSchemaError(f"{labels} has no sensitive attribute column besides --task")
     queries = [t for t in Path(prompts).read_text().splitlines() if t.strip()]
     if k > len(pics): raise InputError(f"k={k} is larger than the {len(pics)} images")
-    q = vlm.encode_texts(queries, normalize=True)
-    scores = {"plain": q @ vlm.encode_images(pics, normalize=True).T,
-              "debiased": q @ debiased.encode_images(pics, normalize=True).T}
-    result = {a: {m: float(max_skew(s, lab, k)) for m, s in scores.items()} for a, lab in attributes.items()}
-    print(json.dumps({"maxskew_at_k": result, "k": k, "prompts": len(queries), "images": len(pics)}, indent=1))
+    rows = _evaluation_rows(vlm, debiased, pics, attributes, queries, k, task_labels)
+    summary = {"k": k, "prompts": len(queries), "images": len(pics), "task": task, "rows": rows,
+               "ci": "mean ± half-width of the 95% t-interval, over the prompts (MaxSkew) or the images"}
+    import pandas as pd
+    with atomic_dir(out) as tmp:
+        write_json(tmp / "evaluation.json", summary)
+        write_text(tmp / "evaluation.csv", pd.DataFrame(rows).to_csv(index=False))
+    print(json.dumps({"out": str(out), **{f"{r['metric']} {r['attribute']} {r['model']}": round(r["mean"], 4)
+                                          for r in rows}}, indent=1))
 
 COMMANDS = {
     "fit": fit_cmd,

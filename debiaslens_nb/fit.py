@@ -28,8 +28,68 @@ from .sae_model import SAE, SAEConfig
 from .sae_training import TrainConfig, train_sae
 
 # %% auto #0
-__all__ = ['SmallGroupWarning', 'NoNeuronsError', 'FitReport', 'model_card', 'save_pretrained', 'fit_debiaser', 'from_pretrained',
-           'push_to_hub']
+__all__ = ['IMAGE_SUFFIXES', 'open_image', 'image_files', 'read_images', 'SmallGroupWarning', 'NoNeuronsError', 'FitReport',
+           'model_card', 'save_pretrained', 'fit_debiaser', 'from_pretrained', 'push_to_hub']
+
+# %% ../nbs/07b_fit.ipynb #f614c2e4
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+
+def open_image(path):
+    "An image file as RGB, or an `InputError` that names the file (a truncated or foreign file)."
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as im: return im.convert("RGB")
+    except (OSError, UnidentifiedImageError, ValueError) as e:
+        raise InputError(f"{path} is not a readable image ({type(e).__name__}: {e}); remove or replace it") from e
+
+def image_files(folder: Path) -> list[Path]:
+    "The image files of a folder, sorted by name; a missing, file or empty folder is named."
+    if not folder.is_dir():
+        raise ResourceNotFoundError(f"images folder {folder} does not exist" if not folder.exists() else
+                                    f"{folder} is a file; give a folder of images")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files: raise ResourceNotFoundError(f"{folder} holds no {'/'.join(IMAGE_SUFFIXES)} images")
+    return files
+
+# %% ../nbs/07b_fit.ipynb #0819a385
+def _from_loader(loader) -> tuple[list, list | None]:
+    "Every image a DataLoader yields (batches of tensors or lists of PIL images), and its labels when it yields pairs."
+    pics, labels = [], []
+    for batch in loader:
+        if isinstance(batch, (list, tuple)) and len(batch) == 2 and isinstance(batch[0], torch.Tensor) and \
+                batch[0].ndim == 4:
+            batch, labs = batch                                       # (images, labels), default collation
+            labels += labs.tolist() if isinstance(labs, torch.Tensor) else list(labs)
+        elif isinstance(batch, list) and batch and isinstance(batch[0], tuple) and len(batch[0]) == 2:
+            labels += [lab for _, lab in batch]; batch = [im for im, _ in batch]    # pairs, identity collation
+        pics += list(batch.unbind(0)) if isinstance(batch, torch.Tensor) else list(batch)
+    return pics, labels or None
+
+def read_images(images) -> tuple[list | torch.Tensor, list | None]:
+    """`images` in the forms users hold them, as a list of PIL images or a pixel tensor `[n, 3, H, W]`, plus the labels
+    a DataLoader yielded with them (else None): PIL images, a pixel tensor, a list of tensors, image file paths, a
+    folder, a `datasets` column, or a DataLoader yielding images or (images, labels). Unreadable files are named."""
+    from PIL import Image
+    labels = None
+    if isinstance(images, (str, Path)): return [open_image(f) for f in image_files(Path(images).expanduser())], None
+    if isinstance(images, torch.Tensor): return images, None
+    if isinstance(images, torch.utils.data.DataLoader): images, labels = _from_loader(images)
+    if not hasattr(images, "__iter__"):
+        raise InputError(f"images must be PIL images, a pixel tensor, file paths, a folder or a DataLoader; got "
+                         f"{type(images).__name__}")
+    items = list(images)
+    if not items: raise InputError("images is empty")
+    if all(isinstance(x, torch.Tensor) for x in items):
+        shapes = {tuple(x.shape) for x in items}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 3:
+            raise InputError(f"pixel tensors must all be [3, H, W] of one size; got shapes {sorted(shapes)[:3]}")
+        return torch.stack(items), labels
+    out = []
+    for i, x in enumerate(items):
+        if isinstance(x, (str, Path)): out.append(open_image(x))
+        elif isinstance(x, Image.Image): out.append(x)
+        else: raise InputError(f"images[{i}] is a {type(x).__name__}; give PIL images, pixel tensors or file paths")
+    return out, labels
 
 # %% ../nbs/07b_fit.ipynb #9ee3b4b7
 class SmallGroupWarning(UserWarning):
@@ -172,7 +232,7 @@ def save_pretrained(debiased: DebiasedVLM, directory, overwrite: bool = False) -
     return directory
 
 # %% ../nbs/07b_fit.ipynb #8715a7b0
-def fit_debiaser(model, images, labels, site: str | None = None, preprocess=None, tokenizer=None, out=None,
+def fit_debiaser(model, images, labels=None, site: str | None = None, preprocess=None, tokenizer=None, out=None,
                  expansion_factor: int = 8, k: int = 20, steps: int = 2000, batch_size: int = 4096, tau: float = 0.9,
                  alpha: float = DEFAULT_ALPHA, gamma: float = 0.0, mode: str = "blend", seed: int = 0, device=None,
                  min_group_size: int = 20, overwrite: bool = False, progress: bool = True) -> DebiasedVLM:
@@ -181,8 +241,10 @@ def fit_debiaser(model, images, labels, site: str | None = None, preprocess=None
     Everything is checked before any work; a group without a neuron gives a `NoNeuronsWarning`, `report.ok` False."""
     vlm = as_vlm(model, preprocess, tokenizer, device)
     if not vlm.has_images: raise InputError(f"{vlm.name} has no image tower; fit_debiaser debiases image encoders")
-    if not hasattr(images, "__len__"): raise InputError(f"images must be a sequence (list of PIL images or a pixel "
-                                                        f"tensor), got {type(images).__name__}")
+    images, loader_labels = read_images(images)
+    if labels is None and loader_labels is None:
+        raise InputError("labels is None and images yielded no labels; pass {attribute: labels}")
+    labels = loader_labels if labels is None else labels
     n = len(images)
     site = site or [s for s in vlm.sites if s.startswith("image.")][-1]
     cfg = _check_settings(vlm, site, n, expansion_factor, k, steps, batch_size, tau, alpha, gamma, mode)
