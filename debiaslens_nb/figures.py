@@ -198,7 +198,8 @@ def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
     runs = as_runs(ws)
     p = runs[0].profile
     payload = over_runs(runs, lambda w, first: _maxskew_numbers(w, out_dir, methods, first))
-    payload.update(k=p.k, paper=_paper_numbers(p))
+    payload.update(k=p.k, paper=_paper_numbers(p),
+                   random_weights=p.model.source == "open_clip" and p.model.pretrained is None)
     table = pd.DataFrame(payload["maxskew"]).T
     errors = pd.DataFrame(payload["seed_ci95"]["maxskew"]).T if len(runs) > 1 else None
     table["zero-shot acc"] = [payload["accuracy"][m] for m in table.index]

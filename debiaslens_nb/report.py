@@ -24,7 +24,8 @@ from .pipeline import prepare_seeds, profile_seeds
 from .profiles import as_profile
 
 # %% auto #0
-__all__ = ['REPORT_SUFFIXES', 'faceworld_checks', 'figures_dir', 'run_notebook', 'is_report', 'staged_report', 'reproduce']
+__all__ = ['RANDOM_WEIGHTS_NOTE', 'REPORT_SUFFIXES', 'faceworld_checks', 'figures_dir', 'run_notebook', 'is_report',
+           'staged_report', 'reproduce']
 
 # %% ../nbs/14b_report.ipynb #6a612292
 def faceworld_checks(table: dict, specificity: dict) -> dict:
@@ -94,6 +95,9 @@ def run_notebook(notebook, output, parameters: dict, cwd) -> None:
                         cwd=str(cwd), **ipc)
 
 # %% ../nbs/14b_report.ipynb #bf3a1c8c
+RANDOM_WEIGHTS_NOTE = ("The model has random weights (a dry run): its numbers test the pipeline and are not comparable "
+                       "with the paper's numbers shown beside them.")
+
 def _maxskew_rows(summary: dict) -> tuple[list[str], list[list[str]]]:
     "Header and rows of the MaxSkew / accuracy table (mean ± 95% CI over seeds, the paper's numbers beside ours)."
     n = summary.get("n_seeds", 1)
@@ -106,9 +110,9 @@ def _maxskew_rows(summary: dict) -> tuple[list[str], list[list[str]]]:
         cells = []
         for c in cols:
             theirs = (paper.get(m) or {}).get(c)
-            cells.append(
-                cell(row[c], (ci.get(m) or {}).get(c)) + (f" (paper {theirs:.3f})" if theirs is not None else "")
-            )
+            note = "; ours: random weights" if summary.get("random_weights") else ""
+            beside = f" (paper {theirs:.3f}{note})" if theirs is not None else ""
+            cells.append(cell(row[c], (ci.get(m) or {}).get(c)) + beside)
         acc = summary.get("accuracy", {}).get(m, float("nan"))
         rows.append([m, *cells, cell(acc, (summary.get("accuracy_ci95") or {}).get(m))])
     return ["method", *cols, "accuracy"], rows
@@ -123,6 +127,7 @@ def _seeds_line(summary: dict) -> str:
 # %% ../nbs/14b_report.ipynb #fc080cab
 def _index_md(profile: str, summary: dict, out: Path) -> str:
     lines = [f"# debiaslens reproduce: `{profile}`", "", _seeds_line(summary), ""]
+    if summary.get("random_weights"): lines += [f"**{RANDOM_WEIGHTS_NOTE}**", ""]
     header, rows = _maxskew_rows(summary)
     if rows:
         lines += ["## Gender MaxSkew@k (lower is better) and zero-shot accuracy", "", "| " + " | ".join(header) + " |",
@@ -144,6 +149,7 @@ def _index_html(profile: str, summary: dict, out: Path) -> str:
     esc = html.escape
     header, rows = _maxskew_rows(summary)
     parts = [f"<h1>debiaslens reproduce: <code>{esc(profile)}</code></h1>", f"<p>{esc(_seeds_line(summary))}</p>"]
+    if summary.get("random_weights"): parts.append(f"<p><strong>{esc(RANDOM_WEIGHTS_NOTE)}</strong></p>")
     if rows:
         parts += ["<h2>Gender MaxSkew@k (lower is better) and zero-shot accuracy</h2>", "<table>",
                   "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>",
@@ -248,6 +254,7 @@ def _write_report(out: Path, profile: str, profile_name: str, names: list, runs:
             maxskew=t["maxskew"],
             accuracy=t["accuracy"],
             paper=t.get("paper"),
+            random_weights=t.get("random_weights", False),
             maxskew_ci95=t["seed_ci95"].get("maxskew"),
             accuracy_ci95=t["seed_ci95"].get("accuracy"),
             maxskew_per_seed={s: r["maxskew"] for s, r in t["per_seed"].items()},

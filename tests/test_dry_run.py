@@ -30,6 +30,10 @@ def test_paper_vitb16_dry_run_produces_every_figure(tmp_path):
     table = summary["maxskew"]
     assert {"baseline", "debiaslens-image", "debiaslens-text", "sem-bi", "orth-proj", "bend-vlm"} <= set(table)
     assert all(math.isfinite(v) and v >= 0 for row in table.values() for v in row.values())
+    assert summary["random_weights"] and summary["paper"]          # the paper's numbers, and the warning beside them
+    for page in ("index.md", "index.html"):
+        assert "random weights (a dry run)" in (out / page).read_text(), page
+    assert "; ours: random weights)" in (out / "index.md").read_text()
     sem = json.loads((out / f"{FIGURES['sem_table'].stem}.json").read_text())       # SEM's other datasets
     assert {"utkface: stereotypes|gender", "utkface: stereotypes|race", "celeba: hair|gender",
             "celeba: stereotypes|gender"} <= set(sem["maxskew"]["sem-bi"]) and not sem["skipped_benchmarks"]
