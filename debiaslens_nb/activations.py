@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 import torch
+from fastcore.basics import patch
 from safetensors.torch import load_file, save_file
 
 from debiaslens_nb.core import (
@@ -59,14 +60,17 @@ class TensorActivations:
         "One sequential pass in chunks of `batch_size`."
         for i in range(0, len(self), batch_size): yield self.x[i:i + batch_size]
 
+# %% ../nbs/04_activations.ipynb #ec57c70a
 def _check_batch_size(batch_size) -> None:
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
         raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
 
+# %% ../nbs/04_activations.ipynb #f8f845c0
 def epoch_seed(seed: int, epoch: int) -> int:
     "Seed of the shuffling permutation of `epoch` (shared by every activation source)."
     return (int(seed) * 1_000_003 + int(epoch) * 7919 + 17) % (2**63 - 1)
 
+# %% ../nbs/04_activations.ipynb #b6a581f5
 def as_activation_source(activations):
     "A tensor/array becomes `TensorActivations`; an object with the source protocol is returned as is."
     if all(hasattr(activations, a) for a in ("iter_batches", "iter_chunks", "dim", "__len__")): return activations
@@ -75,6 +79,7 @@ def as_activation_source(activations):
 # %% ../nbs/04_activations.ipynb #040a3884
 MANIFEST, PROGRESS, STORE_MARKER = "manifest.json", "progress.json", ".debiaslens-store"
 
+# %% ../nbs/04_activations.ipynb #0f507ef6
 def _check_manifest(m, directory: Path) -> None:
     "A manifest must name its dim, vector count and shards, and the shard counts must add up."
     def bad(why):
@@ -99,6 +104,7 @@ def _check_manifest(m, directory: Path) -> None:
     if sum(s["n"] for s in shards) != m["n_vectors"]:
         raise bad(f"the shards hold {sum(s['n'] for s in shards)} vectors, n_vectors says {m['n_vectors']}")
 
+# %% ../nbs/04_activations.ipynb #8b2ce851
 class ActivationStore:
     "A complete on-disk activation store (read side)."
     def __init__(self, directory):
@@ -150,67 +156,78 @@ class ActivationStore:
             raise CheckpointError(f"{self.shards[i]} is unreadable ({e}); delete {self.dir} and collect again") from e
         return t
 
-    def iter_chunks(self, batch_size: int = 4096) -> Iterator[torch.Tensor]:
-        "One sequential pass over all vectors."
-        for i in range(len(self.shards)):
-            acts = self.load_shard(i)["acts"].float()
-            for j in range(0, len(acts), batch_size): yield acts[j:j + batch_size]
+# %% ../nbs/04_activations.ipynb #83790e2e
+@patch
+def iter_chunks(self: ActivationStore, batch_size: int = 4096) -> Iterator[torch.Tensor]:
+    "One sequential pass over all vectors."
+    for i in range(len(self.shards)):
+        acts = self.load_shard(i)["acts"].float()
+        for j in range(0, len(acts), batch_size): yield acts[j:j + batch_size]
 
-    def iter_batches(self, batch_size: int, seed: int = 0, start: int = 0, window: int = 4) -> Iterator[torch.Tensor]:
-        "Endless shuffled batches; memory holds at most `window` shards; batch i depends only on (seed, i)."
-        _check_batch_size(batch_size)
-        if batch_size > len(self): raise InputError(f"batch_size={batch_size} exceeds the {len(self)} stored vectors")
-        produced, epoch = 0, 0
-        while True:
-            g = torch.Generator().manual_seed(epoch_seed(seed, epoch))
-            order = torch.randperm(len(self.shards), generator=g).tolist()
-            carry, produced_before = None, produced
-            for w in range(0, len(order), window):
-                pool = torch.cat(
-                    ([carry] if carry is not None else [])
-                    + [self.load_shard(i)["acts"].float() for i in order[w : w + window]]
-                )
-                perm = torch.randperm(len(pool), generator=g)
-                n_full = len(pool) // batch_size
-                for b in range(n_full):
-                    if produced >= start: yield pool[perm[b * batch_size:(b + 1) * batch_size]]
-                    produced += 1
-                carry = pool[perm[n_full * batch_size:]]
-                del pool
-            if produced == produced_before:
-                raise CheckpointError(
-                    f"{self.dir} holds fewer than batch_size={batch_size} "
-                    f"vectors although its manifest lists {len(self)}; "
-                    "delete the store and collect again"
-                )
-            epoch += 1
+@patch
+def iter_batches(
+    self: ActivationStore, batch_size: int, seed: int = 0, start: int = 0, window: int = 4
+) -> Iterator[torch.Tensor]:
+    "Endless shuffled batches; memory holds at most `window` shards; batch i depends only on (seed, i)."
+    _check_batch_size(batch_size)
+    if batch_size > len(self): raise InputError(f"batch_size={batch_size} exceeds the {len(self)} stored vectors")
+    produced, epoch = 0, 0
+    while True:
+        g = torch.Generator().manual_seed(epoch_seed(seed, epoch))
+        order = torch.randperm(len(self.shards), generator=g).tolist()
+        carry, produced_before = None, produced
+        for w in range(0, len(order), window):
+            pool = torch.cat(
+                ([carry] if carry is not None else [])
+                + [self.load_shard(i)["acts"].float() for i in order[w : w + window]]
+            )
+            perm = torch.randperm(len(pool), generator=g)
+            n_full = len(pool) // batch_size
+            for b in range(n_full):
+                if produced >= start: yield pool[perm[b * batch_size:(b + 1) * batch_size]]
+                produced += 1
+            carry = pool[perm[n_full * batch_size:]]
+            del pool
+        if produced == produced_before:
+            raise CheckpointError(
+                f"{self.dir} holds fewer than batch_size={batch_size} "
+                f"vectors although its manifest lists {len(self)}; "
+                "delete the store and collect again"
+            )
+        epoch += 1
 
-    def tensor(self) -> torch.Tensor:
-        "All vectors in one tensor (small stores only)."
-        return torch.cat(list(self.iter_chunks()))
+# %% ../nbs/04_activations.ipynb #5d7ec7eb
+@patch
+def tensor(self: ActivationStore) -> torch.Tensor:
+    "All vectors in one tensor (small stores only)."
+    return torch.cat(list(self.iter_chunks()))
 
-    def sample_ids(self) -> torch.Tensor:
-        "The data index of every stored vector, in storage order."
-        return torch.cat([self.load_shard(i)["sample_ids"] for i in range(len(self.shards))])
+@patch
+def sample_ids(self: ActivationStore) -> torch.Tensor:
+    "The data index of every stored vector, in storage order."
+    return torch.cat([self.load_shard(i)["sample_ids"] for i in range(len(self.shards))])
 
-    def labels(self, column: str) -> list:
-        "Per-vector values of a label column of the collected data."
-        cols = self.manifest.get("labels", {})
-        if column not in cols:
-            raise DatasetSchemaError(f"the store has no label column {column!r}; it has {sorted(cols)}")
-        values = cols[column]
-        return [values[i] for i in self.sample_ids().tolist()]
+@patch
+def labels(self: ActivationStore, column: str) -> list:
+    "Per-vector values of a label column of the collected data."
+    cols = self.manifest.get("labels", {})
+    if column not in cols:
+        raise DatasetSchemaError(f"the store has no label column {column!r}; it has {sorted(cols)}")
+    values = cols[column]
+    return [values[i] for i in self.sample_ids().tolist()]
 
 # %% ../nbs/04_activations.ipynb #07d0929a
 def store_owned_by_us(directory: Path) -> bool:
     "Whether `directory` holds an activation store's own files (marker, manifest or progress)."
     return any((directory / f).is_file() for f in (STORE_MARKER, MANIFEST, PROGRESS))
 
+# %% ../nbs/04_activations.ipynb #fe4711f3
 def _refuse_foreign(directory: Path) -> None:
     "A non-empty folder the package did not create is the user's: never write into it or delete from it."
     if not store_owned_by_us(directory) and any(directory.iterdir()):
         raise InputError(f"{directory} is not empty and holds no activation store; pass a new or empty directory")
 
+# %% ../nbs/04_activations.ipynb #b875de3a
 def claim_store_dir(directory: Path) -> None:
     "Create `directory` for a store, or accept it if empty or already a store."
     directory.mkdir(parents=True, exist_ok=True)
@@ -218,6 +235,7 @@ def claim_store_dir(directory: Path) -> None:
     (directory / STORE_MARKER).touch()
     remove_stale_temps(directory)                                    # temp files of a run killed mid-write
 
+# %% ../nbs/04_activations.ipynb #5d37ebfd
 def clear_store_dir(directory: Path) -> None:
     "Delete a store's own files (shards, manifest, progress, temp files); refuse a folder the package did not create."
     if not directory.exists(): return
@@ -228,6 +246,7 @@ def clear_store_dir(directory: Path) -> None:
         ):
             f.unlink()
 
+# %% ../nbs/04_activations.ipynb #d299cf64
 class StoreWriter:
     "Append vectors shard by shard; `finish()` writes the manifest. Resumes after completed shards."
     def __init__(self, directory, dim: int, shard_size: int = 65536, dtype: torch.dtype = torch.float32):
@@ -280,6 +299,7 @@ class StoreWriter:
         (self.dir / PROGRESS).unlink(missing_ok=True)
         return ActivationStore(self.dir)
 
+# %% ../nbs/04_activations.ipynb #b301476f
 def write_store(x: torch.Tensor, directory, shard_size: int = 65536, labels: dict | None = None) -> ActivationStore:
     "Put vectors `x` [n, d] (one per sample) into a store at `directory`."
     x = torch.as_tensor(x)

@@ -33,22 +33,26 @@ __all__ = ['DEFAULT_TABLES', 'METHODS', 'span_basis', 'spurious_projection', 'or
 def _f64(x, name, dim=None) -> torch.Tensor:
     return as_float_tensor(x, name, ndim=2, dim=dim, dtype=torch.float64)
 
+# %% ../nbs/09_baselines.ipynb #f693cc1a
 def span_basis(vectors, rtol: float = 1e-6) -> torch.Tensor:
     "Orthonormal basis [r, d] of the span of the rows of `vectors` [n, d]: singular vectors above `rtol` x the largest."
     V = _f64(vectors, "vectors")
     _, s, Vh = torch.linalg.svd(V, full_matrices=False)
     return Vh[s > rtol * s[0]] if len(s) and s[0] > 0 else Vh[:0]
 
+# %% ../nbs/09_baselines.ipynb #2bc0b546
 def spurious_projection(spurious, rtol: float = 1e-6) -> torch.Tensor:
     "`P0 = I - V V^T`, V an orthonormal basis of the span of the spurious embeddings [n, d] (float64)."
     V = span_basis(spurious, rtol)
     return torch.eye(V.shape[1], dtype=torch.float64) - V.T @ V
 
+# %% ../nbs/09_baselines.ipynb #5840a65d
 def orth_proj(queries, spurious) -> torch.Tensor:
     "Orth-Proj: queries [q, d] projected off the span of the spurious-prompt embeddings (float64)."
     S = _f64(spurious, "spurious")
     return _f64(queries, "queries", dim=S.shape[1]) @ spurious_projection(S)
 
+# %% ../nbs/09_baselines.ipynb #aba47b33
 def default_pairs(n_queries: int, n_spurious: int) -> list[tuple[int, int]]:
     "For query i and spurious prompts j < k: the candidate pair (i*n + j, i*n + k)."
     return [
@@ -58,6 +62,7 @@ def default_pairs(n_queries: int, n_spurious: int) -> list[tuple[int, int]]:
         for k in range(j + 1, n_spurious)
     ]
 
+# %% ../nbs/09_baselines.ipynb #1293d322
 def calibration_matrix(candidates, pairs) -> torch.Tensor:
     "`M = mean over pairs (i, j) of (z_i - z_j)(z_i - z_j)^T` (float64)."
     C = _f64(candidates, "candidates")
@@ -68,6 +73,7 @@ def calibration_matrix(candidates, pairs) -> torch.Tensor:
     diff = C[idx[:, 0]] - C[idx[:, 1]]
     return diff.T @ diff / len(pairs)
 
+# %% ../nbs/09_baselines.ipynb #2e1531d4
 def orth_cali(queries, spurious, candidates, pairs=None, lam: float = 1000.0) -> torch.Tensor:
     "Orth-Cali: `q P^T` with `P = P0 (lam M + I)^-1` (float64); default pairs as `default_pairs`."
     S = _f64(spurious, "spurious")
@@ -111,6 +117,7 @@ def bend_step1(queries, spurious, augmentations) -> torch.Tensor:
         out.append(Q[i] @ spurious_projection(torch.cat([S, torch.stack(halves)])))
     return torch.stack(out)
 
+# %% ../nbs/09_baselines.ipynb #c8a71267
 def _equalise(x: np.ndarray, protos: list[np.ndarray]) -> np.ndarray:
     "Unit vector maximising e.x subject to e.protos[0] == e.protos[g] for all g."
     C = np.stack([protos[0] - p for p in protos[1:]])
@@ -118,6 +125,7 @@ def _equalise(x: np.ndarray, protos: list[np.ndarray]) -> np.ndarray:
     e = x - basis @ (basis.T @ x)
     return e / np.linalg.norm(e)
 
+# %% ../nbs/09_baselines.ipynb #c0a56551
 def _prototypes(X: torch.Tensor, by_group: dict, num_neighbors: int) -> list[np.ndarray]:
     "Each group's mean of its `num_neighbors` reference embeddings nearest to X (by mean cosine over X's rows)."
     out = []
@@ -126,6 +134,7 @@ def _prototypes(X: torch.Tensor, by_group: dict, num_neighbors: int) -> list[np.
         out.append(Rg[(Rg @ X.T).mean(1).topk(k).indices].mean(0).numpy())
     return out
 
+# %% ../nbs/09_baselines.ipynb #4d3a8161
 def bend_step2(embeddings, reference, reference_labels, num_neighbors: int = 100, joint: bool = False) -> torch.Tensor:
     """Equalise each (unit-normalised) embedding's similarity to every group's nearest reference-image mean; `joint`:
     one set of neighbours for all rows (by mean similarity), as the reference does for a batch of class prompts."""
@@ -142,6 +151,7 @@ def bend_step2(embeddings, reference, reference_labels, num_neighbors: int = 100
     out = [_equalise(x.numpy(), shared or _prototypes(x[None], by_group, num_neighbors)) for x in X]
     return torch.from_numpy(np.stack(out))
 
+# %% ../nbs/09_baselines.ipynb #5aee3990
 def bend_vlm(queries, spurious, augmentations, reference, reference_labels, num_neighbors: int = 100) -> torch.Tensor:
     "Bend-VLM: step 1 then step 2 (float64, unit norm)."
     return bend_step2(bend_step1(queries, spurious, augmentations), reference, reference_labels, num_neighbors)
@@ -187,8 +197,10 @@ class BiasContext:
         "The query once per class with the class word inserted: 'A photo of a doctor.' -> 'A photo of a male doctor.'"
         return [insert_word(query, self.class_words[c]) for c in self.classes]
 
+# %% ../nbs/09_baselines.ipynb #8edf1b96
 _ARTICLE = re.compile(r"\b(a|an|the)\s+(?=\S)", re.IGNORECASE)
 
+# %% ../nbs/09_baselines.ipynb #e4372f40
 def insert_word(prompt: str, word: str) -> str:
     """Insert `word` after the last article ('a photo of a nurse' -> 'a photo of a female nurse'), or before the last
     word."""
@@ -363,6 +375,7 @@ class DeBiasLensDebiaser(Debiaser):
 # %% ../nbs/09_baselines.ipynb #f570d413
 DEFAULT_TABLES = ("maxskew", "sem")
 
+# %% ../nbs/09_baselines.ipynb #1a5e3992
 @dataclass(frozen=True)
 class Method:
     """A registered debiasing method and the facts the harness needs about it: what it changes, what it needs, whether
@@ -380,18 +393,22 @@ class Method:
     paper_rows: tuple[str, ...] = ()           # its row names in `paper_numbers.json`
     resources: Callable[[Any], dict | None] = lambda ws: {}
 
+# %% ../nbs/09_baselines.ipynb #c832bb7a
 METHODS: dict[str, Method] = {}
 
+# %% ../nbs/09_baselines.ipynb #1c4ad783
 def register_method(method: Method) -> Method:
     "Add `method` to `METHODS`, the one registry the workspaces, tables, seed handling and figure labels read."
     if method.name in METHODS: raise ConfigError(f"a method named {method.name!r} is already registered")
     METHODS[method.name] = method
     return method
 
+# %% ../nbs/09_baselines.ipynb #a04e36ff
 def methods_for(table: str, has_images: bool = True) -> list[str]:
     "The registered methods a table shows by default, in registration order (the order of the rows)."
     return [n for n, m in METHODS.items() if table in m.tables and (has_images or not m.needs_images)]
 
+# %% ../nbs/09_baselines.ipynb #08ac3f23
 def seed_free_methods() -> list[str]:
     "Methods whose numbers do not change with the seed: computed on the first seed and shared by the others."
     return [n for n, m in METHODS.items() if not m.seed_dependent]
@@ -407,8 +424,10 @@ def _debiaslens_resources(tower: str):
         return None
     return resources
 
+# %% ../nbs/09_baselines.ipynb #d5786249
 def _sem_sae(ws) -> dict: return {"sae": ws.sem_sae}
 
+# %% ../nbs/09_baselines.ipynb #52d5be41
 def _sem(variant: str, bend: bool = False):
     return lambda vlm, sae, **kw: SEMDebiaser(vlm, sae, variant, bend=bend, **kw)
 

@@ -50,14 +50,17 @@ def spec_items(spec: DataSpec, tower: str):
         return list(ds["image"]), {c: list(ds[c]) for c in _LOCAL_LABELS[src]}
     raise ConfigError(f"unknown data source {src!r}")
 
+# %% ../nbs/12b_cached_data.ipynb #e60031b3
 def _sample(ds, spec: DataSpec):
     "The spec's `n` rows of a Hub-style dataset, drawn with its seed (all of them when `n` is unset)."
     return ds.shuffle(seed=spec.seed).select(range(min(spec.n, len(ds)))) if spec.n else ds
 
+# %% ../nbs/12b_cached_data.ipynb #54ac62ea
 _LOCAL_LOADERS = {"utkface": load_utkface, "celeba": load_celeba, "waterbirds": load_waterbirds}
 _LOCAL_LABELS = {"utkface": ("gender", "race", "age_group"), "celeba": ("gender", "hair"),
                  "waterbirds": ("label", "place", "group")}
 
+# %% ../nbs/12b_cached_data.ipynb #8619a295
 def local_dataset_dir(spec: DataSpec) -> Path:
     "The folder of a dataset users download themselves: `spec.path`, else `$DEBIASLENS_DATA/<source>`."
     if spec.path: d = Path(spec.path).expanduser()
@@ -125,6 +128,7 @@ def read_checked(path: Path, what: str) -> tuple[torch.Tensor, dict] | None:
     warnings.warn(f"{what} {path} {problem}; it is rebuilt", stacklevel=3)
     return None
 
+# %% ../nbs/12b_cached_data.ipynb #05e18a3a
 def cached_texts(vlm, texts: list) -> torch.Tensor:
     "Plain text embeddings of `texts`, cached by model fingerprint and content (checksum in the file's metadata)."
     path = cache_root("embeddings") / f"{content_hash(vlm.fingerprint(), texts, short=True)}.safetensors"

@@ -62,6 +62,7 @@ def reproduce_cmd(
     s = reproduce(profile, out, only, quick, seeds, device, vary_model=vary_model, jobs=jobs)
     print(f"wrote {Path(out) / s['profile']}/summary.json and index.md ({s['seconds']:.0f} s)")
 
+# %% ../nbs/15_cli.ipynb #2244d6a0
 def _on_ranks(command: str, nproc: int) -> bool:
     """With `--nproc N` > 1 outside torchrun: run `command` (this command line without --nproc) on N local processes
     through torchrun and return True (a failed rank exits with its status); otherwise False."""
@@ -74,6 +75,7 @@ def _on_ranks(command: str, nproc: int) -> bool:
     if code: raise SystemExit(code)
     return True
 
+# %% ../nbs/15_cli.ipynb #c7647bc7
 def train_sae_cmd(
     profile:str="faceworld", # profile whose SAEs to train (cached)
     quick:store_true=False, # short training
@@ -89,6 +91,7 @@ def train_sae_cmd(
         print(json.dumps({**{k: repr(v) for k, v in built.items() if k not in ("timings", "memory")},
                           "timings": built["timings"], "processes": ranks.world}, indent=1))
 
+# %% ../nbs/15_cli.ipynb #fef9ef1b
 def extract_cmd(
     profile:str="faceworld", # profile
     data:str="sae_data", # the profile's data section: sae_data | localisation | gallery
@@ -107,6 +110,7 @@ def extract_cmd(
         print(json.dumps({"store": str(store.dir), "vectors": len(store), "dim": store.dim,
                           "samples": store.n_samples, "processes": ranks.world}, indent=1))
 
+# %% ../nbs/15_cli.ipynb #015b3be9
 def find_neurons_cmd(
     profile:str="faceworld", # profile
     quick:store_true=False, # short training
@@ -114,6 +118,7 @@ def find_neurons_cmd(
     "Print a profile's social neurons per attribute and group as JSON."
     print(json.dumps(prepare(profile, quick=quick).neurons, indent=1))
 
+# %% ../nbs/15_cli.ipynb #826eac7b
 def audit_cmd(
     profile:str="faceworld", # profile
     out:str="audit", # output folder
@@ -123,6 +128,7 @@ def audit_cmd(
     r = figure_neuron_gallery(prepare(profile, quick=quick), Path(out))
     print(json.dumps({"neurons": r["neurons"], "purity": r["purity"]}, indent=1))
 
+# %% ../nbs/15_cli.ipynb #b59e44b7
 def _labelled_images(images: str, labels: str):
     "(PIL images, {attribute: labels}) from a folder and a CSV with a `file` column and one column per attribute."
     import pandas as pd
@@ -139,6 +145,7 @@ def _labelled_images(images: str, labels: str):
     pics = [open_image(Path(images) / f) for f in progress_bar(table["file"], desc="read images")]
     return pics, {c: [None if pd.isna(v) else str(v) for v in table[c]] for c in table.columns if c != "file"}
 
+# %% ../nbs/15_cli.ipynb #031d806a
 def fit_cmd(
     model:str=None, # open_clip architecture (ViT-B-16), a saved CLIP folder, or hf:<id or path>
     pretrained:str=None, # open_clip weights tag, e.g. openai
@@ -177,11 +184,13 @@ def fit_cmd(
     print(json.dumps({"bundle": str(out), "site": report["site"], "ok": report.ok, "neurons per group": found},
                      indent=1))
 
+# %% ../nbs/15_cli.ipynb #64fe2989
 def _image_folder(images: str) -> tuple[list[str], list]:
     "(file names, PIL images) of every image file in a folder, sorted by name."
     files = image_files(Path(images))
     return [f.name for f in files], [open_image(f) for f in progress_bar(files, desc="read images")]
 
+# %% ../nbs/15_cli.ipynb #e12d2c73
 def apply_cmd(
     model:str=None, # open_clip architecture, a saved CLIP folder, or hf:<id or path>
     bundle:str=None, # bundle folder written by `debiaslens fit` (or save_bundle)
@@ -211,11 +220,13 @@ def apply_cmd(
     with atomic_write(out) as tmp: save_file(tensors, str(tmp), metadata=meta)
     print(json.dumps({"out": str(out), "normalized": normalize, **{k: list(v.shape) for k, v in tensors.items()}}))
 
+# %% ../nbs/15_cli.ipynb #f870015c
 def _mean_ci(values, **row) -> dict:
     "A result row: the mean of `values` with its 95% t-interval half-width and count."
     v = np.asarray(values, dtype=float)
     return {**row, "mean": float(v.mean()), "ci95": ci95(v), "n": int(len(v))}
 
+# %% ../nbs/15_cli.ipynb #93ba1a99
 def _evaluation_rows(vlm, debiased, pics, attributes: dict, queries: list, k: int, task: list | None) -> list[dict]:
     "MaxSkew@k per attribute (over prompts), zero-shot accuracy on `task` and fidelity (over images), both models."
     q = {"plain": vlm.encode_texts(queries, normalize=True), "debiased": debiased.encode_texts(queries, normalize=True)}
@@ -238,6 +249,7 @@ def _evaluation_rows(vlm, debiased, pics, attributes: dict, queries: list, k: in
     rows.append(_mean_ci(fidelity, attribute="-", model="debiased", metric="cos(plain, debiased)", over="images"))
     return rows
 
+# %% ../nbs/15_cli.ipynb #81713d2a
 def evaluate_cmd(
     model:str=None, # open_clip architecture, a saved CLIP folder, or hf:<id or path>
     bundle:str=None, # bundle folder written by `debiaslens fit`
@@ -275,6 +287,7 @@ def evaluate_cmd(
     print(json.dumps({"out": str(out), **{f"{r['metric']} {r['attribute']} {r['model']}": round(r["mean"], 4)
                                           for r in rows}}, indent=1))
 
+# %% ../nbs/15_cli.ipynb #24690a6e
 COMMANDS = {
     "fit": fit_cmd,
     "apply": apply_cmd,
@@ -286,6 +299,7 @@ COMMANDS = {
     "audit": audit_cmd,
 }
 
+# %% ../nbs/15_cli.ipynb #bc344cba
 def _usage() -> str:
     lines = ["usage: debiaslens <command> [options] [--debug]", "", "commands:"]
     lines += [f"  {name:<13} {fn.__doc__}" for name, fn in COMMANDS.items()]
@@ -295,6 +309,7 @@ def _usage() -> str:
     ]
     return "\n".join(lines)
 
+# %% ../nbs/15_cli.ipynb #9de32b05
 def main(argv: list[str] | None = None) -> None:
     "Entry point of the `debiaslens` command: errors of the package print as one line and exit with status 1."
     import sys

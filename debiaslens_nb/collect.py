@@ -34,6 +34,7 @@ def _token_rule(tokens: str) -> tuple[str, int]:
         if n > 0: return "random", n
     raise InputError(f"tokens must be 'cls', 'eot', 'random:N', 'all' or 'mean', got {tokens!r}")
 
+# %% ../nbs/04a_collect.ipynb #2c2a4be8
 def _split_data(data, tower: str):
     "Return (items, labels dict, content key) for the data."
     labels = {}
@@ -63,6 +64,7 @@ def _split_data(data, tower: str):
     keys = [content_hash(im.mode, list(im.size), im.tobytes()) for im in data]
     return list(data), labels, ("images", content_hash(keys))
 
+# %% ../nbs/04a_collect.ipynb #f25dd92e
 def _select_tokens(
     h: torch.Tensor, rule: str, n_random: int, pool, gen: torch.Generator, valid: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -91,6 +93,7 @@ def _select_tokens(
     rows = ar[:, None].expand_as(idx)[keep]
     return h[rows, idx[keep]], rows, idx[keep]
 
+# %% ../nbs/04a_collect.ipynb #aa2fc015
 def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_size: int = 64, cache: bool = True,
                         directory=None, shard_size: int = 65536, dtype: torch.dtype = torch.float32, seed: int = 0,
                         progress: bool = True) -> ActivationStore:
@@ -118,6 +121,7 @@ def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_si
     with cache_lock(out) if directory is None else contextlib.nullcontext():
         return _collect(*args)
 
+# %% ../nbs/04a_collect.ipynb #1337c864
 def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random, tokens, batch_size, cache,
              shard_size, dtype, seed, progress, span: tuple[int, int] | None = None) -> ActivationStore:
     "Collect items `span` = [lo, hi) (all by default; lo a multiple of `batch_size`) into the store at `out`."
@@ -171,6 +175,7 @@ def _collect(vlm, site, tower, items, labels, data_key, key, out, rule, n_random
 # %% ../nbs/04a_collect.ipynb #e59010ae
 def _part_name(rank: int, world: int) -> str: return f"rank-{rank:03d}-of-{world:03d}"
 
+# %% ../nbs/04a_collect.ipynb #f1a8c64d
 def _collect_ranks(ranks: Ranks, vlm, site, tower, items, labels, data_key, key, out: Path, rule, n_random, tokens,
                    batch_size, cache, shard_size, dtype, seed, progress) -> ActivationStore:
     "This rank's share of a collection into its part folder; rank 0 then writes the manifest of the whole store."
@@ -201,6 +206,7 @@ def _collect_ranks(ranks: Ranks, vlm, site, tower, items, labels, data_key, key,
     ranks.barrier()
     return ActivationStore(out)
 
+# %% ../nbs/04a_collect.ipynb #ce735de1
 def _merge_parts(out: Path, world: int) -> None:
     "Write the manifest of `out` from its parts, in rank order; remove parts of runs with another number of ranks."
     names = [_part_name(r, world) for r in range(world)]

@@ -34,23 +34,31 @@ __all__ = ['MAX_ACTIVATION', 'DebiasLensError', 'InputError', 'LabelError', 'Che
 class DebiasLensError(Exception):
     "Base class of every error this package raises on purpose."
 
+# %% ../nbs/00_core.ipynb #4f8acdec
 class InputError(DebiasLensError, ValueError):
     "An argument has the wrong shape, dtype, value or contains NaN/inf."
 
+# %% ../nbs/00_core.ipynb #dfa4efb8
 class LabelError(InputError):
     "Labels are unknown, missing, or a group has too few samples."
 
+# %% ../nbs/00_core.ipynb #7e5b2cfc
 class CheckpointError(DebiasLensError, ValueError):
     "A checkpoint is foreign, truncated, or does not match the model it is loaded into."
 
+# %% ../nbs/00_core.ipynb #d509cd81
 class DatasetSchemaError(DebiasLensError, ValueError):
     "A dataset lacks the columns or label encoding a loader expects."
 
+# %% ../nbs/00_core.ipynb #5995c7c5
 class ConfigError(DebiasLensError, ValueError):
     "A configuration (SAE, profile, bundle) is inconsistent."
 
+# %% ../nbs/00_core.ipynb #5e858f12
 class ResourceNotFoundError(DebiasLensError, FileNotFoundError):
     "A file, model or dataset is not available (offline, or never downloaded)."
+
+# %% ../nbs/00_core.ipynb #396b9e49
 class OutputExistsError(InputError):
     "An output folder holds files this package did not write, or a result that was not asked to be replaced."
 
@@ -76,6 +84,7 @@ def as_float_tensor(x, name: str = "x", ndim: int | tuple[int, ...] | None = Non
     check_finite(x, name)
     return x
 
+# %% ../nbs/00_core.ipynb #81562717
 def check_finite(x: torch.Tensor, name: str = "x") -> torch.Tensor:
     "Raise `InputError` if `x` holds NaN or inf."
     if x.is_floating_point() and not torch.isfinite(x).all():
@@ -83,10 +92,12 @@ def check_finite(x: torch.Tensor, name: str = "x") -> torch.Tensor:
         raise InputError(f"{name} contains {n_bad} NaN/inf value(s); clean or drop those rows first")
     return x
 
+# %% ../nbs/00_core.ipynb #78b6b31a
 MAX_ACTIVATION = (
     1e10  # larger values overflow float32 sums of squares (input scale, losses); no real residual stream comes close
 )
 
+# %% ../nbs/00_core.ipynb #3e82387b
 def check_activations(x: torch.Tensor, name: str = "activations") -> torch.Tensor:
     "Raise `InputError` if `x` holds NaN/inf or magnitudes above `MAX_ACTIVATION`."
     check_finite(x, name)
@@ -106,6 +117,7 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     torch.manual_seed(int(seed))
     return torch.Generator().manual_seed(int(seed))
 
+# %% ../nbs/00_core.ipynb #dcec6c8c
 def default_device(device: str | torch.device | None = None) -> torch.device:
     "`device` if given (refusing CUDA when torch sees no GPU), else CUDA when available, else CPU."
     if device is not None:
@@ -125,6 +137,7 @@ def cache_root(*parts: str) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
 
+# %% ../nbs/00_core.ipynb #65cf08a1
 @contextlib.contextmanager
 def temporary_env(**values):
     """Set environment variables for the block (None unsets one) and restore them after: e.g. a temporary cache root,
@@ -170,6 +183,7 @@ def _feed(h, obj: Any) -> None:
             f"content_hash cannot hash a {type(obj).__name__}; pass tensors, arrays, paths or JSON-like data"
         )
 
+# %% ../nbs/00_core.ipynb #6a6b5aba
 def content_hash(*objs: Any, short: bool = False) -> str:
     "SHA-256 hex digest of `objs` (tensors, arrays, files, bytes, JSON-like data)."
     h = hashlib.sha256()
@@ -179,6 +193,7 @@ def content_hash(*objs: Any, short: bool = False) -> str:
 # %% ../nbs/00_core.ipynb #7f5b737a
 _UMASK = os.umask(0); os.umask(_UMASK)       # the process umask (read once: setting it is the only way to read it)
 
+# %% ../nbs/00_core.ipynb #313eeb6f
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     "Yield a temp path beside `path`; rename it onto `path` only if the block succeeds."
@@ -195,15 +210,18 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists(): tmp.unlink()
 
+# %% ../nbs/00_core.ipynb #dbda5745
 def write_text(path: str | os.PathLike, text: str) -> Path:
     "Write `text` to `path` atomically."
     with atomic_write(path) as tmp: tmp.write_text(text)
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #22b4e017
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
     "Write `obj` as indented, key-sorted JSON to `path` atomically."
     return write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
 
+# %% ../nbs/00_core.ipynb #97fe4368
 def _json_default(o):
     if isinstance(o, (np.integer,)): return int(o)
     if isinstance(o, (np.floating,)): return float(o)
@@ -211,6 +229,7 @@ def _json_default(o):
     if isinstance(o, Path): return str(o)
     raise TypeError(f"{type(o).__name__} is not JSON serialisable")
 
+# %% ../nbs/00_core.ipynb #e4e1d4f9
 def read_json(path: str | os.PathLike) -> Any:
     "Read JSON from `path`, with a clear error when it is missing or corrupt."
     path = Path(path)
@@ -220,11 +239,13 @@ def read_json(path: str | os.PathLike) -> Any:
     except json.JSONDecodeError as e:
         raise CheckpointError(f"{path} is not valid JSON ({e}); delete it and regenerate") from e
 
+# %% ../nbs/00_core.ipynb #cad6c7b9
 def remove_stale_temps(directory: str | os.PathLike, name: str = "*") -> None:
     """Delete the temp files `atomic_write` leaves in `directory` (for file `name`, or all) when a writer is killed mid-
     write."""
     for stale in Path(directory).glob(f".{name}.*.tmp"): stale.unlink(missing_ok=True)
 
+# %% ../nbs/00_core.ipynb #89d16aa9
 @contextlib.contextmanager
 def cache_lock(path: str | os.PathLike) -> Iterator[None]:
     "Hold `<path>.lock` while building the cache entry `path`: a second process waits, then finds the entry built."
@@ -233,7 +254,6 @@ def cache_lock(path: str | os.PathLike) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock"): yield
 
-
 # %% ../nbs/00_core.ipynb #a07f7c6d
 def _pid_alive(pid: int) -> bool:
     try: os.kill(pid, 0)
@@ -241,6 +261,7 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError: return True
     return True
 
+# %% ../nbs/00_core.ipynb #3fd9d06e
 def _exchange(a: Path, b: Path) -> bool:
     "Swap two existing paths in one atomic step (Linux `renameat2` with `RENAME_EXCHANGE`); False where unsupported."
     import ctypes
@@ -271,6 +292,7 @@ def temp_sibling(directory: Path) -> Path:
     tmp.mkdir()
     return tmp
 
+# %% ../nbs/00_core.ipynb #03961563
 @contextlib.contextmanager
 def atomic_dir(directory: str | os.PathLike) -> Iterator[Path]:
     """Yield a fresh temp folder beside `directory`; if the block succeeds it replaces `directory` whole (see above),
@@ -297,6 +319,7 @@ def only_files(*names: str) -> Callable[[Path], bool]:
         return all(p.name in names or (p.name.startswith(".") and p.name.endswith(".tmp")) for p in directory.iterdir())
     return test
 
+# %% ../nbs/00_core.ipynb #5df0d68a
 def claim_output_dir(
     directory: str | os.PathLike, ours: Callable[[Path], bool], what: str, overwrite: bool = False
 ) -> Path:
@@ -331,6 +354,7 @@ def asset_path(*parts: str) -> Path:
         raise ResourceNotFoundError(f"package asset {'/'.join(parts)} is missing; reinstall debiaslens-nb")
     return p
 
+# %% ../nbs/00_core.ipynb #9ee96033
 def load_asset_json(*parts: str) -> Any:
     "Load a JSON asset shipped with the package."
     return read_json(asset_path(*parts))

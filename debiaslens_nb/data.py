@@ -30,6 +30,7 @@ __all__ = ['PROMPT_SETS', 'QUERY_PROMPT_FILES', 'TASK_PROMPT_FILES', 'GENDERS', 
 PROMPT_SETS = {"adjectives": "debiaslens_adjectives.json", "occupations": "debiaslens_occupations.json",
                "activities": "debiaslens_activities.json", "berg_adjectives": "berg2022_prompt_array_adjectives.json"}
 
+# %% ../nbs/01_data.ipynb #57133d93
 def prompt_set(name: str) -> list[dict]:
     """Templates x concepts of a shipped prompt set (adjectives, occupations, activities, berg_adjectives,
     stereotypes, hair)."""
@@ -40,11 +41,13 @@ def prompt_set(name: str) -> list[dict]:
     d = load_asset_json("prompts", PROMPT_SETS[name])
     return [{"concept": c, "template": t, "prompt": t.format(c)} for c in d["concepts"] for t in d["templates"]]
 
+# %% ../nbs/01_data.ipynb #7cbd21df
 def stereotype_prompts() -> list[dict]:
     "Bend-VLM's negative-stereotype queries ('A photo of a criminal.'), one template."
     d = load_asset_json("prompts", "bendvlm_stereotype_gender_query_templates.json")
     return [{"concept": c, "template": "A photo of a/an {}.", "prompt": v["query"]} for c, v in d.items()]
 
+# %% ../nbs/01_data.ipynb #82edd929
 def hair_prompts() -> list[dict]:
     "The SEM / Bend-VLM CelebA hair-colour queries ('A photo of a celebrity with blond hair.'), one template."
     d = load_asset_json("prompts", "sem_query_templates", "hair_gender_query_templates.json")
@@ -55,8 +58,10 @@ def hair_prompts() -> list[dict]:
 QUERY_PROMPT_FILES = ("stereotype_gender_query_templates.json", "stereotype_race_query_templates.json",
                       "stereotype_utkrace_query_templates.json", "hair_gender_query_templates.json")
 
+# %% ../nbs/01_data.ipynb #38990f47
 def _class_key(name: str) -> str: return " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
 
+# %% ../nbs/01_data.ipynb #b3c52293
 def query_prompts(classes: Sequence[str], files: Sequence[str] | None = None) -> dict[str, dict]:
     """The SEM authors' per-query prompts `{query: {method: prompts}}`: from every shipped file with these bias
     classes, or from the named `files` (whose class names may differ from the labels', as UTKFace's 'other')."""
@@ -70,9 +75,11 @@ def query_prompts(classes: Sequence[str], files: Sequence[str] | None = None) ->
             if files or {_class_key(c) for c in extra["sem"]["bias prompts"]} == want: out[entry["query"]] = extra
     return out
 
+# %% ../nbs/01_data.ipynb #6b46355b
 TASK_PROMPT_FILES = {"celeba_blond_hair_gender": "celeba_blond_hair_gender_prompt_templates.json",
                      "waterbirds": "waterbirds_prompt_templates.json"}
 
+# %% ../nbs/01_data.ipynb #c9fbae93
 def task_prompts(task: str) -> tuple[list[str], dict[str, dict]]:
     """A zero-shot task's class prompts and per-class prompts `{class prompt: {method: prompts}}` from the authors'
     file: each class prompt is the first of the class's paraphrases, and SEM gets that class's paraphrases."""
@@ -93,10 +100,12 @@ FAIRFACE_AGES = ("0-2", "3-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-
 UTK_RACES = ("white", "black", "asian", "indian", "other")
 AGE_GROUPS = ("young", "middle-aged", "old")
 
+# %% ../nbs/01_data.ipynb #a575153d
 def age_group(age_years: float) -> str:
     "young (< 30), middle-aged (30-59), old (60+)."
     return "young" if age_years < 30 else ("middle-aged" if age_years < 60 else "old")
 
+# %% ../nbs/01_data.ipynb #f923db61
 def _bin_lower(b: str) -> int: return int(b.rstrip("+").split("-")[0])
 
 # %% ../nbs/01_data.ipynb #1ed92d59
@@ -110,6 +119,7 @@ _FF_RACE = dict(
 )
 _FF_GENDER = {"Male": "male", "Female": "female"}
 
+# %% ../nbs/01_data.ipynb #7116b9ba
 def _load(path, hub_id: str, config, split):
     import datasets
     if path is None:
@@ -128,6 +138,7 @@ def _load(path, hub_id: str, config, split):
         ds = ds[split]
     return ds
 
+# %% ../nbs/01_data.ipynb #ac3e2c1d
 def _decoder(ds, column: str, mapping: dict):
     "Map a ClassLabel or string column through `mapping`, with a clear error for unknown values."
     import datasets
@@ -140,10 +151,12 @@ def _decoder(ds, column: str, mapping: dict):
         return mapping[key]
     return decode
 
+# %% ../nbs/01_data.ipynb #83c0ecf4
 def _require(ds, columns: Sequence[str], name: str):
     missing = [c for c in columns if c not in ds.column_names]
     if missing: raise DatasetSchemaError(f"{name}: missing columns {missing}; found {ds.column_names}")
 
+# %% ../nbs/01_data.ipynb #0660ed6e
 def load_fairface(config: str = "0.25", split: str = "validation", path=None):
     "FairFace in the common schema: image, gender, race, age, age_group, service_test."
     if config not in ("0.25", "1.25"): raise InputError(f"FairFace config must be '0.25' or '1.25', got {config!r}")
@@ -229,6 +242,7 @@ def load_utkface(directory):
 # %% ../nbs/01_data.ipynb #2b3eeb1e
 CELEBA_SPLITS = {"train": 0, "valid": 1, "test": 2}
 
+# %% ../nbs/01_data.ipynb #ef77fafb
 def load_celeba(directory, split: str = "test"):
     """CelebA in the common schema: image, gender, hair ('blond' / 'dark': the SEM zero-shot task's two classes) and
     the 40 attributes as bools."""
@@ -271,6 +285,7 @@ def load_celeba(directory, split: str = "test"):
 # %% ../nbs/01_data.ipynb #982c8b46
 WATERBIRDS_SPLITS = {"train": 0, "val": 1, "test": 2}
 
+# %% ../nbs/01_data.ipynb #046f6b1b
 def load_waterbirds(directory, split: str = "test"):
     "Waterbirds: image, label (landbird/waterbird), place (land/water), group."
     import datasets
@@ -311,10 +326,12 @@ CELEBA_ATTRIBUTES = (
     "Wearing_Necklace Wearing_Necktie Young"
 ).split()
 
+# %% ../nbs/01_data.ipynb #87fa3c86
 def _noise_image(rng, size: int):
     from PIL import Image
     return Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8))
 
+# %% ../nbs/01_data.ipynb #edf50338
 def utkface_fixture(directory, n: int = 12, seed: int = 0, image_size: int = 24) -> Path:
     "Write `n` UTKFace-named images (`age_gender_race_date.jpg.chip.jpg`) to `directory`."
     rng, directory = np.random.default_rng(seed), Path(directory)
@@ -324,6 +341,7 @@ def utkface_fixture(directory, n: int = 12, seed: int = 0, image_size: int = 24)
         _noise_image(rng, image_size).save(directory / f"{age}_{i % 2}_{i % 5}_2017011617{i:07d}.jpg.chip.jpg")
     return directory
 
+# %% ../nbs/01_data.ipynb #e30330af
 def celeba_fixture(directory, n: int = 12, split: str = "test", seed: int = 0, image_size: int = 24) -> Path:
     """Write CelebA's release layout to `directory`: `n` images in `split` (and one in every other split),
     `list_attr_celeba.txt` with the 40 attributes, `list_eval_partition.txt`."""
@@ -342,6 +360,7 @@ def celeba_fixture(directory, n: int = 12, split: str = "test", seed: int = 0, i
     (directory / "list_eval_partition.txt").write_text("".join(f"{f} {s}\n" for f, s in zip(files, parts)))
     return directory
 
+# %% ../nbs/01_data.ipynb #a962b30c
 def waterbirds_fixture(directory, n: int = 12, split: str = "test", seed: int = 0, image_size: int = 24) -> Path:
     """Write the `waterbird_complete95_forest2water2` layout to `directory`: `n` images in `split` (and one in every
     other split) under species folders, `metadata.csv`."""
@@ -440,6 +459,7 @@ _SUBJECT_AGE = {
     "an old man": "old",
 }
 
+# %% ../nbs/01_data.ipynb #ac7fb145
 def people_caption_table(seed: int = 0):
     """Distinct template sentences about people (>20k) with the subject's gender (female/male/neutral) and age
     (young/adult/old)."""
@@ -461,10 +481,12 @@ def people_caption_table(seed: int = 0):
     df = pd.DataFrame(rows).drop_duplicates("caption").sort_values("caption")
     return df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
+# %% ../nbs/01_data.ipynb #0317daad
 def people_captions(seed: int = 0) -> list[str]:
     "The sentences of `people_caption_table`, shuffled."
     return people_caption_table(seed)["caption"].tolist()
 
+# %% ../nbs/01_data.ipynb #819a3442
 def caption_gallery():
     """A gender-balanced text gallery: each activity x setting told of a female and a male subject (caption, gender,
     age, activity), with a paraphrase of each caption ("In a park, a woman is reading a book.") for retrieval."""
@@ -483,6 +505,7 @@ ACTIVITIES = tuple(_ACTIONS)
 # %% ../nbs/01_data.ipynb #e3517402
 def _with_article(noun: str) -> str: return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
+# %% ../nbs/01_data.ipynb #5c25730c
 def prompt_corpus(exclude: Sequence[str] = ()) -> list[str]:
     "Short prompt-style sentences: the shipped benchmark frames x people descriptors, minus the `exclude` sentences."
     vla = load_asset_json("prompts", "vla_gender_bias_values.json")

@@ -82,6 +82,7 @@ def join_from_env(device: str = "cpu") -> Ranks:
         dist.init_process_group("nccl" if cuda else "gloo")
     return Ranks()
 
+# %% ../nbs/00a_distributed.ipynb #cfb7847f
 def launch(nproc: int, module_args: list[str]) -> int:
     "Run `python -m debiaslens_nb.cli <module_args>` on `nproc` local processes through torchrun; its exit status."
     if isinstance(nproc, bool) or not isinstance(nproc, int) or nproc < 1:

@@ -30,18 +30,22 @@ FAIRFACE_ROWS = {"train": 86_744, "validation": 10_954}          # both configs 
 DRY_RUN_FLOORS = {"items": 12, "steps": 20, "k": 4, "texts": 64, "neighbors": 2, "concepts": 1, "templates": 1,
                   "fold_items": 12}
 
+# %% ../nbs/14c_dry_run.ipynb #2231cceb
 def _scaled(value: int, scale: float, floor: int) -> int:
     return max(floor, int(round(value * scale)))
 
+# %% ../nbs/14c_dry_run.ipynb #bba884e5
 LOCAL_ROWS = {"utkface": {None: 23_708}, "celeba": {"train": 162_770, "valid": 19_867, "test": 19_962},
               "waterbirds": {"train": 4_795, "val": 1_199, "test": 5_794}}     # the releases' sizes per split
 
+# %% ../nbs/14c_dry_run.ipynb #8e874328
 def _items_of(spec) -> int:
     "How many items a data spec of a paper profile takes (its `n`, else the whole split of the real dataset)."
     if spec.n: return spec.n
     if spec.source in LOCAL_ROWS: return LOCAL_ROWS[spec.source][None if spec.source in UNSPLIT_SOURCES else spec.split]
     return FAIRFACE_ROWS[spec.split or "validation"]
 
+# %% ../nbs/14c_dry_run.ipynb #43ae0a68
 def _tokens_per_item(tokens: str) -> int:
     return int(tokens.split(":")[1]) if tokens.startswith("random:") else 1
 
@@ -114,8 +118,10 @@ def _fixture(raw: dict) -> Path:
             build_cache_dir(d, lambda tmp: fairface_fixture(tmp / "fairface", splits=sizes))
     return d / "fairface"
 
+# %% ../nbs/14c_dry_run.ipynb #097aff5b
 BENCHMARK_FIXTURES = {"utkface": utkface_fixture, "celeba": celeba_fixture, "waterbirds": waterbirds_fixture}
 
+# %% ../nbs/14c_dry_run.ipynb #9a66ee59
 def _benchmark_fixture(data: dict) -> Path:
     "The cached folder of a scaled SEM benchmark's data in its release layout (UTKFace, CelebA, Waterbirds)."
     source, n, split = data["source"], data["n"], data.get("split")
@@ -126,6 +132,7 @@ def _benchmark_fixture(data: dict) -> Path:
             build_cache_dir(d, lambda tmp: BENCHMARK_FIXTURES[source](tmp / source, n=n, **args))
     return d / source
 
+# %% ../nbs/14c_dry_run.ipynb #e23c8000
 def _stage_rows(full: Profile, dry: Profile, summary: dict) -> list[dict]:
     "Per stage of the first seed's build and per figure: seconds, peak memory, the factor, the extrapolated seconds."
     seed = str(summary["seeds"][0])
@@ -144,9 +151,11 @@ def _stage_rows(full: Profile, dry: Profile, summary: dict) -> list[dict]:
                      "factor": factor, "full_seconds": s * factor})
     return rows
 
+# %% ../nbs/14c_dry_run.ipynb #e1a30b4e
 def _fmt_seconds(s: float) -> str:
     return f"{s:.1f} s" if s < 120 else (f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:.1f} h")
 
+# %% ../nbs/14c_dry_run.ipynb #6b5cb970
 def stage_table(rows: list[dict]) -> str:
     "The stages as a Markdown table, with the totals."
     def mb(v): return "" if v is None else f"{v:,.0f}"

@@ -44,20 +44,24 @@ def fold_indices(n: int, folds: int, seed: int = 0) -> list[np.ndarray]:
     if folds < 1 or folds > n: raise InputError(f"folds must be in [1, {n}], got {folds}")
     return np.array_split(np.random.default_rng(seed).permutation(n), folds)
 
+# %% ../nbs/11_evaluate.ipynb #00059b07
 def _cos(t: torch.Tensor, i: torch.Tensor) -> torch.Tensor:
     return F.normalize(t.double(), dim=-1) @ F.normalize(i.double(), dim=-1).T
 
+# %% ../nbs/11_evaluate.ipynb #d60e44a7
 def ci95(values) -> float:
     "Half-width of the 95% t-interval of the mean (0 for fewer than two values)."
     v = np.asarray(values, dtype=float)
     return float(st.sem(v) * st.t.ppf(0.975, len(v) - 1)) if len(v) > 1 else 0.0
 
+# %% ../nbs/11_evaluate.ipynb #28351ecf
 def memoized_texts(methods) -> ExitStack:
     "A `memoize_texts` block over every distinct model behind `methods` (use as a context manager)."
     stack = ExitStack()
     for vlm in {id(m.vlm): m.vlm for m in methods}.values(): stack.enter_context(vlm.memoize_texts())
     return stack
 
+# %% ../nbs/11_evaluate.ipynb #a80f7fbd
 def evaluate_retrieval(
     methods: Mapping[str, Debiaser],
     images,
@@ -107,6 +111,7 @@ def evaluate_retrieval(
                                  for i, p in enumerate(prompts) for metric, v in values.items()]
     return pd.DataFrame(rows)
 
+# %% ../nbs/11_evaluate.ipynb #c98c10b6
 def summarize_retrieval(df: pd.DataFrame) -> pd.DataFrame:
     "Mean over prompts per fold, then mean and 95% CI over folds (over prompts when there is one fold)."
     out = []
@@ -166,15 +171,18 @@ def _gallery(vlm, images, gallery_embeddings):
     "Gallery embeddings: given (a text gallery, encoded plainly once) or encoded now (images, under any hooks)."
     return gallery_embeddings if gallery_embeddings is not None else vlm.encode_images(images, progress=False)
 
+# %% ../nbs/11_evaluate.ipynb #05ffd01a
 def _plain_texts(vlm, site: str, prompts):
     """Prompts encoded once before an intervention at an image site (texts never pass it); None for a text site,
     where they must be encoded under the intervention."""
     return vlm.encode_texts(list(prompts), progress=False) if vlm.parse_site(site)[0] == "image" else None
 
+# %% ../nbs/11_evaluate.ipynb #90319180
 def _now(vlm, prompts, plain):
     "The prompts' embeddings: the plain ones when given, else encoded now (under any hooks)."
     return plain if plain is not None else vlm.encode_texts(list(prompts), progress=False)
 
+# %% ../nbs/11_evaluate.ipynb #11e62e6d
 def alpha_sweep(
     vlm,
     site: str,
@@ -208,6 +216,7 @@ def alpha_sweep(
         rows.append(row)
     return pd.DataFrame(rows)
 
+# %% ../nbs/11_evaluate.ipynb #5ead5610
 def neuron_specificity(
     vlm,
     site: str,
@@ -252,6 +261,7 @@ def text_retrieval_bias(
         {"query": list(queries), "maxskew": [max_skew(sims[i], gallery_labels, k) for i in range(len(queries))]}
     )
 
+# %% ../nbs/11_evaluate.ipynb #b7b25a71
 def paraphrase_recall(method: Debiaser, captions: Sequence[str], paraphrases: Sequence[str],
                       context: BiasContext | None = None) -> float:
     "R@1 of finding each caption from its paraphrase, both sides encoded by the method (is semantic retrieval kept?)."
@@ -260,6 +270,7 @@ def paraphrase_recall(method: Debiaser, captions: Sequence[str], paraphrases: Se
     sims = _cos(method.debias_texts(list(paraphrases), context), method.debias_texts(list(captions), context))
     return float((sims.argmax(1) == torch.arange(len(captions))).double().mean())
 
+# %% ../nbs/11_evaluate.ipynb #7d8624aa
 def association_scores(method: Debiaser, concepts: Sequence[str], template: str = "a photo of a {}.",
                        context: BiasContext | None = None, poles: tuple[str, str] = ("woman", "man")) -> pd.DataFrame:
     "`cos(q, poles[0]) - cos(q, poles[1])` for each concept's prompt, after the method's text debiasing."

@@ -32,6 +32,7 @@ SKIN_RGB = {
     "dark": (92, 60, 40),
 }
 
+# %% ../nbs/02_faceworld.ipynb #9a451240
 @dataclass(frozen=True)
 class FaceWorldConfig:
     "Skews of the train split (the eval split is always balanced) and caption probabilities."
@@ -93,10 +94,12 @@ _HAIR = {
     "old": [(205, 205, 205), (225, 225, 225), (245, 245, 245)],
 }
 
+# %% ../nbs/02_faceworld.ipynb #51c8b037
 def _mix(a, b, t: float):
     "Blend colour `a` toward `b` by t in [0, 1]."
     return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b))
 
+# %% ../nbs/02_faceworld.ipynb #c2bea440
 def draw_face(occupation: str, gender: str, skin: str, age: str, cue_strength: float, rng: np.random.Generator,
               image_size: int = 32) -> Image.Image:
     "Draw one FaceWorld face."
@@ -135,6 +138,7 @@ def draw_face(occupation: str, gender: str, skin: str, age: str, cue_strength: f
     _draw_occupation(d, occupation, cue, box, S)
     return im.resize((image_size, image_size), Image.LANCZOS)
 
+# %% ../nbs/02_faceworld.ipynb #613ada3e
 def _draw_occupation(d: ImageDraw.ImageDraw, occ: str, cue, box, S: int) -> None:
     if occ == "doctor":
         d.arc(box(0.36, 0.7, 0.64, 0.95), 0, 180, fill=cue((90, 90, 100)), width=S // 28)
@@ -186,9 +190,11 @@ _SKIN_WORDS = {
     "dark": "dark-skinned",
 }
 
+# %% ../nbs/02_faceworld.ipynb #f9bb2bdf
 def _with_article(phrase: str) -> str:
     return ("an " if phrase[0] in "aeiou" else "a ") + phrase
 
+# %% ../nbs/02_faceworld.ipynb #5cb9c968
 def faceworld_caption(occupation: str, gender: str, age: str, rng: np.random.Generator, cfg: FaceWorldConfig,
                       skin: str | None = None) -> str:
     "A caption that always names the occupation and, each with its own probability, the age, skin tone and gender."
@@ -220,6 +226,7 @@ def _attributes(n: int, split: str, rng: np.random.Generator, cfg: FaceWorldConf
         out.append((o, g, s, a))
     return out
 
+# %% ../nbs/02_faceworld.ipynb #6519751f
 def make_faceworld(
     n: int,
     split: str = "train",

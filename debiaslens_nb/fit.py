@@ -34,6 +34,7 @@ __all__ = ['IMAGE_SUFFIXES', 'open_image', 'image_files', 'read_images', 'SmallG
 # %% ../nbs/07b_fit.ipynb #f614c2e4
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
+# %% ../nbs/07b_fit.ipynb #b594503e
 def open_image(path):
     "An image file as RGB, or an `InputError` that names the file (a truncated or foreign file)."
     from PIL import Image, UnidentifiedImageError
@@ -42,6 +43,7 @@ def open_image(path):
     except (OSError, UnidentifiedImageError, ValueError) as e:
         raise InputError(f"{path} is not a readable image ({type(e).__name__}: {e}); remove or replace it") from e
 
+# %% ../nbs/07b_fit.ipynb #9296b313
 def image_files(folder: Path) -> list[Path]:
     "The image files of a folder, sorted by name; a missing, file or empty folder is named."
     if not folder.is_dir():
@@ -65,6 +67,7 @@ def _from_loader(loader) -> tuple[list, list | None]:
         pics += list(batch.unbind(0)) if isinstance(batch, torch.Tensor) else list(batch)
     return pics, labels or None
 
+# %% ../nbs/07b_fit.ipynb #c9ad29fc
 def read_images(images) -> tuple[list | torch.Tensor, list | None]:
     """`images` in the forms users hold them, as a list of PIL images or a pixel tensor `[n, 3, H, W]`, plus the labels
     a DataLoader yielded with them (else None): PIL images, a pixel tensor, a list of tensors, image file paths, a
@@ -95,6 +98,7 @@ def read_images(images) -> tuple[list | torch.Tensor, list | None]:
 class SmallGroupWarning(UserWarning):
     "A labelled group has fewer images than `min_group_size`: it is left out of localisation (no neurons for it)."
 
+# %% ../nbs/07b_fit.ipynb #8fb3d777
 def _attribute_labels(labels, n: int, min_group_size: int) -> tuple[dict[str, list], dict[str, dict]]:
     """(`{attribute: labels}`, `{attribute: {small group: count}}`) from one label list (attribute `group`) or a
     mapping, checked before any work: lengths, missing values, at least two groups of `min_group_size` images."""
@@ -158,12 +162,14 @@ def _firing(latents: torch.Tensor, labels: list, neurons: dict, tau: float) -> d
 class NoNeuronsError(DebiasLensError):
     "A fit found no social neuron for a group, and the caller asked for a model that removes something for every group."
 
+# %% ../nbs/07b_fit.ipynb #bdc2f138
 class FitReport(dict):
     """What `fit_debiaser` did and found (a dict, saved as `report.json`); `ok` is False when a group that was
     localised got no social neuron, so the model removes nothing for it."""
     @property
     def ok(self) -> bool: return self["ok"]
 
+# %% ../nbs/07b_fit.ipynb #2f44a477
 def model_card(report: dict) -> str:
     "A README.md for a bundle: what was fitted, on what, what it found, and its limits."
     from debiaslens_nb import __version__
@@ -220,6 +226,7 @@ def _basic_card(debiased: DebiasedVLM) -> str:
     ]
     return "\n".join(lines + ["", "Load it with `debiaslens_nb.fit.from_pretrained(folder, vlm)`."]) + "\n"
 
+# %% ../nbs/07b_fit.ipynb #0eac1bae
 def save_pretrained(debiased: DebiasedVLM, directory, overwrite: bool = False) -> Path:
     """A hub-style folder: the bundle, `report.json` (when fitted) and a `README.md` model card, written as one folder
     (new or empty; a previous bundle only with `overwrite=True`) that replaces `directory` whole."""
@@ -287,6 +294,7 @@ def from_pretrained(
                                     f"({type(e).__name__}); check the repository id and the network") from e
     return load_bundle(folder, vlm, allow_other_model)
 
+# %% ../nbs/07b_fit.ipynb #8c035102
 def push_to_hub(debiased: DebiasedVLM, repo_id: str, token: str | None = None, private: bool = False,
                 commit_message: str = "Upload a debiasing bundle") -> str:
     "Upload the folder `save_pretrained` writes to the Hugging Face Hub model repository `repo_id`; returns the commit."

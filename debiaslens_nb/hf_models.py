@@ -59,8 +59,10 @@ def _find_layers(tower: nn.Module) -> nn.ModuleList:
         if isinstance(mod, nn.ModuleList): return mod
     raise ConfigError(f"cannot find the transformer blocks of {type(tower).__name__}")
 
+# %% ../nbs/03b_hf_models.ipynb #2907fdf9
 HF_MODEL_TYPES = ("clip", "siglip", "clip_vision_model", "siglip_vision_model")
 
+# %% ../nbs/03b_hf_models.ipynb #0a9e6a0e
 class HFVLM(VLM):
     backend = "hf"
 

@@ -50,9 +50,11 @@ def flatten_neurons(neurons) -> list[int]:
         raise InputError(f"neurons must be ints or a mapping of groups to ints, got {neurons!r}") from e
     return sorted({index(i) for i in items})
 
+# %% ../nbs/07_intervene.ipynb #8c8092a6
 DEFAULT_ALPHA = 0.6          # the paper's blend weight: every default in the package is this one
 INTERVENTION_MODES = ("blend", "error_preserving")
 
+# %% ../nbs/07_intervene.ipynb #fe65124d
 class Intervention:
     """`h -> (1-alpha) h + alpha decode(z')` (`blend`, the paper's) or `h + alpha (decode(z') - decode(z))`
     (`error_preserving`), `z' = encode(h)` with `z'[neurons] = gamma`, on any tensor [..., d_in]; the identity when
@@ -92,6 +94,7 @@ class Intervention:
 # %% ../nbs/07_intervene.ipynb #fb57257b
 TOKEN_MODES = ("auto", "all")
 
+# %% ../nbs/07_intervene.ipynb #e9a6662e
 def _hook(iv: Intervention, positions):
     "A forward hook applying `iv` to every token, or (given `positions`) to the pooled token of the current forward."
     def hook(module, inputs, output):
@@ -105,6 +108,7 @@ def _hook(iv: Intervention, positions):
         return put_back(new)
     return hook
 
+# %% ../nbs/07_intervene.ipynb #7ebb8a3e
 @contextlib.contextmanager
 def attach(vlm: VLM, site, intervention: Intervention | None = None, tokens: str = "auto"):
     "Debias `vlm` inside the block: forward hooks at `site` (or at each site of a `{site: intervention}` dict)."
@@ -153,6 +157,7 @@ class DebiasedVLM:
     def encode_texts(self, texts, **kwargs) -> torch.Tensor:
         with attach(self.vlm, self.interventions, tokens=self.tokens): return self.vlm.encode_texts(texts, **kwargs)
 
+# %% ../nbs/07_intervene.ipynb #5688e1c5
 def combine(*debiased: DebiasedVLM) -> DebiasedVLM:
     "One `DebiasedVLM` with the interventions of several (e.g. an image-side and a text-side one) of the same model."
     if not debiased: raise InputError("give at least one DebiasedVLM")
@@ -165,6 +170,7 @@ def combine(*debiased: DebiasedVLM) -> DebiasedVLM:
         merged.update(d.interventions)
     return DebiasedVLM(vlm, merged, tokens=debiased[0].tokens)
 
+# %% ../nbs/07_intervene.ipynb #39a0a1ac
 def debias(
     vlm: VLM, site: str, sae: SAE, neurons, alpha: float = DEFAULT_ALPHA, gamma: float = 0.0, tokens: str = "auto",
     mode: str = "blend",
@@ -175,12 +181,14 @@ def debias(
 # %% ../nbs/07_intervene.ipynb #64d7bf1c
 BUNDLE_FORMAT = "debiaslens-bundle"
 
+# %% ../nbs/07_intervene.ipynb #e03a5c3a
 def is_bundle(directory: Path) -> bool:
     "Whether `directory` holds a bundle this package wrote (a `bundle.json` of the bundle format)."
     try: meta = json.loads((Path(directory) / "bundle.json").read_text())
     except (OSError, ValueError): return False
     return isinstance(meta, dict) and meta.get("format") == BUNDLE_FORMAT
 
+# %% ../nbs/07_intervene.ipynb #90fc548e
 def write_bundle(model: DebiasedVLM, directory: Path) -> None:
     "Write each site's SAE, neurons (with group names), alpha, gamma and mode, and the model identity into `directory`."
     sites = {}
@@ -193,6 +201,7 @@ def write_bundle(model: DebiasedVLM, directory: Path) -> None:
     write_json(directory / "bundle.json", {"format": BUNDLE_FORMAT, "format_version": 2, "sites": sites,
                                            "tokens": model.tokens, "model": identity})
 
+# %% ../nbs/07_intervene.ipynb #6edc3aa6
 def save_bundle(model: DebiasedVLM, directory, overwrite: bool = False) -> Path:
     """Write the bundle to `directory` (new or empty; a previous bundle only with `overwrite=True`) as one folder
     that replaces it whole."""
@@ -209,6 +218,7 @@ def _inside(directory: Path, written, where: str) -> Path:
                               "refers only to its own files")
     return directory / written
 
+# %% ../nbs/07_intervene.ipynb #82697fd7
 def _entry(entry, where: str) -> dict:
     "One site's entry of `bundle.json`, checked: SAE folder, neurons (a list or {group: list}), alpha, gamma, mode."
     if not isinstance(entry, dict): raise CheckpointError(f"{where}: each site must be an object, got {entry!r}")
@@ -221,6 +231,7 @@ def _entry(entry, where: str) -> dict:
             raise CheckpointError(f"{where}: {key} must be a number, got {entry[key]!r}")
     return entry
 
+# %% ../nbs/07_intervene.ipynb #e1260e46
 def read_bundle(directory) -> dict:
     """`bundle.json` of the bundle folder `directory`, validated: `{"model": identity, "sites": {site: entry},
     "tokens": ...}`; a `CheckpointError` naming the file otherwise."""

@@ -27,6 +27,7 @@ __all__ = ['CONVENTIONS', 'LOG_EPS', 'skew_at_k', 'max_skew', 'min_skew', 'kl_at
 CONVENTIONS = ("debiaslens", "bendvlm")
 LOG_EPS = 1e-10
 
+# %% ../nbs/10_metrics.ipynb #82c5052e
 def _setup(scores, labels, k: int, target, convention: str):
     if convention not in CONVENTIONS: raise InputError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     s = as_float_tensor(scores, "scores", ndim=(1, 2), dtype=torch.float64).detach()
@@ -55,25 +56,30 @@ def _setup(scores, labels, k: int, target, convention: str):
     onehot = np.stack([(keys == g) for g in groups], axis=1).astype(np.float64)   # [n, G]
     return order, onehot, np.array([tgt[g] for g in groups]), groups
 
+# %% ../nbs/10_metrics.ipynb #a10ace9e
 def _log_ratio(p: np.ndarray, t: np.ndarray, convention: str, k: int) -> np.ndarray:
     if convention == "debiaslens": return np.log(np.maximum(p, 1.0 / k) / t)
     r = p / t
     return np.log(np.where(r < LOG_EPS, LOG_EPS, r))
 
+# %% ../nbs/10_metrics.ipynb #6f29b131
 def skew_at_k(scores, labels, k: int, target="uniform", convention: str = "debiaslens") -> pd.DataFrame:
     "Per-query, per-group `Skew_a@k` as a DataFrame (rows: queries, columns: groups)."
     order, onehot, t, groups = _setup(scores, labels, k, target, convention)
     p = onehot[order[:, :k]].mean(1)                                   # [q, G]
     return pd.DataFrame(_log_ratio(p, t, convention, k), columns=groups)
 
+# %% ../nbs/10_metrics.ipynb #0a07d1aa
 def max_skew(scores, labels, k: int, target="uniform", convention: str = "debiaslens") -> float:
     "MaxSkew@k (floored at 0), averaged over queries."
     return float(np.maximum(skew_at_k(scores, labels, k, target, convention).to_numpy().max(1), 0.0).mean())
 
+# %% ../nbs/10_metrics.ipynb #0b40e71d
 def min_skew(scores, labels, k: int, target="uniform", convention: str = "debiaslens") -> float:
     "MinSkew@k, averaged over queries."
     return float(skew_at_k(scores, labels, k, target, convention).to_numpy().min(1).mean())
 
+# %% ../nbs/10_metrics.ipynb #cda08aeb
 def _kl(p: np.ndarray, t: np.ndarray, convention: str) -> np.ndarray:
     "KL(p || t) along the last axis; zero-probability terms contribute 0."
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -81,22 +87,26 @@ def _kl(p: np.ndarray, t: np.ndarray, convention: str) -> np.ndarray:
         log = np.log(np.where(r < LOG_EPS, LOG_EPS, r)) if convention == "bendvlm" else np.log(np.where(p > 0, r, 1.0))
     return np.where(p > 0, p * log, 0.0).sum(-1)
 
+# %% ../nbs/10_metrics.ipynb #a183349d
 def kl_at_k(scores, labels, k: int, target="uniform", convention: str = "debiaslens") -> float:
     "KL(p_topk || target), averaged over queries."
     order, onehot, t, _ = _setup(scores, labels, k, target, convention)
     return float(_kl(onehot[order[:, :k]].mean(1), t, convention).mean())
 
+# %% ../nbs/10_metrics.ipynb #f9e8a837
 def ndkl(scores, labels, k: int, target="uniform", convention: str = "debiaslens") -> float:
     "Normalised discounted KL over the top-1..top-k prefixes, averaged over queries."
     order, onehot, t, _ = _setup(scores, labels, k, target, convention)
     return float(_ndkl_rows(onehot[order[:, :k]], t, convention, k).mean())
 
+# %% ../nbs/10_metrics.ipynb #bf7a5012
 def _ndkl_rows(top: np.ndarray, t: np.ndarray, convention: str, k: int) -> np.ndarray:
     "NDKL of each query from its top-k group indicators `top` [q, k, G]."
     p = top.cumsum(1) / np.arange(1, k + 1)[None, :, None]
     w = 1 / np.log2(np.arange(1, k + 1) + 1)
     return (_kl(p, t, convention) * w).sum(1) / w.sum()
 
+# %% ../nbs/10_metrics.ipynb #5ff06ada
 def per_query_metrics(
     scores, labels, k: int, target="uniform", convention: str = "debiaslens"
 ) -> dict[str, np.ndarray]:
@@ -113,6 +123,7 @@ def zero_shot_predict(image_embeddings, class_embeddings) -> torch.Tensor:
     c = F.normalize(as_float_tensor(class_embeddings, "class_embeddings", ndim=2, dim=x.shape[1]).detach(), dim=-1)
     return (x @ c.T).argmax(1)
 
+# %% ../nbs/10_metrics.ipynb #9cdb5810
 def accuracy(predictions, targets) -> float:
     "Share of correct predictions."
     p, t = np.asarray(predictions), np.asarray(targets)
@@ -120,16 +131,19 @@ def accuracy(predictions, targets) -> float:
         raise InputError(f"predictions ({len(p)}) and targets ({len(t)}) must be equal, non-empty")
     return float((p == t).mean())
 
+# %% ../nbs/10_metrics.ipynb #5033f84a
 def group_accuracies(predictions, targets, groups) -> dict:
     "Accuracy within each group (groups: one label per sample, e.g. 'blond|female')."
     p, t, gr = np.asarray(predictions), np.asarray(targets), np.asarray(list(groups), dtype=object).astype(str)
     if not len(p) == len(t) == len(gr): raise InputError("predictions, targets and groups must have the same length")
     return {gname: float((p[gr == gname] == t[gr == gname]).mean()) for gname in sorted(set(gr))}
 
+# %% ../nbs/10_metrics.ipynb #430e188e
 def worst_group_accuracy(predictions, targets, groups) -> float:
     "The lowest per-group accuracy."
     return min(group_accuracies(predictions, targets, groups).values())
 
+# %% ../nbs/10_metrics.ipynb #155148c4
 def precision_at_k(scores, relevant, k: int) -> float:
     "Share of relevant items among the top k (ties by gallery order), averaged over queries."
     s = as_float_tensor(scores, "scores", ndim=(1, 2), dtype=torch.float64).detach()
@@ -143,6 +157,7 @@ def precision_at_k(scores, relevant, k: int) -> float:
     rel = np.broadcast_to(rel, s.shape)
     return float(np.mean([rel[i, top[i]].mean() for i in range(len(top))]))
 
+# %% ../nbs/10_metrics.ipynb #96564080
 def recall_at_k(scores, relevant, k: int) -> float:
     "Share of all relevant items that reach the top k, averaged over queries."
     s = as_float_tensor(scores, "scores", ndim=(1, 2), dtype=torch.float64).detach()
@@ -151,6 +166,7 @@ def recall_at_k(scores, relevant, k: int) -> float:
     top = torch.sort(-s, dim=1, stable=True).indices[:, :k].numpy()
     return float(np.mean([rel[i, top[i]].sum() / max(rel[i].sum(), 1) for i in range(len(top))]))
 
+# %% ../nbs/10_metrics.ipynb #4d365117
 def auc(scores, targets) -> float:
     "ROC AUC of binary `targets` from `scores` (scikit-learn)."
     from sklearn.metrics import roc_auc_score
@@ -177,6 +193,7 @@ def _pairs(labels: np.ndarray, n_pairs: int, rng: np.random.Generator, same: boo
         i[m], j[m] = members[a], members[b + (b >= a)]
     return i, j
 
+# %% ../nbs/10_metrics.ipynb #5cbc4e1d
 def similarity_gap(x, labels, n_pairs: int = 20000, n_boot: int = 1000, seed: int = 0, ci: float = 0.95) -> dict:
     "Mean cosine of same-label pairs vs random pairs, their gap, and bootstrap CIs."
     X = F.normalize(as_float_tensor(x, "x", ndim=2, dtype=torch.float64).detach(), dim=-1)

@@ -33,6 +33,7 @@ def _vlm_from_object(model: nn.Module, preprocess, tokenizer, device) -> VLM:
     raise InputError(f"load_vlm takes a name, a directory, or an open_clip / Hugging Face CLIP or SigLIP model object; "
                      f"got a {type(model).__name__}")
 
+# %% ../nbs/03c_models.ipynb #178ec6c9
 def load_vlm(name, pretrained: str | None = None, device="cpu", preprocess=None, tokenizer=None) -> VLM:
     """Load a VLM: an open_clip architecture, a saved CLIP directory, `'minilm'`, `'hf:<id or path>'`, or a model
     object (open_clip, with optional `preprocess` / `tokenizer`; Hugging Face CLIP/SigLIP, with both)."""

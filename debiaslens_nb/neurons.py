@@ -25,11 +25,13 @@ __all__ = ['NoNeuronsWarning', 'group_sizes', 'group_stats', 'find_social_neuron
 class NoNeuronsWarning(UserWarning):
     "A group has no social neuron: nothing will be removed for it."
 
+# %% ../nbs/06_neurons.ipynb #bf3a6ca6
 def _missing(v) -> bool:
     "A missing label: None, NaN of any float type (Python, NumPy float32/64), pandas' NA or NaT."
     try: return bool(pd.isna(v))
     except (TypeError, ValueError): return False
 
+# %% ../nbs/06_neurons.ipynb #7b9f6fac
 def _labels_array(labels, n: int, name: str = "labels") -> np.ndarray:
     if isinstance(labels, pd.DataFrame):
         raise InputError(f"{name} is a DataFrame of {list(labels.columns)}: pass one column (e.g. df['gender']), or "
@@ -42,6 +44,7 @@ def _labels_array(labels, n: int, name: str = "labels") -> np.ndarray:
     if bad: raise LabelError(f"{name} has {len(bad)} missing value(s) (first at row {bad[0]}); drop those rows first")
     return arr
 
+# %% ../nbs/06_neurons.ipynb #a8d3e885
 def _groups(labels: np.ndarray, min_group_size: int, on_small: str) -> tuple[list, list]:
     if on_small not in ("error", "skip"): raise InputError(f"on_small must be 'error' or 'skip', got {on_small!r}")
     values, counts = np.unique(labels.astype(str), return_counts=True)
@@ -69,6 +72,7 @@ def _groups(labels: np.ndarray, min_group_size: int, on_small: str) -> tuple[lis
         )
     return groups, skipped
 
+# %% ../nbs/06_neurons.ipynb #898052f7
 def group_sizes(labels, name: str = "labels") -> dict:
     """`{group: count}` of one attribute's labels, checked as localisation checks them (no missing values, one type
     per group name, at least two groups), for callers that validate before any expensive step."""
@@ -77,6 +81,7 @@ def group_sizes(labels, name: str = "labels") -> dict:
     key = arr.astype(str)
     return {g: int((key == str(g)).sum()) for g in groups}
 
+# %% ../nbs/06_neurons.ipynb #ed0b1fdc
 def group_stats(latents, labels, tau: float = 0.9, min_group_size: int = 2, on_small: str = "error") -> dict:
     "Per-group counts, firing rates, mean activations and the consistent sets `E_g`."
     z = as_float_tensor(latents, "latents", ndim=2).detach()
@@ -95,6 +100,7 @@ def group_stats(latents, labels, tau: float = 0.9, min_group_size: int = 2, on_s
         stats["E"][g] = set(torch.nonzero(count >= math.floor(tau * n_g)).flatten().tolist())
     return stats
 
+# %% ../nbs/06_neurons.ipynb #78111660
 def _no_neuron_message(st: dict, empty: list, tau: float) -> str:
     "Which groups have no social neuron, and each one's best candidate with its firing rates."
     notes = []
@@ -103,9 +109,10 @@ def _no_neuron_message(st: dict, empty: list, tau: float) -> str:
         j = int((st["rate"][g] - others).argmax())
         notes.append(f"{g}: best candidate #{j} fires on {float(st['rate'][g][j]):.0%} of {g} and on up to "
                      f"{float(others[j]):.0%} of another group")
-    return (f"no social neuron passes tau={tau} for {empty} ({'; '.join(notes)}); a group needs a latent firing on "
-            f">= tau of its samples and on < tau of every other group's")
+    return (f"no social neuron passes tau={tau} for {empty} ({'; '.join(notes)}); a group's neuron must fire on at "
+            f"least floor(tau * n) of its n samples, and on fewer than floor(tau * m) of every other group's m")
 
+# %% ../nbs/06_neurons.ipynb #fa474a20
 def find_social_neurons(latents, labels, tau: float = 0.9, top_n: int | None = None,
                         min_group_size: int = 2, on_small: str = "error") -> dict:
     "DeBiasLens social neurons: `{group: [latent indices]}`, each list ranked by the group's own mean activation."

@@ -154,6 +154,7 @@ def _released_sae(spec: SAESpec, d_in: int, section: str) -> SAE:
                           f"{section} site has {d_in} dims: load the SAE trained on this model and site")
     return sae
 
+# %% ../nbs/13_pipeline.ipynb #c46aa13c
 def _cached_sae(vlm, site, items, profile: Profile, spec: SAESpec, seed: int, progress: bool,
                 section: str = "sae", stages: Stages | None = None) -> SAE:
     """The profile's SAE at `site`: the released one it names, else trained on the profile's tokens (cached); the
@@ -232,6 +233,7 @@ def bias_context(attribute: str, spec: ContextSpec, extra_prompts: dict | None =
     return BiasContext(attribute, spec.classes, spec.class_words, num_neighbors=spec.num_neighbors,
                        query_prompts={**query_prompts(list(spec.classes), spec.query_files), **(extra_prompts or {})})
 
+# %% ../nbs/13_pipeline.ipynb #012b185a
 def _workspace(
     p: Profile,
     seed: int,
@@ -279,6 +281,7 @@ def _workspace(
 # %% ../nbs/13_pipeline.ipynb #295c7cb2
 def _text_memo_path(vlm) -> Path: return cache_root("text_memo") / f"{vlm.fingerprint()}.safetensors"
 
+# %% ../nbs/13_pipeline.ipynb #a0fc125f
 def _read_text_memo(path: Path) -> tuple[list[str], torch.Tensor | None]:
     "The texts and embeddings of a memo file; nothing (with a warning) when it is missing, unreadable or corrupt."
     cached = read_checked(path, "text memo")
@@ -290,8 +293,10 @@ def _read_text_memo(path: Path) -> tuple[list[str], torch.Tensor | None]:
     warnings.warn(f"text memo {path} does not list its texts (corrupt); it is rebuilt", stacklevel=3)
     return [], None
 
+# %% ../nbs/13_pipeline.ipynb #9930b981
 _MEMO_ON_DISK: dict[Path, set] = {}     # per memo file, the texts this process knows to be in it
 
+# %% ../nbs/13_pipeline.ipynb #80e9190b
 def _restore_text_memo(vlm) -> None:
     "Remember the plain text embeddings that earlier processes saved for this model."
     path = _text_memo_path(vlm)
@@ -299,6 +304,7 @@ def _restore_text_memo(vlm) -> None:
     _MEMO_ON_DISK[path] = set(texts)
     if texts: vlm.memoize_texts_always(texts, e)
 
+# %% ../nbs/13_pipeline.ipynb #78b633b0
 def save_text_memo(vlm) -> None:
     "Add the texts this process encoded plainly to the model's memo file (merged under a lock, written atomically)."
     memo = vlm.text_memo()
@@ -328,11 +334,13 @@ def _caption_corpus(p: Profile):
     "The caption corpus of the text and SEM SAEs: the people captions shuffled by the profile's data seed (every seed)."
     return people_caption_table(p.sae_data.seed)
 
+# %% ../nbs/13_pipeline.ipynb #60cfde3f
 def _text_sae(vlm, p: Profile, corpus, seed: int, progress: bool, stage: Stages) -> SAE:
     "The text SAE of an image profile (DeBiasLens-text), on the first `corpus_size` captions."
     caps = corpus["caption"].tolist()[: p.text_sae.corpus_size]
     return _cached_sae(vlm, p.text_site, caps, p, p.text_sae, seed, progress, "text_sae", stage)
 
+# %% ../nbs/13_pipeline.ipynb #24e0474e
 def _sem_sae(vlm, p: Profile, corpus, d_embed: int, seed: int, progress: bool, stage: Stages) -> SAE:
     "SEM's MSAE on the embeddings of `sem_corpus` (or the released one the profile names)."
     spec = p.sem_sae
@@ -458,6 +466,7 @@ def train_profile_saes(profile: str | dict | Profile = "faceworld", quick: bool 
 # %% ../nbs/13_pipeline.ipynb #40a9ebfd
 DATA_SECTIONS = ("sae_data", "localisation", "gallery")
 
+# %% ../nbs/13_pipeline.ipynb #df591176
 def extract_store(profile: str | dict | Profile = "faceworld", data: str = "sae_data", site: str | None = None,
                   tokens: str | None = None, quick: bool = False, device="cpu", directory=None, progress: bool = True):
     """The activation store of a profile's `data` section at `site` (default: the store its SAE trains on, in the

@@ -27,11 +27,13 @@ __all__ = ['PALETTE', 'paper_style', 'save_figure', 'plot_similarity_gap', 'plot
 # %% ../nbs/12_plots.ipynb #c3145d00
 PALETTE = "colorblind"
 
+# %% ../nbs/12_plots.ipynb #15fdac65
 def paper_style() -> None:
     "The package's figure style."
     sns.set_theme(context="paper", style="whitegrid", palette=PALETTE, font_scale=0.9,
                   rc={"figure.dpi": 100, "savefig.bbox": "tight", "axes.titlesize": 9, "pdf.fonttype": 42})
 
+# %% ../nbs/12_plots.ipynb #b0796000
 def save_figure(fig, stem) -> tuple[Path, Path]:
     "Write `<stem>.png` and `<stem>.pdf` deterministically (atomic), then close the figure."
     stem = Path(stem)
@@ -71,6 +73,7 @@ def _annotations(t: pd.DataFrame, fmt: str, errors: pd.DataFrame | None) -> np.n
     return np.array([[format(v, fmt) + (f"\n±{format(x, fmt)}" if np.isfinite(x) else "") for v, x in zip(rv, re)]
                      for rv, re in zip(t.to_numpy(), e)], dtype=object)
 
+# %% ../nbs/12_plots.ipynb #d81ac185
 def plot_metric_heatmap(
     table: pd.DataFrame,
     title: str = "",

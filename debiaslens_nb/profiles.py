@@ -75,6 +75,7 @@ def _positive(where: str, **values) -> None:
 # %% ../nbs/12a_profiles.ipynb #fe81af36
 MODEL_SOURCES = ("tiny_clip", "minilm", "open_clip")
 
+# %% ../nbs/12a_profiles.ipynb #d69dbebf
 @dataclass
 class ModelSpec:
     "The model: `tiny_clip` (trained here: steps, seed, threads), `minilm`, or `open_clip` (name, pretrained tag)."
@@ -97,6 +98,7 @@ DATA_SOURCES = ("faceworld", "fairface", "gendered_gallery", "people_captions", 
 LOCAL_SOURCES = ("utkface", "celeba", "waterbirds")   # no Hub copy: a local folder (`path` or $DEBIASLENS_DATA/...)
 UNSPLIT_SOURCES = ("utkface",)                         # released as one folder: a data spec's `split` does not apply
 
+# %% ../nbs/12a_profiles.ipynb #298b5e8f
 @dataclass
 class DataSpec:
     "A dataset: its source, how many items (`n`, all when None), the split, the sampling seed, a local copy (`path`)."
@@ -150,6 +152,7 @@ class ContextSpec:
     num_neighbors: int = 100                     # Bend-VLM step 2 (the SEM configs: 100 for gender, 10 for race)
     query_files: list[str] | None = None         # the authors' per-query files to use (None: those with these classes)
 
+# %% ../nbs/12a_profiles.ipynb #785e231f
 @dataclass
 class ZeroShotSpec:
     "Zero-shot classification: the label column, the prompt template, the group column for worst-group accuracy."
@@ -158,6 +161,7 @@ class ZeroShotSpec:
     group_by: str
     classes: list[str] | None = None
 
+# %% ../nbs/12a_profiles.ipynb #5bad4677
 @dataclass
 class SemBenchmarkSpec:
     """One more dataset of the SEM tables (UTKFace, CelebA, Waterbirds): its data, the bias attributes (name: column)
@@ -180,6 +184,7 @@ class SemBenchmarkSpec:
         if self.zero_shot is not None and self.zero_shot.group_by not in self.attributes.values():
             raise ConfigError(f"{where}.zero_shot.group_by must be one of the attribute columns {self.attributes}")
 
+# %% ../nbs/12a_profiles.ipynb #40f30b2f
 @dataclass
 class SemEvalSpec:
     "The SEM table's prompt sets, k and folds on the gallery, and further datasets (`benchmarks`)."
@@ -195,6 +200,7 @@ LOCALISATION_CODES = ("token_mean", "pooled", "token_max")  # per item: the mean
                                                              # reference), the pooled token's code, the max over tokens
 REMOVALS = ("union", "gender")          # the final table removes every attribute's neurons (the reference) or gender's
 
+# %% ../nbs/12a_profiles.ipynb #56ce47a7
 @dataclass
 class Profile:
     "Every setting of one run; see the shipped profiles in `debiaslens_nb/assets/profiles`."
@@ -295,6 +301,7 @@ def as_profile(profile: str | dict | Profile, quick: bool = False) -> Profile:
     except ConfigError as e: raise ConfigError(f"{source}: {e}") from None
     return prof
 
+# %% ../nbs/12a_profiles.ipynb #2068a2a2
 def load_profile(name_or_path: str, quick: bool = False) -> Profile:
     "The `Profile` of a shipped name or a JSON file (absolute or relative path); `quick` applies its quick overrides."
     if not isinstance(name_or_path, (str, Path)):

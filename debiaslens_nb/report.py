@@ -84,6 +84,7 @@ def _ipc_kernel_manager():
             if not self.shutting_down: await super()._async_interrupt_kernel()    # see the note below
     return IPCKernelManager
 
+# %% ../nbs/14b_report.ipynb #ac5703c9
 def run_notebook(notebook, output, parameters: dict, cwd) -> None:
     """Execute a figure notebook with papermill. On POSIX its kernel talks over IPC sockets: kernels started side by
     side (parallel test workers, two `reproduce` runs) never race for the same free TCP port ("Address already in
@@ -98,6 +99,7 @@ def run_notebook(notebook, output, parameters: dict, cwd) -> None:
 RANDOM_WEIGHTS_NOTE = ("The model has random weights (a dry run): its numbers test the pipeline and are not comparable "
                        "with the paper's numbers shown beside them.")
 
+# %% ../nbs/14b_report.ipynb #e764d745
 def _maxskew_rows(summary: dict) -> tuple[list[str], list[list[str]]]:
     "Header and rows of the MaxSkew / accuracy table (mean ± 95% CI over seeds, the paper's numbers beside ours)."
     n = summary.get("n_seeds", 1)
@@ -191,10 +193,12 @@ def _render_notebooks(out: Path) -> None:
 # %% ../nbs/14b_report.ipynb #c285e087
 REPORT_SUFFIXES = (".json", ".png", ".pdf", ".ipynb", ".md", ".html", ".csv", ".txt")
 
+# %% ../nbs/14b_report.ipynb #8b0d91a1
 def is_report(directory: Path) -> bool:
     "Whether `directory` holds only the kinds of files `reproduce` writes (replacing it loses nothing of the user's)."
     return all(p.is_file() and p.suffix in REPORT_SUFFIXES for p in Path(directory).iterdir())
 
+# %% ../nbs/14b_report.ipynb #05c9ed46
 @contextlib.contextmanager
 def staged_report(out: Path, whole: bool):
     """A fresh folder to write a report into; on success it replaces `out` whole (`whole`), or its files replace their
@@ -229,6 +233,7 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
         return _write_report(out, profile, profile_name, names, runs, seeds, quick, vary_model, device, progress,
                              jobs, t0)
 
+# %% ../nbs/14b_report.ipynb #fc041be7
 def _write_report(out: Path, profile: str, profile_name: str, names: list, runs: list, seeds: list, quick: bool,
                   vary_model: bool, device: str, progress: bool, jobs: int, t0: float) -> dict:
     "Execute the figures into the folder `out` and write its summary and index pages; returns the summary."

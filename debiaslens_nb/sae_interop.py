@@ -19,6 +19,7 @@ __all__ = ['SAE_FORMATS', 'load_sae']
 # %% ../nbs/05b_sae_interop.ipynb #983e60c5
 SAE_FORMATS = ("ours", "dictionary_learning", "msae", "saelens")
 
+# %% ../nbs/05b_sae_interop.ipynb #dd772597
 def _resolve_location(location: str) -> Path:
     "A local path as is; else a Hub id `owner/repo[/folder...]`, downloaded (with the folder only) into the HF cache."
     path = Path(str(location)).expanduser()
@@ -39,6 +40,7 @@ def _resolve_location(location: str) -> Path:
         ) from e
     return Path(root) / sub
 
+# %% ../nbs/05b_sae_interop.ipynb #e8f9024e
 def load_sae(location, format: str = "ours", topk_levels=None, kind: str | None = None) -> SAE:
     """An SAE from a local path or Hub id in one of `SAE_FORMATS`: `ours` (`SAE.save` folder), `dictionary_learning`
     (`ae.pt`; `kind` when its config.json is absent), `msae` (SEM's release; `topk_levels` for training), `saelens`."""

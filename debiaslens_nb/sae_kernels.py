@@ -43,14 +43,17 @@ class _SparseEncode(torch.autograd.Function):
         g_W_enc = (G @ (xn - b_dec)).T
         return g_W_enc, g_b_enc, -(W_enc @ g_b_enc), None, None, None, None
 
+# %% ../nbs/05a_sae_kernels.ipynb #f69a26fa
 def _offsets(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
     counts = torch.bincount(rows, minlength=n_rows)
     return torch.cat([counts.new_zeros(1), counts.cumsum(0)[:-1]])
 
+# %% ../nbs/05a_sae_kernels.ipynb #5d3e0d82
 def _sparse_decode(W_dec, rows, cols, vals, n_rows: int) -> torch.Tensor:
     "`Σ vals · W_dec[cols]` per row (no bias); entries must be sorted by row."
     return F.embedding_bag(cols, W_dec, _offsets(rows, n_rows), mode="sum", per_sample_weights=vals)
 
+# %% ../nbs/05a_sae_kernels.ipynb #f3b0b6cd
 def _batch_topk_flat(acts: torch.Tensor, n_keep: int) -> torch.Tensor:
     "Flat indices of the `n_keep` largest entries of `acts` (exact), unsorted."
     n_rows, n_lat = acts.shape
@@ -63,6 +66,7 @@ def _batch_topk_flat(acts: torch.Tensor, n_keep: int) -> torch.Tensor:
             return (pos // m) * n_lat + cand_i.flatten()[pos]
     return acts.flatten().topk(n_keep, sorted=False).indices
 
+# %% ../nbs/05a_sae_kernels.ipynb #69a57af6
 def _select(acts: torch.Tensor, h: torch.Tensor, cfg: SAEConfig, sync: Ranks | None = None
             ) -> tuple[torch.Tensor, torch.Tensor]:
     "(rows, cols) of the entries the training loss uses, sorted by row (see above); batch top-k over every rank."
@@ -90,6 +94,7 @@ class TrainState:
     losses: list = field(default_factory=list)
     aux_losses: list = field(default_factory=list)
 
+# %% ../nbs/05a_sae_kernels.ipynb #9660de04
 def train_loss(
     sae: SAE, xn: torch.Tensor, st: TrainState, dead_after: int, autocast: bool, sync: Ranks | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -127,6 +132,7 @@ def train_loss(
     aux = _auxk_loss(sae, xn, h, acts, residual, st, dead_after, sync) if cfg.auxk_alpha > 0 else torch.zeros(())
     return loss + cfg.auxk_alpha * aux, aux.detach(), vals.detach(), cols
 
+# %% ../nbs/05a_sae_kernels.ipynb #3facd634
 def _auxk_loss(sae, xn, h, acts, residual, st: TrainState, dead_after: int, sync: Ranks | None = None
                ) -> torch.Tensor:
     dead = st.since_fired >= dead_after

@@ -43,6 +43,7 @@ SAE_KINDS = ("topk", "batchtopk", "matryoshka_batchtopk", "msae")
 INPUT_NORMS = ("none", "scale", "center_scale")
 DEBIASLENS_GROUP_FRACTIONS = (0.0625, 0.125, 0.25, 0.5625)
 
+# %% ../nbs/05_sae_model.ipynb #6942f315
 @dataclass(frozen=True)
 class SAEConfig:
     "Architecture of a sparse autoencoder (see the table above for the kinds)."
@@ -113,34 +114,37 @@ class SAEConfig:
         ):
             bad(f"auxk_alpha must be a finite number >= 0, got {self.auxk_alpha!r}")
 
-    def to_dict(self) -> dict:
-        "JSON-ready dict (tuples become lists)."
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+# %% ../nbs/05_sae_model.ipynb #49b558eb
+@patch
+def to_dict(self: SAEConfig) -> dict:
+    "JSON-ready dict (tuples become lists)."
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "SAEConfig":
-        "Inverse of `to_dict`; unknown keys are an error."
-        if not isinstance(d, dict):
-            raise CheckpointError(f"an SAE config must be a JSON object, got {type(d).__name__}")
-        known = set(cls.__dataclass_fields__)
-        extra = set(d) - known
-        if extra:
-            raise CheckpointError(f"unknown SAEConfig fields {sorted(extra)}; was this saved by a newer debiaslens-nb?")
-        d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
-        d.pop("expansion_factor", None)
-        try: return cls(**d)
-        except TypeError as e: raise CheckpointError(f"invalid SAE config {d} ({e})") from e
+@patch(cls_method=True)
+def from_dict(cls: SAEConfig, d: dict) -> "SAEConfig":
+    "Inverse of `to_dict`; unknown keys are an error."
+    if not isinstance(d, dict):
+        raise CheckpointError(f"an SAE config must be a JSON object, got {type(d).__name__}")
+    known = set(cls.__dataclass_fields__)
+    extra = set(d) - known
+    if extra:
+        raise CheckpointError(f"unknown SAEConfig fields {sorted(extra)}; was this saved by a newer debiaslens-nb?")
+    d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+    d.pop("expansion_factor", None)
+    try: return cls(**d)
+    except TypeError as e: raise CheckpointError(f"invalid SAE config {d} ({e})") from e
 
-    @property
-    def group_bounds(self) -> list[int]:
-        "Cumulative prefix ends: `[g1, g1+g2, ..., d_sae]`."
-        return list(torch.tensor(self.group_sizes).cumsum(0).tolist())
+@patch(as_prop=True)
+def group_bounds(self: SAEConfig) -> list[int]:
+    "Cumulative prefix ends: `[g1, g1+g2, ..., d_sae]`."
+    return list(torch.tensor(self.group_sizes).cumsum(0).tolist())
 
 # %% ../nbs/05_sae_model.ipynb #fadca654
 def unit_rows(w: torch.Tensor) -> torch.Tensor:
     "`w` with each row scaled to unit norm (the decoder's constraint)."
     return w / w.norm(dim=1, keepdim=True).clamp_min(1e-12)
 
+# %% ../nbs/05_sae_model.ipynb #148418e3
 class SAE(nn.Module):
     "A sparse autoencoder of any kind in `SAE_KINDS`; raw activations in, raw reconstructions out."
     def __init__(self, cfg: SAEConfig, seed: int | None = 0):
@@ -213,16 +217,19 @@ class SAE(nn.Module):
 # %% ../nbs/05_sae_model.ipynb #38aca25c
 SAE_FORMAT = "debiaslens-sae"
 
+# %% ../nbs/05_sae_model.ipynb #f217ccab
 def _expected_shapes(cfg: SAEConfig) -> dict[str, tuple]:
     d, f = cfg.d_in, cfg.d_sae
     return {"W_enc": (d, f), "b_enc": (f,), "W_dec": (f, d), "b_dec": (d,),
             "threshold": (), "input_mean": (d,), "input_scale": ()}
 
+# %% ../nbs/05_sae_model.ipynb #1bdfe2c1
 def _load_safetensors(path: Path) -> dict[str, torch.Tensor]:
     try: return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"{path} is not a readable safetensors file ({e}); it may be truncated or foreign") from e
 
+# %% ../nbs/05_sae_model.ipynb #f52f0303
 def _check_state(state: dict, cfg: SAEConfig, source) -> None:
     want = _expected_shapes(cfg)
     missing, extra = set(want) - set(state), set(state) - set(want)
@@ -233,6 +240,7 @@ def _check_state(state: dict, cfg: SAEConfig, source) -> None:
             raise CheckpointError(f"{source}: {k} has shape {tuple(state[k].shape)}, config says {shape}")
         if not torch.isfinite(state[k]).all(): raise CheckpointError(f"{source}: {k} contains NaN/inf")
 
+# %% ../nbs/05_sae_model.ipynb #416f7bbf
 @torch.no_grad()
 @patch
 def save(self: SAE, directory) -> Path:
@@ -246,6 +254,7 @@ def save(self: SAE, directory) -> Path:
                                          "sha256": content_hash(self.cfg.to_dict(), tmp / "model.safetensors")})
     return directory
 
+# %% ../nbs/05_sae_model.ipynb #58342fbb
 @patch(cls_method=True)
 def load(cls: SAE, directory, device=None) -> SAE:
     "Load an SAE saved by `SAE.save`."
@@ -292,6 +301,7 @@ def _read_state(path_or_state) -> tuple[dict, Path | None]:
     if not isinstance(state, dict): raise CheckpointError(f"{path} does not hold a state dict")
     return state, path
 
+# %% ../nbs/05_sae_model.ipynb #61aacd08
 def _tensor(state: dict, key: str, source, ndim: int) -> torch.Tensor:
     if key not in state: raise CheckpointError(f"{source}: missing key {key!r} (keys: {sorted(state)[:12]})")
     t = state[key]
@@ -300,6 +310,7 @@ def _tensor(state: dict, key: str, source, ndim: int) -> torch.Tensor:
     if not torch.isfinite(t.float()).all(): raise CheckpointError(f"{source}: {key} contains NaN/inf")
     return t.detach().float()
 
+# %% ../nbs/05_sae_model.ipynb #b38f5796
 def _positive_int(value, what: str, source) -> int:
     "A positive integer stored in a checkpoint as an int, a whole float or a one-element tensor."
     if isinstance(value, torch.Tensor):
@@ -309,6 +320,7 @@ def _positive_int(value, what: str, source) -> int:
         raise CheckpointError(f"{source}: {what} must be a positive integer, got {value!r}")
     return int(value)
 
+# %% ../nbs/05_sae_model.ipynb #98d4aee6
 def _build(cfg: SAEConfig, W_enc, b_enc, W_dec, b_dec, threshold: float, source) -> SAE:
     d, f = cfg.d_in, cfg.d_sae
     for name, t, shape in (
@@ -325,6 +337,7 @@ def _build(cfg: SAEConfig, W_enc, b_enc, W_dec, b_dec, threshold: float, source)
         sae.threshold.fill_(float(threshold))
     return sae
 
+# %% ../nbs/05_sae_model.ipynb #4966aaf3
 @patch(cls_method=True)
 def from_dictionary_learning(cls: SAE, path_or_state_dict, kind: str | None = None) -> SAE:
     "Import a dictionary_learning MatryoshkaBatchTopK / BatchTopK / TopK checkpoint (path or state dict)."
@@ -364,9 +377,11 @@ def from_dictionary_learning(cls: SAE, path_or_state_dict, kind: str | None = No
         cfg = SAEConfig(d_in=d, d_sae=f, kind=kind, k=k, input_norm="none")
     return _build(cfg, W_enc, b_enc, W_dec, b_dec, thr, src)
 
+# %% ../nbs/05_sae_model.ipynb #a8948470
 _MSAE_LAYOUTS = ({"pre": "bpre", "enc_b": "encoder.bias"}, {"pre": "pre_bias", "enc_b": "latent_bias"})
 _MSAE_IGNORED = {"stats_last_nonzero", "latents_activation_frequency", "latents_mean_square"}
 
+# %% ../nbs/05_sae_model.ipynb #17d9b2cc
 @patch(cls_method=True)
 def from_msae(
     cls: SAE, path_or_state_dict, topk_levels: Sequence[int] | None = None, weighting: str = "uniform"
@@ -407,6 +422,7 @@ SAELENS_ARCHITECTURES = {
     "msae": "standard",
 }
 
+# %% ../nbs/05_sae_model.ipynb #0d9b147d
 @patch
 def save_saelens(self: SAE, directory, hook_name: str | None = None, model_name: str | None = None) -> Path:
     "Write a SAELens folder: `cfg.json` and `sae_weights.safetensors` (input normalisation folded in)."
@@ -467,6 +483,7 @@ def from_saelens(cls: SAE, directory) -> SAE:
 DICTIONARY_LEARNING_CLASSES = {"topk": "AutoEncoderTopK", "batchtopk": "BatchTopKSAE",
                                "matryoshka_batchtopk": "MatryoshkaBatchTopKSAE"}
 
+# %% ../nbs/05_sae_model.ipynb #bbd6c629
 @patch
 def save_dictionary_learning(self: SAE, path) -> Path:
     """Write `ae.pt` (a plain tensor state dict, input normalisation folded in) and its `config.json` for

@@ -46,10 +46,12 @@ class TrainResult:
     resumed_from: int = 0
     config: TrainConfig | None = None
 
+# %% ../nbs/05a_sae_training.ipynb #4b2e8469
 def default_lr(d_sae: int) -> float:
     "dictionary_learning's learning-rate scaling law: `2e-4 / sqrt(d_sae / 2**14)`."
     return 2e-4 / math.sqrt(d_sae / 2**14)
 
+# %% ../nbs/05a_sae_training.ipynb #8f15e553
 def geometric_median(points: torch.Tensor, max_iter: int = 100, tol: float = 1e-5) -> torch.Tensor:
     "Weiszfeld iterations for the geometric median of `points` [n, d]."
     guess = points.mean(0)
@@ -60,6 +62,7 @@ def geometric_median(points: torch.Tensor, max_iter: int = 100, tol: float = 1e-
         if (guess - prev).norm() < tol: break
     return guess
 
+# %% ../nbs/05a_sae_training.ipynb #1b548701
 @torch.no_grad()
 def fit_input_norm(sae: SAE, source, n_samples: int = 16384) -> None:
     "Set `input_mean` / `input_scale` from the first `n_samples` activations of `source`."
@@ -79,11 +82,13 @@ def fit_input_norm(sae: SAE, source, n_samples: int = 16384) -> None:
         )
     sae.input_mean.copy_(mean); sae.input_scale.copy_(scale)
 
+# %% ../nbs/05a_sae_training.ipynb #7e0fb10e
 def _lr_factor(step: int, steps: int, warmup: int, decay_start: int) -> float:
     f = min((step + 1) / warmup, 1.0) if warmup > 0 else 1.0
     if step >= decay_start: f = min(f, (steps - step) / max(steps - decay_start, 1))
     return f
 
+# %% ../nbs/05a_sae_training.ipynb #e00cec6a
 @torch.no_grad()
 def _update_threshold(sae: SAE, vals: torch.Tensor, n_rows: int, beta: float, ranks: Ranks | None = None) -> None:
     ranks = ranks or Ranks()
@@ -130,6 +135,7 @@ class TrainConfig:
 # %% ../nbs/05a_sae_training.ipynb #83b91f12
 _STATE_FILE = "trainer_state.safetensors"
 
+# %% ../nbs/05a_sae_training.ipynb #167e2f72
 def _save_checkpoint(
     sae: SAE, opt: torch.optim.Optimizer, st: TrainState, directory: Path, seed: int, batch_size: int
 ) -> None:
@@ -151,6 +157,7 @@ def _save_checkpoint(
     with atomic_write(directory / _STATE_FILE) as tmp: save_file(tensors, str(tmp), metadata=meta)
     sae.save(directory / "sae")  # a loadable copy for users; resuming reads the weights from the state file
 
+# %% ../nbs/05a_sae_training.ipynb #18f179bf
 def _load_checkpoint(
     sae: SAE, opt: torch.optim.Optimizer, st: TrainState, directory: Path, seed: int, batch_size: int
 ) -> bool:
@@ -201,32 +208,43 @@ def _train_config(config, settings: dict) -> TrainConfig:
         raise InputError(f"batch_size must be an int, got {tc.batch_size!r}")
     return tc
 
-def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress: bool = True, checkpoint_dir=None,
-              resume: bool = False, device=None, **settings) -> TrainResult:
-    """Train `sae` in place on `activations` (a tensor [n, d_in] or an activation source) with `config`; keyword
-    `settings` (fields of `TrainConfig`) override it."""
-    tc = _train_config(config, settings)
-    src = as_activation_source(activations)
-    cfg = sae.cfg
+# %% ../nbs/05a_sae_training.ipynb #40b027d5
+def _check_training(src, cfg, tc: TrainConfig, ranks: Ranks) -> None:
+    "What `train_sae` refuses before any work: a width mismatch, a bad batch size or rank split, msae without levels."
     if src.dim != cfg.d_in: raise InputError(f"activations have dim {src.dim}, the SAE expects d_in={cfg.d_in}")
     if tc.batch_size <= 0 or tc.batch_size > len(src):
         raise InputError(f"batch_size must be in [1, {len(src)}] (the number of activations), got {tc.batch_size}")
-    ranks = Ranks()
     if tc.batch_size % ranks.world:
         raise InputError(f"batch_size={tc.batch_size} must be a multiple of the {ranks.world} ranks of the process "
                          "group (each rank trains on an equal share of the global batch)")
     if cfg.kind == "msae" and not cfg.topk_levels:
         raise ConfigError("msae training needs SAEConfig.topk_levels, e.g. (64, 256)")
+
+@torch.no_grad()
+def _count_fired_and_project(sae: SAE, st: TrainState, vals, cols, batch_size: int, ranks: Ranks) -> None:
+    """Reset the dead counters of the latents that fired anywhere in the global batch, and (but for msae) remove from
+    the decoder's gradient its component along each unit-norm row."""
+    cfg = sae.cfg
+    fired = torch.zeros(cfg.d_sae, dtype=torch.int32, device=sae.W_dec.device)
+    fired[cols if cfg.kind == "topk" else cols[vals > 0]] = 1
+    fired = ranks.all_reduce(fired, "max").bool()
+    st.since_fired += batch_size; st.since_fired[fired] = 0
+    if cfg.kind != "msae":
+        w = sae.W_dec
+        w.grad -= (w.grad * w).sum(1, keepdim=True) * w
+
+# %% ../nbs/05a_sae_training.ipynb #d1c5f756
+def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress: bool = True, checkpoint_dir=None,
+              resume: bool = False, device=None, **settings) -> TrainResult:
+    """Train `sae` in place on `activations` (a tensor [n, d_in] or an activation source) with `config`; keyword
+    `settings` (fields of `TrainConfig`) override it."""
+    tc, src, cfg, ranks = _train_config(config, settings), as_activation_source(activations), sae.cfg, Ranks()
+    _check_training(src, cfg, tc, ranks)
     dev = default_device(device)
     sae.to(dev).train()
     rc = tc.resolved(cfg.d_sae)
     steps, batch_size, seed, lr, dead_after = rc.steps, rc.batch_size, rc.seed, rc.lr, rc.dead_after
-    warmup, decay_start, thr_start, checkpoint_every = (
-        rc.warmup_steps,
-        rc.decay_start,
-        rc.threshold_start_step,
-        rc.checkpoint_every,
-    )
+    warmup, decay_start, thr_start = rc.warmup_steps, rc.decay_start, rc.threshold_start_step
     use_autocast = rc.autocast and dev.type == "cuda"
     opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
     st = TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
@@ -256,14 +274,7 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
         loss.backward()
         ranks.average_grads(sae.parameters())
         loss, aux = ranks.mean(loss.detach()), ranks.mean(aux)
-        with torch.no_grad():
-            fired = torch.zeros(cfg.d_sae, dtype=torch.int32, device=dev)
-            fired[cols if cfg.kind == "topk" else cols[vals > 0]] = 1
-            fired = ranks.all_reduce(fired, "max").bool()
-            st.since_fired += batch_size; st.since_fired[fired] = 0
-            if cfg.kind != "msae":
-                w = sae.W_dec
-                w.grad -= (w.grad * w).sum(1, keepdim=True) * w
+        _count_fired_and_project(sae, st, vals, cols, batch_size, ranks)
         torch.nn.utils.clip_grad_norm_(sae.parameters(), 1.0)
         opt.step()
         with torch.no_grad():
@@ -271,7 +282,7 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
             if cfg.kind != "msae" and step > thr_start:
                 _update_threshold(sae, vals, xn.shape[0], rc.threshold_beta, ranks)
         st.losses.append(loss.item()); st.aux_losses.append(aux.item()); st.step = step + 1
-        if ckpt is not None and (st.step % checkpoint_every == 0 or st.step == steps):
+        if ckpt is not None and (st.step % rc.checkpoint_every == 0 or st.step == steps):
             if ranks.rank == 0: _save_checkpoint(sae, opt, st, ckpt, seed, batch_size)   # one writer, atomic
             ranks.barrier()
     seconds = time.perf_counter() - t0
@@ -336,6 +347,7 @@ def planted_dictionary(n: int = 20000, d: int = 32, n_atoms: int = 64, active: i
     w = torch.zeros(n, n_atoms).scatter_(1, idx, 0.5 + torch.rand(n, active, generator=g))
     return w @ atoms + noise * torch.randn(n, d, generator=g), atoms
 
+# %% ../nbs/05a_sae_training.ipynb #ca0a3e78
 def atom_recovery(sae: SAE, atoms: torch.Tensor) -> float:
     "Mean over `atoms` of the best cosine similarity with a decoder row."
     dec = unit_rows(sae.W_dec.detach().float())

@@ -22,16 +22,19 @@ __all__ = ['SEM_VARIANTS', 'PARAPHRASE_FRAMES', 'sem_latents', 'diverse_referenc
 # %% ../nbs/08_sem.ipynb #3b3b956f
 SEM_VARIANTS = ("i", "b", "bi")
 
+# %% ../nbs/08_sem.ipynb #2cf9f014
 def sem_latents(sae: SAE, e: torch.Tensor) -> torch.Tensor:
     "SEM's latent map `relu(W_enc (e - b_pre) + b_enc)` of raw embeddings (inputs normalised as the SAE was trained)."
     with torch.no_grad():
         x = as_float_tensor(e, "embeddings", ndim=2, dim=sae.cfg.d_in, dtype=sae.W_enc.dtype).to(sae.W_enc.device)
         return torch.relu(sae.hidden(sae.normalize(x)))
 
+# %% ../nbs/08_sem.ipynb #da82d946
 def _sorted_columns(ref: torch.Tensor) -> torch.Tensor:
     "Each latent's column of `ref` [m, F] in ascending order, as rows [F, m] (what `searchsorted` reads)."
     return ref.T.contiguous().sort(dim=1).values
 
+# %% ../nbs/08_sem.ipynb #2285791e
 def _frac_below(ref: torch.Tensor, lat: torch.Tensor, sorted_columns: torch.Tensor | None = None) -> torch.Tensor:
     """For each row of `lat` [q, F]: fraction of the rows of `ref` [m, F] strictly below it, per latent (a binary search
     per column; `sorted_columns`: `ref`'s columns already sorted, [F, m])."""
@@ -39,6 +42,7 @@ def _frac_below(ref: torch.Tensor, lat: torch.Tensor, sorted_columns: torch.Tens
     below = torch.searchsorted(columns, lat.T.contiguous(), side="left")
     return below.T.float() / columns.shape[1]
 
+# %% ../nbs/08_sem.ipynb #3c362e8d
 def diverse_reference(sae: SAE, diverse) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The diverse prompts' SEM latents D [m, F], each latent's sorted column [F, m] and D's median per latent (the
     lower median, as `torch.median`): what every query of one SAE shares, computed once (`SEM` keeps it)."""
@@ -47,6 +51,7 @@ def diverse_reference(sae: SAE, diverse) -> tuple[torch.Tensor, torch.Tensor, to
     columns = _sorted_columns(D)
     return D, columns, columns[:, (D.shape[0] - 1) // 2]
 
+# %% ../nbs/08_sem.ipynb #0a93bd66
 def bias_scores(diverse_latents: torch.Tensor, bias_latents: Sequence[torch.Tensor],
                 diverse_sorted: torch.Tensor | None = None) -> torch.Tensor:
     "`s_b[j] = max_c min(frac(D < m_c), frac(B_{!=c} < m_c))` over bias classes `c` (needs >= 2 classes)."
@@ -60,11 +65,13 @@ def bias_scores(diverse_latents: torch.Tensor, bias_latents: Sequence[torch.Tens
         scores = torch.maximum(scores, torch.minimum(general, specific))
     return scores
 
+# %% ../nbs/08_sem.ipynb #df62f27e
 def _as_groups(x, name: str, d: int) -> list[torch.Tensor]:
     items = list(x.values()) if isinstance(x, Mapping) else list(x)
     if not items: raise InputError(f"{name} is empty")
     return [as_float_tensor(t, f"{name}[{i}]", ndim=2, dim=d) for i, t in enumerate(items)]
 
+# %% ../nbs/08_sem.ipynb #809d2916
 def sem_debias(sae: SAE, queries, diverse, bias=None, paraphrases=None, variant: str = "bi",
                reference: tuple | None = None) -> torch.Tensor:
     """SEM_i / SEM_b / SEM_bi on raw text embeddings: queries [q, d] -> debiased [q, d] (see the table above);
@@ -87,6 +94,7 @@ def sem_debias(sae: SAE, queries, diverse, bias=None, paraphrases=None, variant:
     z_new = z * M + (1 - M) * D_median
     with torch.no_grad(): return sae.decode(z_new).cpu()
 
+# %% ../nbs/08_sem.ipynb #5ad3b9d5
 def sem_roundtrip(sae: SAE, e) -> torch.Tensor:
     "Decode of SEM's unmodified latent map (every modulation weight 1): what SEM's output is before it modulates."
     e = as_float_tensor(e, "embeddings", ndim=2, dim=sae.cfg.d_in)
@@ -109,6 +117,7 @@ _PREFIXES = (
     "a photograph of ",
 )
 
+# %% ../nbs/08_sem.ipynb #5228db78
 def _subject(prompt: str) -> str:
     s = prompt.strip().rstrip(".")
     low = s.lower()
@@ -116,12 +125,14 @@ def _subject(prompt: str) -> str:
         if low.startswith(p): return s[len(p):]
     return s[0].lower() + s[1:] if s else s
 
+# %% ../nbs/08_sem.ipynb #cf035fe8
 def template_paraphrases(prompt: str, n: int = 8) -> list[str]:
     "Up to `n` deterministic re-phrasings of `prompt` (its subject in fixed frames)."
     if not isinstance(prompt, str) or not prompt.strip(): raise InputError("prompt must be a non-empty string")
     subject = _subject(prompt)
     return [f.format(subject) for f in PARAPHRASE_FRAMES[:n]]
 
+# %% ../nbs/08_sem.ipynb #1c0caaad
 def load_paraphrases(path) -> dict[str, list[str]]:
     "Read `{query: [paraphrases]}` from a JSON file."
     d = read_json(path)
@@ -136,6 +147,7 @@ def sem_diverse_prompts() -> list[str]:
     "The neutral, diverse prompts shipped with SEM (328 captions)."
     return load_asset_json("prompts", "sem_diverse_prompts.json")["diverse_prompts"]
 
+# %% ../nbs/08_sem.ipynb #b82619e7
 class SEM:
     "SEM over a text encoder: precomputed diverse latents, prompts in, debiased embeddings out."
     def __init__(self, vlm, sae: SAE, variant: str = "bi", diverse_prompts: Sequence[str] | None = None,

@@ -102,6 +102,7 @@ def _loaded_benchmarks(p: Profile) -> tuple[dict, dict]:
             skipped[name] = str(err)
     return loaded, skipped
 
+# %% ../nbs/14a_sem_figures.ipynb #f928ea07
 def _benchmark_numbers(ws: Workspace, ms: dict, benchmarks: dict, folds: int, galleries: dict) -> dict:
     """MaxSkew@k per `benchmark: prompt set|attribute` and zero-shot (worst-group) accuracy per benchmark, per method;
     `galleries` keeps each benchmark's plain gallery embeddings per model fingerprint."""
@@ -127,7 +128,6 @@ def _benchmark_numbers(ws: Workspace, ms: dict, benchmarks: dict, folds: int, ga
                 out["benchmark_accuracy"].setdefault(r.method, {})[name] = r.accuracy
                 out["benchmark_worst_group_accuracy"].setdefault(r.method, {})[name] = r.worst_group_accuracy
     return out
-
 
 # %% ../nbs/14a_sem_figures.ipynb #13723986
 def _sem_numbers(ws: Workspace, out_dir, first: dict | None = None, benchmarks: dict | None = None,

@@ -27,11 +27,13 @@ FACEWORLD_CLIP_CFG = dict(
     text_cfg=dict(context_length=24, vocab_size=49408, width=128, heads=4, layers=3, mlp_ratio=2.0),
 )
 
+# %% ../nbs/03a_tiny_clip.ipynb #c1720bbf
 def pixels_from_images(images, mean, std) -> torch.Tensor:
     "Stack PIL images (already at the model's size) into a normalised pixel tensor [n, 3, H, W]."
     x = torch.from_numpy(np.stack([np.asarray(im.convert("RGB")) for im in images])).permute(0, 3, 1, 2).float() / 255
     return (x - torch.tensor(mean)[:, None, None]) / torch.tensor(std)[:, None, None]
 
+# %% ../nbs/03a_tiny_clip.ipynb #96bd96b8
 def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch_size: int = 128, lr: float = 1e-3,
                     seed: int = 0, world_config=None, threads: int = 1, progress: bool = True) -> Path:
     "Train (or fetch from cache) the FaceWorld tiny CLIP; returns its directory."
@@ -51,6 +53,7 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
         remove_stale_temps(out)                                  # temp files of a save killed mid-write
         return _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress)
 
+# %% ../nbs/03a_tiny_clip.ipynb #0dfaf41c
 def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress) -> Path:
     import math
     import open_clip

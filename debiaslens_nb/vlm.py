@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write,
                                 content_hash, progress as progress_bar, read_json, write_json)
@@ -39,6 +40,7 @@ class PoolRule:
 # %% ../nbs/03_vlm.ipynb #4744f9e4
 TOWERS = ("image", "text")
 
+# %% ../nbs/03_vlm.ipynb #ef74feff
 class VLM:
     "Base class: subclasses fill `blocks`, `embed_dim` and the `_images` / `_texts` batch encoders."
     name: str = ""
@@ -105,116 +107,13 @@ class VLM:
     @property
     def has_texts(self) -> bool: return "text" in self.blocks
 
-    @torch.no_grad()
-    def encode_images(
-        self, images, batch_size: int = 64, normalize: bool = False, progress: bool | None = None
-    ) -> torch.Tensor:
-        "Raw image embeddings [n, d] of PIL images or a preprocessed pixel tensor [n, 3, H, W]."
-        if not self.has_images: raise InputError(f"{self.name} has no image tower; use encode_texts")
-        _check_images(images)
-        n = _check_batchable(images, "images")
-        out = [self._images(self._pixels(images[i:i + batch_size]).to(self.device)).float().cpu()
-               for i in _batches(n, batch_size, progress, "encode images")]
-        e = torch.cat(out)
-        return F.normalize(e, dim=-1) if normalize else e
-
-    @torch.no_grad()
-    def encode_texts(
-        self, texts, batch_size: int = 256, normalize: bool = False, progress: bool | None = None
-    ) -> torch.Tensor:
-        "Raw text embeddings [n, d] of a list of strings."
-        if not self.has_texts: raise InputError(f"{self.name} has no text tower; use encode_images")
-        if isinstance(texts, str): texts = [texts]
-        _check_batchable(texts, "texts")
-        if not all(isinstance(t, str) for t in texts): raise InputError("texts must be strings")
-        memo = self._text_memo if self._text_memo is not None and not self._hooked() else None
-        todo = list(texts) if memo is None else list(dict.fromkeys(t for t in texts if t not in memo))
-        out = [
-            self._texts(todo[i : i + batch_size]).float().cpu()
-            for i in _batches(len(todo), batch_size, progress, "encode texts")
-        ]
-        if memo is None: e = torch.cat(out)
-        else:
-            if out: memo.update(zip(todo, torch.cat(out)))
-            e = torch.stack([memo[t] for t in texts])
-        return F.normalize(e, dim=-1) if normalize else e
-
-    @contextmanager
-    def memoize_texts(self):
-        """Inside, `encode_texts` encodes each distinct string once and reuses it (the model is frozen); hooked encodes
-        are never memoised."""
-        outer = self._text_memo is not None
-        if not outer: self._text_memo = {}
-        try: yield self
-        finally:
-            if not outer: self._text_memo = None
-
-    def memoize_texts_always(self, texts: Sequence[str] = (), embeddings: torch.Tensor | None = None) -> VLM:
-        """Memoise `encode_texts` for the rest of this object's life, as inside `memoize_texts` (a frozen, shared
-        model); `texts` with their plain `embeddings` (e.g. from a disk cache) are remembered at once."""
-        if self._text_memo is None: self._text_memo = {}
-        if embeddings is not None: self._text_memo.update(zip(texts, embeddings.float().cpu()))
-        return self
-
-    def text_memo(self) -> dict:
-        "The memoised plain text embeddings, `{text: embedding}` (empty outside a memo)."
-        return dict(self._text_memo or {})
-
-    def _hooked(self) -> bool:
-        "Whether a forward hook (an intervention, an activation probe) could change what the model computes."
-        from torch.nn.modules import module
-        if module._global_forward_hooks or module._global_forward_pre_hooks: return True
-        return any(m._forward_hooks or m._forward_pre_hooks for m in self.model.modules())
-
-    def _pixels(self, images) -> torch.Tensor:
-        if isinstance(images, torch.Tensor):
-            if images.ndim != 4 or images.shape[1] != 3:
-                raise InputError(f"pixel tensors must be [n, 3, H, W], got {tuple(images.shape)}")
-            return images
-        return torch.stack([self.preprocess(im.convert("RGB")) for im in images])
-
-    def fingerprint(self) -> str:
-        "Content hash of the backend, name and every weight (computed once)."
-        if self._fingerprint is None:
-            self._fingerprint = content_hash(self.backend, self.name, self.pretrained or "",
-                                             [t for _, t in sorted(self.model.state_dict().items())], short=True)
-        return self._fingerprint
-
-    def weights_fingerprint(self) -> str:
-        "Content hash of the weights alone: the same model loaded by name, from a folder or as an object."
-        if getattr(self, "_weights_fingerprint", None) is None:
-            self._weights_fingerprint = content_hash(
-                [t for _, t in sorted(self.model.state_dict().items())], short=True
-            )
-        return self._weights_fingerprint
-
-    def weights_signature(self) -> dict:
-        """Per-tensor statistics of the weights in float64 (name, shape, mean, RMS, a fixed random projection): the
-        same weights cast to another dtype or moved to another device give the same signature up to rounding."""
-        if getattr(self, "_weights_signature", None) is None:
-            stats = []
-            for name, t in sorted(self.model.state_dict().items()):
-                x = t.detach().to("cpu", torch.float64).reshape(-1)
-                if not x.numel(): continue
-                signs = torch.randint(0, 2, x.shape, generator=torch.Generator().manual_seed(x.numel()),
-                                      dtype=torch.float64) * 2 - 1
-                stats.append([name, list(t.shape), float(x.mean()), float(x.square().mean().sqrt()),
-                              float(signs @ x) / x.numel() ** 0.5])
-            self._weights_signature = {"tensors": stats}
-        return self._weights_signature
-
-    @property
-    def identity(self) -> dict:
-        "What a bundle records to refuse being applied to another model."
-        return {"backend": self.backend, "name": self.name, "pretrained": self.pretrained,
-                "fingerprint": self.fingerprint(), "weights": self.weights_fingerprint()}
-
     def __repr__(self):
         return (
             f"{type(self).__name__}({self.name!r}, pretrained={self.pretrained!r}, "
             f"sites={len(self.sites)}, device={self.device})"
         )
 
+# %% ../nbs/03_vlm.ipynb #46521315
 def _check_images(images) -> None:
     "Name what to pass when images come as a DataLoader or as a list of tensors."
     if isinstance(images, torch.utils.data.DataLoader):
@@ -224,16 +123,135 @@ def _check_images(images) -> None:
         raise InputError("images is a list of tensors: stack them into one pixel tensor, torch.stack(images) "
                          "([n, 3, H, W], already preprocessed), or pass PIL images")
 
+# %% ../nbs/03_vlm.ipynb #392358fe
 def _check_batchable(xs, name) -> int:
     try: n = len(xs)
     except TypeError: raise InputError(f"{name} must be a list or tensor, got {type(xs).__name__}") from None
     if n == 0: raise InputError(f"{name} is empty")
     return n
 
+# %% ../nbs/03_vlm.ipynb #bde68111
 def _batches(n: int, batch_size: int, show: bool | None, desc: str):
     if batch_size <= 0: raise InputError(f"batch_size must be positive, got {batch_size}")
     starts = range(0, n, batch_size)
     return progress_bar(starts, enabled=(len(starts) > 4) if show is None else show, desc=desc)
+
+# %% ../nbs/03_vlm.ipynb #e6183359
+@patch
+def _pixels(self: VLM, images) -> torch.Tensor:
+    if isinstance(images, torch.Tensor):
+        if images.ndim != 4 or images.shape[1] != 3:
+            raise InputError(f"pixel tensors must be [n, 3, H, W], got {tuple(images.shape)}")
+        return images
+    return torch.stack([self.preprocess(im.convert("RGB")) for im in images])
+
+@patch
+def _hooked(self: VLM) -> bool:
+    "Whether a forward hook (an intervention, an activation probe) could change what the model computes."
+    from torch.nn.modules import module
+    if module._global_forward_hooks or module._global_forward_pre_hooks: return True
+    return any(m._forward_hooks or m._forward_pre_hooks for m in self.model.modules())
+
+@patch
+@torch.no_grad()
+def encode_images(
+    self: VLM, images, batch_size: int = 64, normalize: bool = False, progress: bool | None = None
+) -> torch.Tensor:
+    "Raw image embeddings [n, d] of PIL images or a preprocessed pixel tensor [n, 3, H, W]."
+    if not self.has_images: raise InputError(f"{self.name} has no image tower; use encode_texts")
+    _check_images(images)
+    n = _check_batchable(images, "images")
+    out = [self._images(self._pixels(images[i:i + batch_size]).to(self.device)).float().cpu()
+           for i in _batches(n, batch_size, progress, "encode images")]
+    e = torch.cat(out)
+    return F.normalize(e, dim=-1) if normalize else e
+
+@patch
+@torch.no_grad()
+def encode_texts(
+    self: VLM, texts, batch_size: int = 256, normalize: bool = False, progress: bool | None = None
+) -> torch.Tensor:
+    "Raw text embeddings [n, d] of a list of strings."
+    if not self.has_texts: raise InputError(f"{self.name} has no text tower; use encode_images")
+    if isinstance(texts, str): texts = [texts]
+    _check_batchable(texts, "texts")
+    if not all(isinstance(t, str) for t in texts): raise InputError("texts must be strings")
+    memo = self._text_memo if self._text_memo is not None and not self._hooked() else None
+    todo = list(texts) if memo is None else list(dict.fromkeys(t for t in texts if t not in memo))
+    out = [
+        self._texts(todo[i : i + batch_size]).float().cpu()
+        for i in _batches(len(todo), batch_size, progress, "encode texts")
+    ]
+    if memo is None: e = torch.cat(out)
+    else:
+        if out: memo.update(zip(todo, torch.cat(out)))
+        e = torch.stack([memo[t] for t in texts])
+    return F.normalize(e, dim=-1) if normalize else e
+
+# %% ../nbs/03_vlm.ipynb #ffd1b79a
+@patch
+@contextmanager
+def memoize_texts(self: VLM):
+    """Inside, `encode_texts` encodes each distinct string once and reuses it (the model is frozen); hooked encodes
+    are never memoised."""
+    outer = self._text_memo is not None
+    if not outer: self._text_memo = {}
+    try: yield self
+    finally:
+        if not outer: self._text_memo = None
+
+@patch
+def memoize_texts_always(self: VLM, texts: Sequence[str] = (), embeddings: torch.Tensor | None = None) -> VLM:
+    """Memoise `encode_texts` for the rest of this object's life, as inside `memoize_texts` (a frozen, shared
+    model); `texts` with their plain `embeddings` (e.g. from a disk cache) are remembered at once."""
+    if self._text_memo is None: self._text_memo = {}
+    if embeddings is not None: self._text_memo.update(zip(texts, embeddings.float().cpu()))
+    return self
+
+@patch
+def text_memo(self: VLM) -> dict:
+    "The memoised plain text embeddings, `{text: embedding}` (empty outside a memo)."
+    return dict(self._text_memo or {})
+
+# %% ../nbs/03_vlm.ipynb #16c4d186
+@patch
+def fingerprint(self: VLM) -> str:
+    "Content hash of the backend, name and every weight (computed once)."
+    if self._fingerprint is None:
+        self._fingerprint = content_hash(self.backend, self.name, self.pretrained or "",
+                                         [t for _, t in sorted(self.model.state_dict().items())], short=True)
+    return self._fingerprint
+
+@patch
+def weights_fingerprint(self: VLM) -> str:
+    "Content hash of the weights alone: the same model loaded by name, from a folder or as an object."
+    if getattr(self, "_weights_fingerprint", None) is None:
+        self._weights_fingerprint = content_hash(
+            [t for _, t in sorted(self.model.state_dict().items())], short=True
+        )
+    return self._weights_fingerprint
+
+@patch
+def weights_signature(self: VLM) -> dict:
+    """Per-tensor statistics of the weights in float64 (name, shape, mean, RMS, a fixed random projection): the
+    same weights cast to another dtype or moved to another device give the same signature up to rounding."""
+    if getattr(self, "_weights_signature", None) is None:
+        stats = []
+        for name, t in sorted(self.model.state_dict().items()):
+            x = t.detach().to("cpu", torch.float64).reshape(-1)
+            if not x.numel(): continue
+            signs = torch.randint(0, 2, x.shape, generator=torch.Generator().manual_seed(x.numel()),
+                                  dtype=torch.float64) * 2 - 1
+            stats.append([name, list(t.shape), float(x.mean()), float(x.square().mean().sqrt()),
+                          float(signs @ x) / x.numel() ** 0.5])
+        self._weights_signature = {"tensors": stats}
+    return self._weights_signature
+
+@patch(as_prop=True)
+def identity(self: VLM) -> dict:
+    "What a bundle records to refuse being applied to another model."
+    return {"backend": self.backend, "name": self.name, "pretrained": self.pretrained,
+            "fingerprint": self.fingerprint(), "weights": self.weights_fingerprint()}
 
 # %% ../nbs/03_vlm.ipynb #819b67cf
 def same_weights(signature: dict, other: dict, rtol: float = 1e-2) -> bool:
@@ -251,13 +269,16 @@ def same_weights(signature: dict, other: dict, rtol: float = 1e-2) -> bool:
 class UnsupportedModelError(ConfigError):
     "A tower whose blocks this package cannot name; the message lists the supported kinds."
 
+# %% ../nbs/03_vlm.ipynb #2ded4002
 SUPPORTED_TOWERS = ("open_clip VisionTransformer", "open_clip ModifiedResNet (RN50, ...)",
                     "timm ViT trunks (SigLIP, EVA, ...)", "timm staged trunks (ConvNeXt, ...)",
                     "open_clip TextTransformer")
 
+# %% ../nbs/03_vlm.ipynb #e7442ada
 def _unsupported(name: str, what: str) -> UnsupportedModelError:
     return UnsupportedModelError(f"{name}: {what} is not supported; supported towers: {', '.join(SUPPORTED_TOWERS)}")
 
+# %% ../nbs/03_vlm.ipynb #121dfce5
 def _image_blocks(visual, name: str) -> tuple[list, PoolRule]:
     "The blocks of an open_clip image tower and the rule of its pooled token."
     if hasattr(visual, "transformer"):
@@ -275,6 +296,7 @@ def _image_blocks(visual, name: str) -> tuple[list, PoolRule]:
         return [b for stage in trunk.stages for b in stage.blocks], PoolRule("all")
     raise _unsupported(name, f"an image tower of type {type(visual).__name__}")
 
+# %% ../nbs/03_vlm.ipynb #d02a77f5
 class OpenClipVLM(VLM):
     backend = "open_clip"
 
@@ -302,6 +324,7 @@ class OpenClipVLM(VLM):
 
     def _texts(self, texts): return self.model.encode_text(self.tokenizer(texts).to(self.device))
 
+# %% ../nbs/03_vlm.ipynb #d751353e
 def open_clip_from_name(name: str, pretrained: str | None, device) -> OpenClipVLM:
     "An open_clip architecture by name (`pretrained=None`: random weights, offline)."
     import open_clip
@@ -322,11 +345,13 @@ def open_clip_from_name(name: str, pretrained: str | None, device) -> OpenClipVL
 # %% ../nbs/03_vlm.ipynb #47ea276f
 CLIP_DIR_CONFIG = "open_clip_config.json"
 
+# %% ../nbs/03_vlm.ipynb #bcc95ac8
 def build_open_clip(model_cfg: dict):
     "An `open_clip.CLIP` from a model config dict (random weights)."
     import open_clip
     return open_clip.CLIP(**model_cfg)
 
+# %% ../nbs/03_vlm.ipynb #ad3b49ea
 def save_open_clip(
     model: nn.Module, model_cfg: dict, directory, mean=None, std=None, extra: dict | None = None
 ) -> Path:
@@ -342,11 +367,13 @@ def save_open_clip(
                                             "sha256": content_hash(model_cfg, directory / "model.safetensors")})
     return directory
 
+# %% ../nbs/03_vlm.ipynb #808ef739
 def clip_dir_intact(directory: Path) -> bool:
     "True when the weights match the checksum saved in the config (directories saved before checksums: True)."
     meta = read_json(directory / CLIP_DIR_CONFIG)
     return "sha256" not in meta or meta["sha256"] == content_hash(meta["model_cfg"], directory / "model.safetensors")
 
+# %% ../nbs/03_vlm.ipynb #d18ed4fc
 def open_clip_from_dir(directory: Path, device) -> OpenClipVLM:
     "A CLIP directory written by `save_open_clip`, checked against its checksum."
     import open_clip
@@ -386,9 +413,11 @@ def site_tokens(output) -> tuple[torch.Tensor, Callable[[torch.Tensor], Any]]:
         return (new,) + tuple(output[1:]) if isinstance(output, tuple) else new
     return tokens, put_back
 
+# %% ../nbs/03_vlm.ipynb #fa26d630
 class TokenPositionError(InputError):
     "The pooled token of a forward cannot be known (no input ids of this forward were seen)."
 
+# %% ../nbs/03_vlm.ipynb #97949efc
 @contextmanager
 def _remember_ids(module: nn.Module, fn: Callable):
     "Yield a list that holds `fn(input ids)` of `module`'s latest forward (a forward pre-hook, removed on exit)."
@@ -400,6 +429,7 @@ def _remember_ids(module: nn.Module, fn: Callable):
     try: yield seen
     finally: handle.remove()
 
+# %% ../nbs/03_vlm.ipynb #811fb942
 @contextmanager
 def pooled_token(vlm: VLM, tower: str):
     """Yield `positions(h)`: the pooled-token index of each row of a last-block output `h` of the current forward (None:
@@ -420,6 +450,7 @@ def pooled_token(vlm: VLM, tower: str):
     with _remember_ids(rule.ids_module, rule.from_ids) if rule.kind == "ids" else nullcontext([]) as seen:
         yield positions
 
+# %% ../nbs/03_vlm.ipynb #77ad6d52
 @contextmanager
 def token_mask(vlm: VLM, tower: str):
     """Yield `mask(h)`: which positions of a block output `h` of the current forward are real tokens ([b, L] bool;
@@ -437,7 +468,6 @@ def token_mask(vlm: VLM, tower: str):
         return seen.pop().to(h.device)
     with _remember_ids(rule.ids_module, fn) as seen:
         yield mask
-
 
 # %% ../nbs/03_vlm.ipynb #ae0ec1d0
 TINY_CLIP_CFG = dict(embed_dim=64,
