@@ -38,8 +38,9 @@ from .profiles import Profile
 
 # %% auto #0
 __all__ = ['FIGURES', 'save_figure_outputs', 'as_runs', 'over_runs', 'methods_to_run', 'share_seed_free', 'spread_label',
-           'figure_similarity_gap', 'figure_maxskew_table', 'workspace_zero_shot', 'figure_specificity',
-           'plain_text_gallery', 'figure_alpha_tradeoff', 'figure_neuron_gallery', 'Figure', 'show_figure']
+           'figure_similarity_gap', 'figure_maxskew_table', 'maxskew_frame', 'workspace_zero_shot',
+           'figure_specificity', 'plain_text_gallery', 'figure_alpha_tradeoff', 'figure_neuron_gallery', 'Figure',
+           'show_figure']
 
 # %% ../nbs/14_figures.ipynb #a92a0a98
 def save_figure_outputs(fig, payload: dict, out_dir, name: str, runs=()) -> dict:
@@ -208,6 +209,28 @@ def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
         table, f"gender MaxSkew@k ({p.name}; {spread_label(len(runs))})", separate=["zero-shot acc"], errors=errors
     )
     return save_figure_outputs(fig, payload, out_dir, FIGURES["maxskew_table"].stem, runs)
+
+# %% ../nbs/14_figures.ipynb #b5ae5f03
+def _paper_changes() -> dict:
+    "Each method's change of mean gender MaxSkew against the baseline in the DeBiasLens paper (CLIP ViT-B/16)."
+    t = load_asset_json("paper_numbers.json")["debiaslens_cvpr2026"]["table_maxskew_gender_clip_vitb16_x100"]
+    name_map = {row: name for name, m in METHODS.items() for row in m.paper_rows}
+    means = {name_map[k]: float(np.mean(v)) for k, v in t.items() if k in name_map and None not in v}
+    return {m: v / means["baseline"] - 1 for m, v in means.items()}
+
+def maxskew_frame(result: dict) -> pd.DataFrame:
+    """The MaxSkew table as a frame: per prompt set mean ± 95% CI over seeds, zero-shot accuracy, the mean over prompt
+    sets and its change against the baseline, with the paper's change on CLIP ViT-B/16 beside it."""
+    mx, ci = result["maxskew"], (result.get("seed_ci95") or {}).get("maxskew") or {}
+    base, paper = float(np.mean(list(mx["baseline"].values()))), _paper_changes()
+    rows = []
+    for m, row in mx.items():
+        mean = float(np.mean(list(row.values())))
+        cells = {ps: f"{v:.3f} ± {(ci.get(m) or {}).get(ps, 0.0):.3f}" for ps, v in row.items()}
+        rows.append({"method": m, **cells, "accuracy": round(result["accuracy"][m], 3), "mean": round(mean, 3),
+                     "change": f"{mean / base - 1:+.0%}",
+                     "paper change (ViT-B/16)": f"{paper[m]:+.0%}" if m in paper else "—"})
+    return pd.DataFrame(rows).set_index("method")
 
 # %% ../nbs/14_figures.ipynb #b07478a4
 def workspace_zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
