@@ -5,6 +5,7 @@ Modules:
 - `debiaslens_nb.activations`: Activation sources: an in-memory tensor or a sharded, checksummed on-disk store that streams shuffled batches to the SAE trainer in constant memory.
 - `debiaslens_nb.baselines`: Orth-Proj, Orth-Cali, RoboShot, Bend-VLM and BendSEM on embeddings, and a `Debiaser` registry that puts them next to DeBiasLens and SEM so the evaluation harness treats every method alike.
 - `debiaslens_nb.cached_data`: The data a profile names (FaceWorld splits, FairFace, caption tables) and plain text embeddings, kept in checksummed, locked cache folders that are written atomically.
+- `debiaslens_nb.ceilings`: What a perfect gender eraser at the same site and α would reach, and the direction oracle: the reference point every method's reduction is read against.
 - `debiaslens_nb.collect`: Run a model once over a dataset with a forward hook on a site and write the chosen tokens into an activation store (cached by content, resumable).
 - `debiaslens_nb.data`: Prompt sets, label vocabularies, a caption corpus, and loaders that bring FairFace, UTKFace, CelebA, Waterbirds and COCO captions into one schema.
 - `debiaslens_nb.distributed`: Ranks of a `torch.distributed` run: what the data-parallel SAE trainer and the multi-process extractor exchange, and how the `debiaslens` command starts and joins such a run.

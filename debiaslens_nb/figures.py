@@ -33,12 +33,13 @@ from .metrics import similarity_gap
 from .plots import (caption_table, neuron_gallery, paper_style, plot_alpha_tradeoff, plot_metric_heatmap,
                                  plot_similarity_gap, save_figure)
 from .baselines import METHODS, methods_for, seed_free_methods
+from .ceilings import ceiling
 from .pipeline import Workspace, save_text_memo
 from .profiles import Profile
 
 # %% auto #0
 __all__ = ['FIGURES', 'save_figure_outputs', 'as_runs', 'over_runs', 'methods_to_run', 'share_seed_free', 'spread_label',
-           'figure_similarity_gap', 'figure_maxskew_table', 'maxskew_frame', 'workspace_zero_shot',
+           'figure_similarity_gap', 'shares_of_ceiling', 'figure_maxskew_table', 'maxskew_frame', 'workspace_zero_shot',
            'figure_specificity', 'plain_text_gallery', 'figure_alpha_tradeoff', 'figure_neuron_gallery', 'Figure',
            'show_figure']
 
@@ -138,6 +139,14 @@ def _paper_numbers(profile: Profile) -> dict | None:
         if k != "columns"
     }
 
+# %% ../nbs/14_figures.ipynb #79e9b957
+def shares_of_ceiling(maxskew: dict, ceiling_reduction: float) -> dict:
+    """Each method's reduction of mean MaxSkew (over prompt sets) against the baseline, as a share of the ceiling's
+    reduction (1: as far as a perfect gender eraser at the same site and alpha; negative: MaxSkew went up)."""
+    base = float(np.mean(list(maxskew["baseline"].values())))
+    if not base > 0 or not ceiling_reduction > 0: return {m: float("nan") for m in maxskew}   # nothing to reduce
+    return {m: (1 - float(np.mean(list(row.values()))) / base) / ceiling_reduction for m, row in maxskew.items()}
+
 # %% ../nbs/14_figures.ipynb #bfa5a0e2
 def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = None) -> dict:
     p = ws.profile
@@ -172,6 +181,7 @@ def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = 
             m: g.set_index("prompt_set")["mean"].to_dict() for m, g in summ[summ.metric == "ndkl"].groupby("method")
         },
         "neurons": {g: len(v) for g, v in ws.neurons["gender"].items()},
+        "ceiling": first["ceiling"] if first is not None else ceiling(ws),     # no SAE in it: the same for every seed
     }
     if ws.tower == "text":                      # the MiniLM view: direct association cos(q, woman) - cos(q, man)
         concepts = list(dict.fromkeys(r["concept"] for r in prompt_set("occupations")))
@@ -189,7 +199,10 @@ def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = 
             para = caption_gallery()["paraphrase"]
             out["paraphrase_r1"] = {m: paraphrase_recall(ms[m], ws.gallery, para) for m in ms
                                     if m in methods_for("paraphrase")}
-    return share_seed_free(out, first)
+    out = share_seed_free(out, first)                                   # the first seed's seed-free rows
+    out["share_of_ceiling"] = shares_of_ceiling(out["maxskew"],
+                                                out["ceiling"]["perfect_eraser"].get(str(p.alpha), float("nan")))
+    return out
 
 # %% ../nbs/14_figures.ipynb #fea3b44e
 def figure_maxskew_table(ws, out_dir, methods=None) -> dict:
@@ -227,10 +240,15 @@ def maxskew_frame(result: dict) -> pd.DataFrame:
     for m, row in mx.items():
         mean = float(np.mean(list(row.values())))
         cells = {ps: f"{v:.3f} ± {(ci.get(m) or {}).get(ps, 0.0):.3f}" for ps, v in row.items()}
+        share = (result.get("share_of_ceiling") or {}).get(m)
         rows.append({"method": m, **cells, "accuracy": round(result["accuracy"][m], 3), "mean": round(mean, 3),
-                     "change": f"{mean / base - 1:+.0%}",
+                     "change": f"{mean / base - 1:+.0%}" if base > 0 else "—",
+                     "share of ceiling": "—" if share is None or share != share else f"{share:.0%}",
                      "paper change (ViT-B/16)": f"{paper[m]:+.0%}" if m in paper else "—"})
-    return pd.DataFrame(rows).set_index("method")
+    for name, key in (("ceiling: perfect eraser", "perfect_eraser"), ("ceiling: direction oracle", "direction_oracle")):
+        for alpha, reduction in ((result.get("ceiling") or {}).get(key) or {}).items():
+            rows.append({"method": f"{name} (α = {alpha})", "change": f"{-reduction:+.0%}"})
+    return pd.DataFrame(rows).set_index("method").fillna("")
 
 # %% ../nbs/14_figures.ipynb #b07478a4
 def workspace_zero_shot(ws: Workspace, methods: dict) -> pd.DataFrame:
@@ -309,16 +327,22 @@ def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) ->
             targets=zs["targets"],
             gallery_embeddings=plain_text_gallery(w),
         )
+        erased = (first or {}).get("ceiling_reduction") or \
+            ceiling(w, alphas, prompt_sets=["occupations"])["perfect_eraser"]      # no SAE in it: one per model
         return {
             "maxskew": dict(zip(map(str, sweep["alpha"]), sweep["maxskew"])),
             "accuracy": dict(zip(map(str, sweep["alpha"]), sweep["accuracy"])),
+            "ceiling_reduction": erased,
             "k": k,
         }
     agg = over_runs(runs, numbers)
     keys = list(agg["maxskew"])
     payload = {**agg, "alpha": [float(a) for a in keys], "maxskew": [agg["maxskew"][a] for a in keys],
                "accuracy": [agg["accuracy"][a] for a in keys]}
+    plain, erased = payload["maxskew"][0], agg["ceiling_reduction"]       # alpha = 0: the plain model
+    payload["ceiling_maxskew"] = [plain * (1 - erased[str(float(a))]) for a in keys] if erased else None
     sweep = pd.DataFrame({"alpha": payload["alpha"], "maxskew": payload["maxskew"], "accuracy": payload["accuracy"]})
+    if erased: sweep["ceiling"] = payload["ceiling_maxskew"]
     if len(runs) > 1:
         sweep["maxskew_ci95"] = [agg["seed_ci95"]["maxskew"][a] for a in keys]
         sweep["accuracy_ci95"] = [agg["seed_ci95"]["accuracy"][a] for a in keys]

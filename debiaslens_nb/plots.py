@@ -125,7 +125,8 @@ def plot_metric_heatmap(
 
 # %% ../nbs/12_plots.ipynb #d8120683
 def plot_alpha_tradeoff(sweep: pd.DataFrame, bias_col: str = "maxskew", perf_col: str = "accuracy"):
-    "DeBiasLens Fig. 4: bias and general performance against alpha; `<col>_ci95` columns are drawn as bands."
+    """DeBiasLens Fig. 4: bias and general performance against alpha; `<col>_ci95` columns are drawn as bands, a
+    `ceiling` column (what a perfect gender eraser would reach) as a dotted line."""
     fig, ax = plt.subplots(figsize=(3.4, 2.4))
     c = sns.color_palette(PALETTE, 2)
     def line(axis, col, style, color, label=None):
@@ -140,6 +141,9 @@ def plot_alpha_tradeoff(sweep: pd.DataFrame, bias_col: str = "maxskew", perf_col
                 lw=0,
             )
     line(ax, bias_col, "o-", c[0], "MaxSkew")
+    if "ceiling" in sweep:                                   # a perfect gender eraser at the same site and alpha
+        ax.plot(sweep["alpha"], sweep["ceiling"], ":", color=c[0], label="perfect eraser (ceiling)")
+        ax.legend(loc="lower left", fontsize=6, frameon=False)
     ax.set_xlabel("α"); ax.set_ylabel("gender MaxSkew@k", color=c[0])
     if perf_col in sweep:
         ax2 = ax.twinx()

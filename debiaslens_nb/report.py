@@ -24,8 +24,8 @@ from .pipeline import prepare_seeds, profile_seeds
 from .profiles import as_profile
 
 # %% auto #0
-__all__ = ['RANDOM_WEIGHTS_NOTE', 'REPORT_SUFFIXES', 'faceworld_checks', 'figures_dir', 'run_notebook', 'is_report',
-           'staged_report', 'reproduce']
+__all__ = ['RANDOM_WEIGHTS_NOTE', 'REPORT_SUFFIXES', 'faceworld_checks', 'figures_dir', 'run_notebook', 'ceiling_line',
+           'is_report', 'staged_report', 'reproduce']
 
 # %% ../nbs/14b_report.ipynb #6a612292
 def faceworld_checks(table: dict, specificity: dict) -> dict:
@@ -116,8 +116,23 @@ def _maxskew_rows(summary: dict) -> tuple[list[str], list[list[str]]]:
             beside = f" (paper {theirs:.3f}{note})" if theirs is not None else ""
             cells.append(cell(row[c], (ci.get(m) or {}).get(c)) + beside)
         acc = summary.get("accuracy", {}).get(m, float("nan"))
-        rows.append([m, *cells, cell(acc, (summary.get("accuracy_ci95") or {}).get(m))])
-    return ["method", *cols, "accuracy"], rows
+        share = (summary.get("share_of_ceiling") or {}).get(m)
+        rows.append([m, *cells, cell(acc, (summary.get("accuracy_ci95") or {}).get(m)),
+                     "—" if share is None else f"{share:.0%}"])
+    return ["method", *cols, "accuracy", "share of ceiling"], rows
+
+def ceiling_line(summary: dict) -> str:
+    "One sentence on the ceiling the MaxSkew reductions are read against (empty when the summary has none)."
+    c = summary.get("ceiling")
+    if not c: return ""
+    def eraser(a):
+        r = c["perfect_eraser"].get(a)
+        return "" if r is None else (f"a perfect gender eraser lowers mean MaxSkew by {r:.0%} (on {c['pairs']} "
+                                     "counterfactual pairs), ")
+    parts = [f"α = {a}: {eraser(a)}the direction oracle by {r:.0%} (on the gallery)"
+             for a, r in c["direction_oracle"].items()]
+    return ("Ceiling at the same site and " + "; ".join(parts) + ". 'share of ceiling' is each method's reduction "
+            "as a share of the perfect eraser's.")
 
 # %% ../nbs/14b_report.ipynb #67d7f1f2
 def _seeds_line(summary: dict) -> str:
@@ -130,6 +145,7 @@ def _seeds_line(summary: dict) -> str:
 def _index_md(profile: str, summary: dict, out: Path) -> str:
     lines = [f"# debiaslens reproduce: `{profile}`", "", _seeds_line(summary), ""]
     if summary.get("random_weights"): lines += [f"**{RANDOM_WEIGHTS_NOTE}**", ""]
+    if ceiling_line(summary): lines += [ceiling_line(summary), ""]
     header, rows = _maxskew_rows(summary)
     if rows:
         lines += ["## Gender MaxSkew@k (lower is better) and zero-shot accuracy", "", "| " + " | ".join(header) + " |",
@@ -152,6 +168,7 @@ def _index_html(profile: str, summary: dict, out: Path) -> str:
     header, rows = _maxskew_rows(summary)
     parts = [f"<h1>debiaslens reproduce: <code>{esc(profile)}</code></h1>", f"<p>{esc(_seeds_line(summary))}</p>"]
     if summary.get("random_weights"): parts.append(f"<p><strong>{esc(RANDOM_WEIGHTS_NOTE)}</strong></p>")
+    if ceiling_line(summary): parts.append(f"<p>{esc(ceiling_line(summary))}</p>")
     if rows:
         parts += ["<h2>Gender MaxSkew@k (lower is better) and zero-shot accuracy</h2>", "<table>",
                   "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>",
@@ -260,6 +277,8 @@ def _write_report(out: Path, profile: str, profile_name: str, names: list, runs:
             accuracy=t["accuracy"],
             paper=t.get("paper"),
             random_weights=t.get("random_weights", False),
+            ceiling=t.get("ceiling"),
+            share_of_ceiling=t.get("share_of_ceiling"),
             maxskew_ci95=t["seed_ci95"].get("maxskew"),
             accuracy_ci95=t["seed_ci95"].get("accuracy"),
             maxskew_per_seed={s: r["maxskew"] for s, r in t["per_seed"].items()},

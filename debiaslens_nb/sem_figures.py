@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch.nn.functional as F
 
-from .baselines import Debiaser, methods_for
+from .baselines import METHODS, Debiaser, methods_for
 from .cached_data import spec_items
 from .core import ConfigError, DatasetSchemaError, LabelError, ResourceNotFoundError, load_asset_json
 from .data import task_prompts
@@ -28,7 +28,7 @@ from .profiles import Profile
 from .sem import sem_latents, sem_roundtrip
 
 # %% auto #0
-__all__ = ['figure_disentanglement', 'benchmark_inputs', 'figure_sem_table']
+__all__ = ['figure_disentanglement', 'benchmark_inputs', 'figure_sem_table', 'sem_frame']
 
 # %% ../nbs/14a_sem_figures.ipynb #05ac2208
 def figure_disentanglement(ws, out_dir, max_professions: int | None = None) -> dict:
@@ -206,3 +206,21 @@ def figure_sem_table(ws, out_dir) -> dict:
         ax_wga.get_legend().remove()                                   # one legend: the left panel's
     fig = plot_grouped_bars(maxskew, "column", "mean", "method", title, "MaxSkew", err="err", ax=ax)
     return save_figure_outputs(fig, payload, out_dir, FIGURES["sem_table"].stem, runs)
+
+# %% ../nbs/14a_sem_figures.ipynb #5623a086
+def sem_frame(result: dict) -> pd.DataFrame:
+    """SEM's retrieval table as a frame: MaxSkew@K per query set | attribute (mean ± 95% CI over seeds), zero-shot
+    accuracy and worst-group accuracy where the profile has a task, and the SEM paper's MaxSkew on CLIP ViT-B/16
+    (FairFace and UTKFace, stereotype queries, K = 500) beside them."""
+    t = load_asset_json("paper_numbers.json")["sem_2026"]["retrieval_stereotypes_K500_vitb16_maxskew"]
+    name_map = {row: name for name, m in METHODS.items() for row in m.paper_rows}
+    paper = {name_map[k]: dict(zip(t["columns"], v)) for k, v in t.items() if k in name_map}
+    ci = (result.get("seed_ci95") or {}).get("maxskew") or {}
+    rows = []
+    for m, row in result["maxskew"].items():
+        cells = {key: f"{v:.3f} ± {(ci.get(m) or {}).get(key, 0.0):.3f}" for key, v in row.items()}
+        for key in ("accuracy", "worst_group_accuracy"):
+            if m in (result.get(key) or {}): cells[key.replace("_", " ")] = round(result[key][m], 3)
+        cells.update({f"paper {c}": paper.get(m, {}).get(c, "—") for c in t["columns"]})
+        rows.append({"method": m, **cells})
+    return pd.DataFrame(rows).set_index("method")
