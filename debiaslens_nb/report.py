@@ -127,7 +127,7 @@ def ceiling_line(summary: dict) -> str:
     if not c: return ""
     def eraser(a):
         r = c["perfect_eraser"].get(a)
-        return "" if r is None else (f"a perfect gender eraser lowers mean MaxSkew by {r:.0%} (on {c['pairs']} "
+        return "" if r is None else (f"a perfect gender eraser lowers mean MaxSkew by {r:.0%} (on {int(c['pairs'])} "
                                      "counterfactual pairs), ")
     parts = [f"α = {a}: {eraser(a)}the direction oracle by {r:.0%} (on the gallery)"
              for a, r in c["direction_oracle"].items()]
