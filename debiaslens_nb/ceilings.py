@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .cached_data import spec_items
-from .collect import collect_activations
+from .collect import collect_activations, pooled_token_rule
 from .core import InputError
 from .faceworld import AGES, GENDERS, OCCUPATIONS, SKINS, FaceWorldConfig, draw_face
 from .intervene import Intervention, attach
@@ -95,8 +95,8 @@ def gender_direction(ws) -> tuple[torch.Tensor, torch.Tensor]:
     """The unit direction from the men's to the women's mean pooled vector at the workspace's site, on its profile's
     localisation data, and the midpoint of the two means."""
     items, labels = spec_items(ws.profile.localisation, ws.tower)
-    tokens = "mean" if ws.vlm.pooling(ws.tower).kind == "all" else "eot"
-    pooled = collect_activations(ws.vlm, ws.site, items, tokens=tokens, progress=False).tensor().float()
+    pooled = collect_activations(ws.vlm, ws.site, items, tokens=pooled_token_rule(ws.vlm, ws.site),
+                                 progress=False).tensor().float()
     gender = np.asarray(labels["gender"])
     means = {g: pooled[torch.from_numpy(gender == g)].mean(0) for g in GENDERS}
     return F.normalize(means["female"] - means["male"], dim=0), (means["female"] + means["male"]) / 2

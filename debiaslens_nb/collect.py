@@ -23,7 +23,7 @@ from .distributed import Ranks
 from .vlm import VLM, pooled_token, site_tokens, token_mask
 
 # %% auto #0
-__all__ = ['collect_activations']
+__all__ = ['pooled_token_rule', 'collect_activations']
 
 # %% ../nbs/04a_collect.ipynb #6a80ef76
 def _token_rule(tokens: str) -> tuple[str, int]:
@@ -92,6 +92,14 @@ def _select_tokens(
     keep = valid.gather(1, idx)
     rows = ar[:, None].expand_as(idx)[keep]
     return h[rows, idx[keep]], rows, idx[keep]
+
+# %% ../nbs/04a_collect.ipynb #d6fbe72b
+def pooled_token_rule(vlm, site: str) -> str:
+    """The token rule of the embedding, from the tower's own pooling: `cls` where it pools its first token, `mean`
+    where every token feeds it (open_clip `pool_type="avg"`, SigLIP's attention pooling, MiniLM's mean), `eot`
+    where one token chosen from the input ids or the last one does (CLIP and SigLIP text)."""
+    kind = vlm.pooling(vlm.parse_site(site)[0]).kind
+    return {"first": "cls", "all": "mean"}.get(kind, "eot")
 
 # %% ../nbs/04a_collect.ipynb #aa2fc015
 def collect_activations(vlm: VLM, site: str, data, tokens: str = "eot", batch_size: int = 64, cache: bool = True,

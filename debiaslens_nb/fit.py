@@ -16,7 +16,7 @@ from typing import Mapping
 
 import torch
 
-from .collect import collect_activations
+from .collect import collect_activations, pooled_token_rule
 from .core import (DebiasLensError, InputError, LabelError, ResourceNotFoundError, atomic_dir,
                                 claim_output_dir, write_json, write_text)
 from .intervene import (DEFAULT_ALPHA, INTERVENTION_MODES, DebiasedVLM, debias, is_bundle, load_bundle,
@@ -257,8 +257,7 @@ def fit_debiaser(model, images, labels=None, site: str | None = None, preprocess
     cfg = _check_settings(vlm, site, n, expansion_factor, k, steps, batch_size, tau, alpha, gamma, mode)
     attributes, small = _attribute_labels(labels, n, min_group_size)
     if out is not None: claim_output_dir(out, is_bundle, "debiasing bundle", overwrite)
-    tokens = "mean" if vlm.pooling("image").kind == "all" else "eot"
-    store = collect_activations(vlm, site, images, tokens=tokens, progress=progress)
+    store = collect_activations(vlm, site, images, tokens=pooled_token_rule(vlm, site), progress=progress)
     sae = SAE(cfg, seed=seed)
     result = train_sae(
         sae, store, TrainConfig(steps=steps, batch_size=min(batch_size, n), seed=seed), progress=progress

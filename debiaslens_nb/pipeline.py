@@ -26,7 +26,7 @@ from safetensors.torch import load_file, save_file
 
 from .baselines import METHODS, BiasContext, make_debiaser, methods_for
 from .cached_data import build_cache_dir, cached_texts, checksums_hold, spec_items, read_checked
-from .collect import collect_activations
+from .collect import collect_activations, pooled_token_rule
 from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundError, atomic_write,
                                 cache_lock, cache_root, content_hash, read_json, remove_stale_temps, seed_everything,
                                 write_text)
@@ -109,20 +109,12 @@ class Stages:
             self.memory[name] = {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                                  "peak_cuda_mb": torch.cuda.max_memory_allocated() / 2**20 if cuda else None}
 
-# %% ../nbs/13_pipeline.ipynb #4685dc6c
-def _pooled_token(vlm, site: str) -> str:
-    """The token rule of the embedding, from the tower's own pooling: `cls` where it pools its first token, `mean`
-    where every token feeds it (open_clip `pool_type="avg"`, SigLIP's attention pooling, MiniLM's mean), `eot`
-    where one token chosen from the input ids or the last one does (CLIP and SigLIP text)."""
-    kind = vlm.pooling(vlm.parse_site(site)[0]).kind
-    return {"first": "cls", "all": "mean"}.get(kind, "eot")
-
 # %% ../nbs/13_pipeline.ipynb #4a06d8f7
 def _site_vectors(vlm, site, items, profile, pooled: bool, tokens: str | None = None, directory=None,
                   progress: bool = False):
     """Activation store at `site`: one pooled vector per item (`pooled`), or the profile's token rule for SAE training
     (or `tokens`)."""
-    rule = _pooled_token(vlm, site)  # CLIP text SAEs train on EOT, the one token that feeds the embedding
+    rule = pooled_token_rule(vlm, site)  # CLIP text SAEs train on EOT, the one token that feeds the embedding
     tokens = tokens or (rule if pooled or rule == "eot" else profile.tokens)
     return collect_activations(vlm, site, items, tokens=tokens, batch_size=256, directory=directory, progress=progress)
 
