@@ -24,42 +24,21 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from debiaslens_nb.faceworld import AGES, GENDERS, OCCUPATIONS, SKINS, FaceWorldConfig, draw_face  # noqa: E402
+from debiaslens_nb.ceilings import DirectionOracle, face_pairs, gender_direction, scaled_pair_scores  # noqa: E402
+from debiaslens_nb.faceworld import GENDERS  # noqa: E402
 from debiaslens_nb.intervene import attach  # noqa: E402
 from debiaslens_nb.metrics import max_skew  # noqa: E402
 from debiaslens_nb.pipeline import prepare  # noqa: E402
-from seed_study import DirectionOracle, faceworld_profile, gender_direction, prompt_embeddings  # noqa: E402
+from seed_study import faceworld_profile, prompt_embeddings  # noqa: E402
 
 ALPHA = 0.6
 WORLD_STRENGTHS = (1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2)
 
 
-def counterfactual_pairs(n_pairs: int, seed: int):
-    "`n_pairs` faces drawn as a man and as a woman from one random stream each: images (man, woman, ...), genders."
-    rng = np.random.default_rng(seed)
-    cells = [(o, s, a) for o in OCCUPATIONS for s in SKINS for a in AGES]
-    reps = -(-n_pairs // len(cells))
-    order = np.concatenate([rng.permutation(len(cells)) for _ in range(reps)])[:n_pairs]
-    cues = FaceWorldConfig().eval_cue_range
-    images = []
-    for i in order:
-        occupation, skin, age = cells[i]
-        cue, stream = float(rng.uniform(*cues)), int(rng.integers(2**62))
-        images += [draw_face(occupation, g, skin, age, cue, np.random.default_rng(stream)) for g in GENDERS]
-    return images, list(GENDERS) * n_pairs
-
-
-def scaled_scores(scores: torch.Tensor, c: float) -> torch.Tensor:
-    "Scores [queries, 2 n] of adjacent pairs with each pair's difference scaled by `c` around the pair's mean."
-    first, second = scores[:, 0::2], scores[:, 1::2]
-    mid = (first + second) / 2
-    return torch.stack([mid + c * (first - mid), mid + c * (second - mid)], dim=2).flatten(1)
-
-
 def mean_skew(prompts: dict, k: dict, images_emb: torch.Tensor, genders: list, c: float = 1.0) -> float:
     "Mean over the prompt sets of gender MaxSkew@k with every pair's score difference scaled by `c`."
     e = F.normalize(images_emb, dim=-1)
-    return float(np.mean([max_skew(scaled_scores(q @ e.T, c), genders, k[ps]) for ps, q in prompts.items()]))
+    return float(np.mean([max_skew(scaled_pair_scores(q @ e.T, c), genders, k[ps]) for ps, q in prompts.items()]))
 
 
 def main():
@@ -69,7 +48,7 @@ def main():
     ap.add_argument("--pairs", type=int, default=384)
     ap.add_argument("--seed", type=int, default=300, help="seed of the counterfactual gallery")
     args = ap.parse_args()
-    images, genders = counterfactual_pairs(args.pairs, args.seed)
+    images, genders = face_pairs(args.pairs, args.seed), list(GENDERS) * args.pairs
     rows = {}
     for clip_seed in args.clip_seeds:
         ws = prepare(faceworld_profile(clip_seed, args.threads, False), seed=0, progress=False)

@@ -30,39 +30,17 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from debiaslens_nb.figures import figure_maxskew_table, figure_specificity  # noqa: E402
 from debiaslens_nb.report import faceworld_checks  # noqa: E402
 from debiaslens_nb.cached_data import spec_items  # noqa: E402
-from debiaslens_nb.pipeline import _site_vectors, prepare  # noqa: E402
+from debiaslens_nb.pipeline import prepare  # noqa: E402
 from debiaslens_nb.profiles import load_profile  # noqa: E402
-from debiaslens_nb.intervene import Intervention, attach  # noqa: E402
+from debiaslens_nb.intervene import attach  # noqa: E402
+from debiaslens_nb.ceilings import DirectionOracle, gender_direction  # noqa: E402
 from debiaslens_nb.metrics import max_skew  # noqa: E402
 from debiaslens_nb.neurons import group_stats  # noqa: E402
-
-
-class DirectionOracle(Intervention):
-    """h -> h - alpha ((h - m) . u) u: removes the gender direction u (unit) around the midpoint m of the two group
-    means."""
-    def __init__(self, sae, u, m, alpha):
-        super().__init__(sae, [], alpha)
-        self.u, self.m = u, m
-
-    def __call__(self, h):
-        return h - self.alpha * ((h - self.m) @ self.u)[..., None] * self.u
-
-
-def gender_direction(ws):
-    """The unit direction u from the men's to the women's mean pooled vector at the DeBiasLens site, and the midpoint m
-    of the two means, on the profile's localisation split."""
-    p = ws.profile
-    items, labels = spec_items(p.localisation, "image")
-    pooled = _site_vectors(ws.vlm, ws.site, items, p, pooled=True).tensor()
-    gender = np.asarray(labels["gender"])
-    means = {g: pooled[torch.from_numpy(gender == g)].mean(0) for g in ("male", "female")}
-    return F.normalize(means["female"] - means["male"], dim=0), (means["female"] + means["male"]) / 2
 
 
 def prompt_embeddings(ws) -> dict:
