@@ -3,7 +3,7 @@
 Modules:
 
 - `debiaslens_nb.activations`: Activation sources: an in-memory tensor or a sharded, checksummed on-disk store that streams shuffled batches to the SAE trainer in constant memory.
-- `debiaslens_nb.baselines`: Orth-Proj, Orth-Cali, RoboShot, Bend-VLM and BendSEM on embeddings, and a `Debiaser` registry that puts them next to DeBiasLens and SEM so the evaluation harness treats every method alike.
+- `debiaslens_nb.baselines`: Orth-Proj, Orth-Cali, RoboShot, Bend-VLM and BendSEM on embeddings, SANER, PRISM, PRISM-mini and ZSDebias from `08b_learned_baselines`, and a `Debiaser` registry that puts them next to DeBiasLens and SEM so the evaluation harness treats every method alike.
 - `debiaslens_nb.cached_data`: The data a profile names (FaceWorld splits, FairFace, caption tables) and plain text embeddings, kept in checksummed, locked cache folders that are written atomically.
 - `debiaslens_nb.ceilings`: What a perfect gender eraser at the same site and α would reach, and the direction oracle: the reference point every method's reduction is read against.
 - `debiaslens_nb.collect`: Run a model once over a dataset with a forward hook on a site and write the chosen tokens into an activation store (cached by content, resumable).
@@ -15,6 +15,7 @@ Modules:
 - `debiaslens_nb.faceworld`: An offline model organism: procedurally drawn faces with known gender, skin tone and age, an occupation shown by headwear and uniform, biased captions — and a tiny CLIP that learns the bias.
 - `debiaslens_nb.fit`: `fit_debiaser(model, images, labels)`: activations → SAE → social neurons → a debiased model and its bundle, in one call, with a report and a model card.
 - `debiaslens_nb.intervene`: Debias a model in place: encode the residual stream with the SAE, set the social neurons to γ, decode, and blend — through forward hooks that leave the model untouched.
+- `debiaslens_nb.learned_baselines`: The four comparison methods of both papers that learn something before they debias: their models, losses, training data and a checksummed cache of what they learn. `09_baselines` wraps them as `Debiaser`s.
 - `debiaslens_nb.metrics`: MaxSkew / MinSkew / NDKL / KL for retrieval fairness, accuracy metrics, the similarity gap and the disentanglement score.
 - `debiaslens_nb.models`: `load_vlm`: one front door to every backend: open_clip names and saved directories, MiniLM, Hugging Face CLIP/SigLIP, and model objects you already hold.
 - `debiaslens_nb.neurons`: DeBiasLens' localisation: latents that fire for nearly every sample of one demographic group and for no other group.

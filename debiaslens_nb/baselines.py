@@ -1,5 +1,6 @@
-"""Orth-Proj, Orth-Cali, RoboShot, Bend-VLM and BendSEM on embeddings, and a `Debiaser` registry that puts
-them next to DeBiasLens and SEM so the evaluation harness treats every method alike.
+"""Orth-Proj, Orth-Cali, RoboShot, Bend-VLM and BendSEM on embeddings, SANER, PRISM, PRISM-mini and ZSDebias from
+`08b_learned_baselines`, and a `Debiaser` registry that puts them next to DeBiasLens and SEM so the evaluation
+harness treats every method alike.
 
 Docs: https://debiaslens-nb.github.io/debiaslens-nb/baselines.html.md"""
 
@@ -8,7 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/baselines.html.md"""
 # %% ../nbs/09_baselines.ipynb #2d37ac2d
 from __future__ import annotations
 
-import re
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -17,17 +18,22 @@ import scipy.linalg
 import torch
 import torch.nn.functional as F
 
-from .core import ConfigError, InputError, LabelError, as_float_tensor
+from .core import ConfigError, InputError, LabelError, as_float_tensor, content_hash
+from .data import load_fairface, people_caption_table
+from .faceworld import WORLD_VERSION, make_faceworld
 from .intervene import DEFAULT_ALPHA, Intervention, attach
+from .learned_baselines import (PrismConfig, SanerConfig, ZSDebiasConfig, fit_prism, fit_saner,
+                                             fit_zsdebias, insert_word, names_attribute, prism_map,
+                                             prism_mini_projection, zsdebias_apply)
 from .sae_model import SAE
 from .sem import SEM, sem_roundtrip
 
 # %% auto #0
 __all__ = ['DEFAULT_TABLES', 'METHODS', 'span_basis', 'spurious_projection', 'orth_proj', 'default_pairs', 'calibration_matrix',
-           'orth_cali', 'roboshot', 'bend_step1', 'bend_step2', 'bend_vlm', 'BiasContext', 'insert_word', 'Debiaser',
+           'orth_cali', 'roboshot', 'bend_step1', 'bend_step2', 'bend_vlm', 'BiasContext', 'Debiaser',
            'OrthProjDebiaser', 'OrthCaliDebiaser', 'RoboShotDebiaser', 'BendVLMDebiaser', 'SEMDebiaser',
-           'SAERoundtripDebiaser', 'DeBiasLensDebiaser', 'Method', 'register_method', 'methods_for',
-           'seed_free_methods', 'make_debiaser']
+           'SAERoundtripDebiaser', 'DeBiasLensDebiaser', 'SANERDebiaser', 'PRISMDebiaser', 'PRISMMiniDebiaser',
+           'ZSDebiasDebiaser', 'Method', 'register_method', 'methods_for', 'seed_free_methods', 'make_debiaser']
 
 # %% ../nbs/09_baselines.ipynb #d6e3824c
 def _f64(x, name, dim=None) -> torch.Tensor:
@@ -197,23 +203,6 @@ class BiasContext:
         "The query once per class with the class word inserted: 'A photo of a doctor.' -> 'A photo of a male doctor.'"
         return [insert_word(query, self.class_words[c]) for c in self.classes]
 
-# %% ../nbs/09_baselines.ipynb #8edf1b96
-_ARTICLE = re.compile(r"\b(a|an|the)\s+(?=\S)", re.IGNORECASE)
-
-# %% ../nbs/09_baselines.ipynb #e4372f40
-def insert_word(prompt: str, word: str) -> str:
-    """Insert `word` after the last article ('a photo of a nurse' -> 'a photo of a female nurse'), or before the last
-    word."""
-    matches = list(_ARTICLE.finditer(prompt))
-    m = matches[-1] if matches else None
-    if m:
-        article = m.group(1)
-        new_article = ("an" if word[:1].lower() in "aeiou" else "a") if article.lower() in ("a", "an") else article
-        if article[0].isupper(): new_article = new_article.capitalize()
-        return prompt[:m.start()] + f"{new_article} {word} " + prompt[m.end():]
-    words = prompt.rstrip(".").split(" ")
-    return " ".join(words[:-1] + [word, words[-1]]) + ("." if prompt.endswith(".") else "")
-
 # %% ../nbs/09_baselines.ipynb #32e70746
 class Debiaser:
     """Base: plain encoding on both sides. Subclasses override the side they debias. Texts are debiased one query at
@@ -372,6 +361,90 @@ class DeBiasLensDebiaser(Debiaser):
         if self.tower != "image": return super().debias_images(images, ctx)
         with attach(self.vlm, self.site, self.intervention): return self.vlm.encode_images(images).double()
 
+# %% ../nbs/09_baselines.ipynb #c3d7431d
+def _class_words(contexts: Mapping[str, BiasContext]) -> dict[str, list[str]]:
+    "Each attribute's group words, in class order."
+    return {a: [ctx.class_words[c] for c in ctx.classes] for a, ctx in contexts.items()}
+
+# %% ../nbs/09_baselines.ipynb #97c2425d
+class SANERDebiaser(Debiaser):
+    """SANER: its layer (trained or loaded when built; see `fit_saner`) on every text that names no attribute; texts
+    that name one pass unchanged. `captions` and `images` may be callables (called only to train)."""
+    name = "saner"
+    def __init__(self, vlm, captions, class_words: Mapping[str, Sequence[str]], images=None, seed: int = 0,
+                 config: SanerConfig | None = None, data_key: str | None = None):
+        super().__init__(vlm)
+        self.layer = fit_saner(vlm, captions, class_words, images, config or SanerConfig(), seed, data_key)
+    @torch.no_grad()
+    def debias_texts(self, prompts, ctx=None):
+        prompts = list(prompts)
+        e = self.vlm.encode_texts(prompts).double()
+        neutral = [i for i, p in enumerate(prompts) if not names_attribute(p)]
+        if neutral: e[neutral] = self.layer(e[neutral].float()).double()
+        return e
+
+# %% ../nbs/09_baselines.ipynb #aeefa56c
+class PRISMDebiaser(Debiaser):
+    """PRISM: both towers through the map of the context's attribute, trained (or loaded) the first time the
+    attribute is met, on scene sentences of `targets` (at most `max_targets`, drawn with `seed`)."""
+    name = "prism"
+    query_specific_images = True             # the gallery's map depends on the attribute of the context
+    def __init__(self, vlm, targets: Sequence[str], seed: int = 0, config: PrismConfig | None = None,
+                 max_targets: int = 64):
+        super().__init__(vlm)
+        targets = list(dict.fromkeys(targets))
+        if len(targets) > max_targets:
+            keep = np.random.default_rng(seed).choice(len(targets), max_targets, replace=False)
+            targets = [targets[i] for i in sorted(keep)]
+        self.targets, self.seed, self.config, self._maps = targets, seed, config or PrismConfig(), {}
+    def map_for(self, ctx: BiasContext) -> torch.Tensor:
+        "The map of `ctx`'s attribute and groups (trained or loaded once)."
+        words = tuple(ctx.class_words[c] for c in ctx.classes)
+        if words not in self._maps: self._maps[words] = fit_prism(self.vlm, self.targets, words, self.config, self.seed)
+        return self._maps[words]
+    def debias_texts(self, prompts, ctx=None):
+        e = self.vlm.encode_texts(list(prompts))
+        return e.double() if ctx is None else prism_map(self.map_for(ctx), e)
+    def debias_image_embeddings(self, embeddings, ctx=None, query=None):
+        return embeddings.double() if ctx is None else prism_map(self.map_for(ctx), embeddings)
+
+# %% ../nbs/09_baselines.ipynb #451212cf
+class PRISMMiniDebiaser(Debiaser):
+    """PRISM-mini: both towers projected off the spurious prompts (the query's from the authors' files, else the
+    context's class prompts; zero-shot: the context's)."""
+    name = "prism-mini"
+    query_specific_images = True
+    def _projection(self, spurious) -> torch.Tensor:
+        return prism_mini_projection(F.normalize(self.vlm.encode_texts(list(spurious)).double(), dim=-1))
+    def _spurious(self, ctx: BiasContext, query: str | None) -> list[str]:
+        extra = ctx.extra_prompts(query, "prism_mini") if query is not None else None
+        return list((extra or {}).get("spurious prompts") or ctx.spurious_prompts)
+    def _project(self, e, spurious) -> torch.Tensor:
+        return F.normalize(F.normalize(e.double(), dim=-1) @ self._projection(spurious), dim=-1)
+    def debias_texts(self, prompts, ctx=None):
+        if ctx is None: return super().debias_texts(prompts)
+        fn = lambda queries, extra: self._project(self.vlm.encode_texts(list(queries)),
+                                                  self._spurious(ctx, queries[0] if extra else None))
+        return _by_query(prompts, ctx, "prism_mini", fn)
+    def debias_classes(self, prompts, ctx=None):
+        if ctx is None: return super().debias_texts(prompts)
+        return self._project(self.vlm.encode_texts(list(prompts)), ctx.spurious_prompts)
+    def debias_image_embeddings(self, embeddings, ctx=None, query=None):
+        return embeddings.double() if ctx is None else self._project(embeddings, self._spurious(ctx, query))
+
+# %% ../nbs/09_baselines.ipynb #c4e908b0
+class ZSDebiasDebiaser(Debiaser):
+    """ZSDebias: image embeddings through its adaptor (trained or loaded when built; see `fit_zsdebias`), the bias half
+    of the code replaced by noise drawn from `seed`; texts plain. `images` may be a callable (called only to train)."""
+    name = "zsdebias"
+    def __init__(self, vlm, images, class_words: Mapping[str, Sequence[str]], seed: int = 0,
+                 config: ZSDebiasConfig | None = None, data_key: str | None = None):
+        super().__init__(vlm)
+        self.seed = seed
+        self.adaptor = fit_zsdebias(vlm, images, class_words, config or ZSDebiasConfig(), seed, data_key)
+    def debias_image_embeddings(self, embeddings, ctx=None, query=None):
+        return zsdebias_apply(self.adaptor, embeddings, self.seed)
+
 # %% ../nbs/09_baselines.ipynb #f570d413
 DEFAULT_TABLES = ("maxskew", "sem")
 
@@ -427,6 +500,49 @@ def _debiaslens_resources(tower: str):
 # %% ../nbs/09_baselines.ipynb #d5786249
 def _sem_sae(ws) -> dict: return {"sae": ws.sem_sae}
 
+# %% ../nbs/09_baselines.ipynb #dcb5b2de
+@functools.lru_cache(maxsize=2)
+def _faceworld_pairs(n: int, seed: int) -> tuple[list[str], list]:
+    "FaceWorld's captioned train split (captions, images), drawn once per process."
+    ds = make_faceworld(n, "train", seed=seed)
+    return list(ds["caption"]), list(ds["image"])
+
+# %% ../nbs/09_baselines.ipynb #07f8b39b
+def _fairface_train(spec, n: int) -> list:
+    "`n` images of FairFace's train split, drawn with the spec's seed."
+    ds = load_fairface(spec.config, "train", path=spec.path)
+    return list(ds.shuffle(seed=spec.seed).select(range(min(n, len(ds))))["image"])
+
+# %% ../nbs/09_baselines.ipynb #b136ec18
+def _saner_resources(ws) -> dict | None:
+    """SANER's training data for a workspace: FaceWorld's captioned train split (captions with their images), else the
+    people caption corpus (no paired images)."""
+    spec, n = ws.profile.sae_data, SanerConfig().n_captions
+    if spec.source == "faceworld":
+        data = dict(captions=lambda: _faceworld_pairs(n, spec.seed)[0],
+                    images=lambda: _faceworld_pairs(n, spec.seed)[1],
+                    data_key=content_hash("faceworld-train", n, spec.seed, WORLD_VERSION))
+    else:
+        data = dict(captions=lambda: people_caption_table(spec.seed)["caption"].tolist(),
+                    data_key=content_hash("people-captions", spec.seed))
+    return dict(data, class_words=_class_words(ws.contexts), seed=ws.seed)
+
+# %% ../nbs/09_baselines.ipynb #43bf2003
+def _zsdebias_resources(ws) -> dict | None:
+    "ZSDebias' training images for a workspace: FaceWorld's or FairFace's train split; None for other data."
+    spec, n = ws.profile.sae_data, ZSDebiasConfig().n_images
+    if spec.source == "faceworld":
+        images, key = (lambda: _faceworld_pairs(n, spec.seed)[1]), ("faceworld-train", n, spec.seed, WORLD_VERSION)
+    elif spec.source == "fairface":
+        images, key = (lambda: _fairface_train(spec, n)), ("fairface-train", spec.config, spec.path, n, spec.seed)
+    else: return None
+    return dict(images=images, class_words=_class_words(ws.contexts), seed=ws.seed, data_key=content_hash(*key))
+
+# %% ../nbs/09_baselines.ipynb #a92b035b
+def _prism_resources(ws) -> dict:
+    "PRISM's targets: the workspace's queries."
+    return dict(targets=[p for prompts in ws.prompt_sets.values() for p in prompts], seed=ws.seed)
+
 # %% ../nbs/09_baselines.ipynb #52d5be41
 def _sem(variant: str, bend: bool = False):
     return lambda vlm, sae, **kw: SEMDebiaser(vlm, sae, variant, bend=bend, **kw)
@@ -453,6 +569,13 @@ for _method in (
            paper_rows=("BendSEM_bi",), resources=_sem_sae),
     Method("sae-roundtrip", SAERoundtripDebiaser, "SAE round trip", ("text",), True, True, tables=("sem",),
            resources=_sem_sae),
+    Method("saner", SANERDebiaser, "SANER", ("text",), seed_dependent=True, needs_training_data=True,
+           paper_rows=("SANER",), resources=_saner_resources),
+    Method("prism", PRISMDebiaser, "PRISM", ("text", "image"), seed_dependent=True, needs_images=True,
+           resources=_prism_resources),
+    Method("prism-mini", PRISMMiniDebiaser, "PRISM-mini", ("text", "image"), needs_images=True),
+    Method("zsdebias", ZSDebiasDebiaser, "ZSDebias", ("image",), seed_dependent=True, needs_images=True,
+           needs_training_data=True, resources=_zsdebias_resources),
 ): register_method(_method)
 
 # %% ../nbs/09_baselines.ipynb #75822332
