@@ -9,6 +9,7 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/baselines.html.md"""
 # %% ../nbs/09_baselines.ipynb #2d37ac2d
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -29,9 +30,9 @@ from .sae_model import SAE
 from .sem import SEM, sem_roundtrip
 
 # %% auto #0
-__all__ = ['DEFAULT_TABLES', 'METHODS', 'span_basis', 'spurious_projection', 'orth_proj', 'default_pairs', 'calibration_matrix',
-           'orth_cali', 'roboshot', 'bend_step1', 'bend_step2', 'bend_vlm', 'BiasContext', 'Debiaser',
-           'OrthProjDebiaser', 'OrthCaliDebiaser', 'RoboShotDebiaser', 'BendVLMDebiaser', 'SEMDebiaser',
+__all__ = ['PRISM_MAX_TARGETS', 'DEFAULT_TABLES', 'METHODS', 'span_basis', 'spurious_projection', 'orth_proj', 'default_pairs',
+           'calibration_matrix', 'orth_cali', 'roboshot', 'bend_step1', 'bend_step2', 'bend_vlm', 'BiasContext',
+           'Debiaser', 'OrthProjDebiaser', 'OrthCaliDebiaser', 'RoboShotDebiaser', 'BendVLMDebiaser', 'SEMDebiaser',
            'SAERoundtripDebiaser', 'DeBiasLensDebiaser', 'SANERDebiaser', 'PRISMDebiaser', 'PRISMMiniDebiaser',
            'ZSDebiasDebiaser', 'Method', 'register_method', 'methods_for', 'seed_free_methods', 'make_debiaser']
 
@@ -383,6 +384,9 @@ class SANERDebiaser(Debiaser):
         if neutral: e[neutral] = self.layer(e[neutral].float()).double()
         return e
 
+# %% ../nbs/09_baselines.ipynb #b2c3d4e5
+PRISM_MAX_TARGETS = 64          # PRISM's targets at most: the workspace's queries, drawn with the seed
+
 # %% ../nbs/09_baselines.ipynb #aeefa56c
 class PRISMDebiaser(Debiaser):
     """PRISM: both towers through the map of the context's attribute, trained (or loaded) the first time the
@@ -390,9 +394,9 @@ class PRISMDebiaser(Debiaser):
     name = "prism"
     query_specific_images = True             # the gallery's map depends on the attribute of the context
     def __init__(self, vlm, targets: Sequence[str], seed: int = 0, config: PrismConfig | None = None,
-                 max_targets: int = 64):
+                 max_targets: int | None = None):
         super().__init__(vlm)
-        targets = list(dict.fromkeys(targets))
+        targets, max_targets = list(dict.fromkeys(targets)), max_targets or PRISM_MAX_TARGETS
         if len(targets) > max_targets:
             keep = np.random.default_rng(seed).choice(len(targets), max_targets, replace=False)
             targets = [targets[i] for i in sorted(keep)]
@@ -501,6 +505,12 @@ def _debiaslens_resources(tower: str):
 def _sem_sae(ws) -> dict: return {"sae": ws.sem_sae}
 
 # %% ../nbs/09_baselines.ipynb #dcb5b2de
+def _budget(ws, default: int) -> int:
+    """A learned baseline's number of training items: its default, or the profile's training-data size where that is
+    smaller (a dry run scales it down)."""
+    return min(default, ws.profile.sae_data.n or default)
+
+# %% ../nbs/09_baselines.ipynb #a1b2c3d4
 @functools.lru_cache(maxsize=2)
 def _faceworld_pairs(n: int, seed: int) -> tuple[list[str], list]:
     "FaceWorld's captioned train split (captions, images), drawn once per process."
@@ -517,7 +527,7 @@ def _fairface_train(spec, n: int) -> list:
 def _saner_resources(ws) -> dict | None:
     """SANER's training data for a workspace: FaceWorld's captioned train split (captions with their images), else the
     people caption corpus (no paired images)."""
-    spec, n = ws.profile.sae_data, SanerConfig().n_captions
+    spec, n = ws.profile.sae_data, _budget(ws, SanerConfig().n_captions)
     if spec.source == "faceworld":
         data = dict(captions=lambda: _faceworld_pairs(n, spec.seed)[0],
                     images=lambda: _faceworld_pairs(n, spec.seed)[1],
@@ -525,23 +535,30 @@ def _saner_resources(ws) -> dict | None:
     else:
         data = dict(captions=lambda: people_caption_table(spec.seed)["caption"].tolist(),
                     data_key=content_hash("people-captions", spec.seed))
-    return dict(data, class_words=_class_words(ws.contexts), seed=ws.seed)
+    return dict(data, class_words=_class_words(ws.contexts), seed=ws.seed,
+                config=dataclasses.replace(SanerConfig(), n_captions=n))
 
 # %% ../nbs/09_baselines.ipynb #43bf2003
 def _zsdebias_resources(ws) -> dict | None:
     "ZSDebias' training images for a workspace: FaceWorld's or FairFace's train split; None for other data."
-    spec, n = ws.profile.sae_data, ZSDebiasConfig().n_images
+    spec, n = ws.profile.sae_data, _budget(ws, ZSDebiasConfig().n_images)
     if spec.source == "faceworld":
         images, key = (lambda: _faceworld_pairs(n, spec.seed)[1]), ("faceworld-train", n, spec.seed, WORLD_VERSION)
     elif spec.source == "fairface":
         images, key = (lambda: _fairface_train(spec, n)), ("fairface-train", spec.config, spec.path, n, spec.seed)
     else: return None
-    return dict(images=images, class_words=_class_words(ws.contexts), seed=ws.seed, data_key=content_hash(*key))
+    return dict(images=images, class_words=_class_words(ws.contexts), seed=ws.seed, data_key=content_hash(*key),
+                config=dataclasses.replace(ZSDebiasConfig(), n_images=n))
 
 # %% ../nbs/09_baselines.ipynb #a92b035b
-def _prism_resources(ws) -> dict:
-    "PRISM's targets: the workspace's queries."
-    return dict(targets=[p for prompts in ws.prompt_sets.values() for p in prompts], seed=ws.seed)
+def _prism_resources(ws) -> dict | None:
+    """PRISM's targets, the workspace's queries, with as many sentences per target as the reference where the profile's
+    data allows it (fewer in a scaled-down dry run); None with fewer than two distinct queries."""
+    targets = [p for prompts in ws.prompt_sets.values() for p in prompts]
+    if len(set(targets)) < 2: return None
+    per_target = _budget(ws, 10**9) // min(len(set(targets)), PRISM_MAX_TARGETS)
+    config = PrismConfig() if per_target >= 200 else PrismConfig(samples_per_target=max(4, per_target))
+    return dict(targets=targets, seed=ws.seed, config=config)
 
 # %% ../nbs/09_baselines.ipynb #52d5be41
 def _sem(variant: str, bend: bool = False):

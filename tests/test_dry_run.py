@@ -28,7 +28,8 @@ def test_paper_vitb16_dry_run_produces_every_figure(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seeds"] == [0] and set(summary["figures"]) == set(FIGURES)
     table = summary["maxskew"]
-    assert {"baseline", "debiaslens-image", "debiaslens-text", "sem-bi", "orth-proj", "bend-vlm"} <= set(table)
+    assert {"baseline", "debiaslens-image", "debiaslens-text", "sem-bi", "orth-proj", "bend-vlm", "saner", "prism",
+            "prism-mini", "zsdebias"} <= set(table)
     assert all(math.isfinite(v) and v >= 0 for row in table.values() for v in row.values())
     assert summary["random_weights"] and summary["paper"]          # the paper's numbers, and the warning beside them
     for page in ("index.md", "index.html"):

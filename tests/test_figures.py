@@ -169,6 +169,29 @@ def test_sem_table_and_specificity(reports, profile):
     assert set(spec["matrix"]) <= set(spec["neurons"])
 
 
+LEARNED = {"saner", "prism", "prism-mini", "zsdebias"}
+NEED_IMAGES = {"prism", "prism-mini", "zsdebias"}
+
+
+@pytest.mark.parametrize("profile", ["faceworld", "minilm"])
+def test_learned_baselines_are_rows_of_both_tables(reports, profile):
+    """SANER, PRISM, PRISM-mini and ZSDebias are rows of the MaxSkew and SEM tables, from the registry alone: the
+    seed-dependent ones with a spread over seeds, PRISM-mini shared by every seed; MiniLM (no image tower) keeps
+    SANER and leaves out the three that change the gallery."""
+    table, _ = run(reports, profile, "02_maxskew_table.ipynb")
+    sem, _ = run(reports, profile, "06_sem_table.ipynb")
+    expected = LEARNED if profile == "faceworld" else LEARNED - NEED_IMAGES
+    for payload in (table, sem):
+        assert expected <= set(payload["maxskew"]) and not (LEARNED - expected) & set(payload["maxskew"])
+        assert all(v >= 0 for m in expected for v in payload["maxskew"][m].values())
+    assert table["accuracy"]["saner"] > 0.5 * table["accuracy"]["baseline"]
+    if len(SEEDS[profile]) > 1:
+        first, second = (table["per_seed"][str(s)] for s in SEEDS[profile][:2])
+        assert first["maxskew"]["prism-mini"] == second["maxskew"]["prism-mini"]     # seed-free: shared
+        assert first["maxskew"]["saner"] != second["maxskew"]["saner"]               # trained per seed
+        assert set(table["seed_ci95"]["maxskew"]) >= expected
+
+
 @pytest.mark.parametrize("profile", ["faceworld", "minilm"])
 def test_neuron_gallery_shows_the_groups_own_items(reports, profile):
     gal, _ = run(reports, profile, "07_neuron_gallery.ipynb")
