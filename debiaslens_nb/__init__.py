@@ -28,6 +28,7 @@ Modules:
 - `debiaslens_nb.sae_model`: SAE kinds (TopK, BatchTopK, Matryoshka BatchTopK, nested-k MSAE), checksummed checkpoints, and the file formats of dictionary_learning, SEM's MSAE and SAELens, in and out.
 - `debiaslens_nb.sae_training`: A fast, exact trainer for every SAE kind (sparse gradients checked against dense autograd), crash-consistent checkpoints, evaluation (FVU, L0, dead latents) and the planted-dictionary recovery test.
 - `debiaslens_nb.sem`: Score each SAE latent of a CLIP text embedding for content relevance and bias sensitivity, and pull the biased, irrelevant ones toward the neutral median.
+- `debiaslens_nb.vla_bench`: Occupation questions about faces, asked with and without an "unknown" option in seeded option orders; the assistant's next-token probability of each option letter; per occupation a Welch t-test of P(yes) between women and men, the bias ratio, the mean gap and P(unknown) with bootstrap confidence intervals.
 - `debiaslens_nb.vlm`: One interface over open_clip CLIPs, saved tiny CLIPs, Hugging Face CLIP/SigLIP towers and MiniLM, with named hook *sites* on every block."""
 
 __version__ = "0.1.0"
