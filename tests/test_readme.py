@@ -25,3 +25,11 @@ def test_the_readme_fit_and_drop_in_block_runs(tmp_path, monkeypatch):
     assert fair.shape == plain.shape and (tmp_path / "my_bundle" / "README.md").is_file()
     with torch.no_grad():
         assert torch.equal(model.encode_image(pixels), plain)               # the plain model is left plain
+
+
+def test_the_readme_assistant_block_runs():
+    block = next(b for b in readme_python_blocks() if "score_vla(" in b)
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)
+    frame, metrics = scope["frame"], scope["metrics"]
+    assert len(frame) == 4 * 12 and 0 <= metrics["bias_ratio"] <= 1 and metrics["n_occupations"] == 2
