@@ -35,10 +35,10 @@ VARIANTS = {
 }
 
 
-def config(ws, change: dict) -> SanerConfig:
-    "Our SanerConfig with `change` applied ('quarter': a quarter of the embedding width)."
+def config(ws, ours: SanerConfig, change: dict) -> SanerConfig:
+    "Our SanerConfig for the workspace with `change` applied ('quarter': a quarter of the embedding width)."
     d = ws.gallery_embeddings.shape[1]
-    return dataclasses.replace(SanerConfig(), **{k: (d // 4 if v == "quarter" else v) for k, v in change.items()})
+    return dataclasses.replace(ours, **{k: (d // 4 if v == "quarter" else v) for k, v in change.items()})
 
 
 def scores(ws, methods: dict) -> dict:
@@ -79,9 +79,10 @@ def main():
     for profile in args.profiles:
         for ws in prepare_seeds(profile, args.seeds, quick=args.quick, progress=False):
             res = METHODS["saner"].resources(ws)
+            ours = res.pop("config")
             methods = {"plain": make_debiaser("baseline", ws.vlm)}
             for variant, change in VARIANTS.items():
-                methods[variant] = make_debiaser("saner", ws.vlm, **res, config=config(ws, change))
+                methods[variant] = make_debiaser("saner", ws.vlm, **res, config=config(ws, ours, change))
             for name, (mx, acc) in scores(ws, methods).items():
                 print(f"| {profile} | {ws.seed} | {name} | {mx:.3f} | {acc:.3f} |", flush=True)
             timings.append((profile, ws.seed, training_seconds(ws)))
