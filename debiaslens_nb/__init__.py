@@ -21,6 +21,7 @@ Modules:
 - `debiaslens_nb.models`: `load_vlm`: one front door to every backend: open_clip names and saved directories, MiniLM, Hugging Face CLIP/SigLIP, and model objects you already hold.
 - `debiaslens_nb.neurons`: DeBiasLens' localisation: latents that fire for nearly every sample of one demographic group and for no other group.
 - `debiaslens_nb.plots`: One paper style for every figure, deterministic PNG + PDF output, and the audit view: a gallery of the images that most activate each group's social neurons.
+- `debiaslens_nb.pruning`: Gradient × weight importance of every MLP channel and attention head of an assistant's language model, for an objective that rewards general answers and penalises biased ones; per-layer quantile cut-offs; masks applied by hooks, removed on exit.
 - `debiaslens_nb.report`: `reproduce`: every figure of a profile into a folder with `summary.json`, `index.md` and `index.html`, and the FaceWorld targets.
 - `debiaslens_nb.sae`: Everything a user imports to build, train, save, load and convert SAEs, in one place: `from debiaslens_nb.sae import SAE, SAEConfig, train_sae, load_sae`.
 - `debiaslens_nb.sae_interop`: `load_sae(location, format)`: an SAE from a local path or a Hub id, in our format, dictionary_learning's, SEM's MSAE or SAELens'.
