@@ -15,6 +15,7 @@ import torch.nn as nn
 
 from .core import CheckpointError, InputError
 from .intervene import DebiasedVLM, Intervention, attach, load_bundle
+from .lvlm import LVLM, DebiasedLVLM
 from .vlm import VLM
 from .models import as_vlm
 
@@ -64,7 +65,11 @@ class DebiasedModel(nn.Module):
 
 # %% ../nbs/07a_dropin.ipynb #374b20fe
 def debias_model(model, bundle, preprocess=None, tokenizer=None, allow_other_model: bool = False) -> DebiasedModel:
-    "`model` (an open_clip model object or a VLM) debiased by `bundle` (a saved bundle folder or a `DebiasedVLM`)."
+    """`model` (an open_clip model object or a VLM) debiased by `bundle` (a saved bundle folder or a `DebiasedVLM`);
+    an assistant (`LVLM`) gives a `DebiasedLVLM`."""
+    if isinstance(model, LVLM):
+        if not isinstance(bundle, (str, Path)): raise InputError("for an assistant, bundle must be a bundle folder")
+        return DebiasedLVLM(model, load_bundle(bundle, model, allow_other_model).interventions)
     vlm = as_vlm(model, preprocess, tokenizer)
     if isinstance(bundle, DebiasedVLM):
         if bundle.vlm.weights_fingerprint() != vlm.weights_fingerprint() and not allow_other_model:

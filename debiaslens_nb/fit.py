@@ -19,8 +19,9 @@ import torch
 from .collect import collect_activations, pooled_token_rule
 from .core import (DebiasLensError, InputError, LabelError, ResourceNotFoundError, atomic_dir,
                                 claim_output_dir, write_json, write_text)
-from .intervene import (DEFAULT_ALPHA, INTERVENTION_MODES, DebiasedVLM, debias, is_bundle, load_bundle,
-                                     write_bundle)
+from .intervene import (DEFAULT_ALPHA, INTERVENTION_MODES, DebiasedVLM, Intervention, debias, is_bundle,
+                                     load_bundle, write_bundle)
+from .lvlm import LVLM, DebiasedLVLM, mean_tokens, sample_tokens
 from .vlm import VLM
 from .models import as_vlm
 from .neurons import find_social_neurons, group_sizes, group_stats
@@ -126,9 +127,9 @@ def _attribute_labels(labels, n: int, min_group_size: int) -> tuple[dict[str, li
 def _check_settings(vlm: VLM, site: str, n: int, expansion_factor: int, k: int, steps: int, batch_size: int,
                     tau: float, alpha: float, gamma: float, mode: str) -> SAEConfig:
     "Every setting `fit_debiaser` takes, checked before any work; returns the SAE's config."
-    if site not in vlm.sites or not site.startswith("image."):
-        raise InputError(f"site {site!r} is not an image site of {vlm.name}; choose one of "
-                         f"{[s for s in vlm.sites if s.startswith('image.')]}")
+    image_sites = [s for s in vlm.sites if s.startswith(("image.", "vision."))]
+    if site not in image_sites:
+        raise InputError(f"site {site!r} is not an image site of {vlm.name}; choose one of {image_sites}")
     for name, v in (("steps", steps), ("batch_size", batch_size)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise InputError(f"{name} must be a positive integer, got {v!r}")
@@ -238,6 +239,18 @@ def save_pretrained(debiased: DebiasedVLM, directory, overwrite: bool = False) -
         write_text(tmp / "README.md", model_card(report) if report is not None else _basic_card(debiased))
     return directory
 
+# %% ../nbs/07b_fit.ipynb #49f918d7
+def _fit_vectors(vlm, site: str, images, seed: int, progress: bool):
+    """(what the SAE trains on, one vector per image to localise with): a CLIP tower's pooled token for both; for an
+    assistant, 2 random tokens per image and each image's mean token (DeBiasLens' InternVL protocol)."""
+    if isinstance(vlm, LVLM):
+        if isinstance(images, torch.Tensor):
+            raise InputError("an assistant's processor reads images: pass PIL images, paths or a folder, not a tensor")
+        acts = vlm.site_activations(images, site)
+        return sample_tokens(acts, 2, seed), mean_tokens(acts)
+    store = collect_activations(vlm, site, images, tokens=pooled_token_rule(vlm, site), progress=progress)
+    return store, store.tensor()
+
 # %% ../nbs/07b_fit.ipynb #8715a7b0
 def fit_debiaser(model, images, labels=None, site: str | None = None, preprocess=None, tokenizer=None, out=None,
                  expansion_factor: int = 8, k: int = 20, steps: int = 2000, batch_size: int = 4096, tau: float = 0.9,
@@ -245,30 +258,35 @@ def fit_debiaser(model, images, labels=None, site: str | None = None, preprocess
                  min_group_size: int = 20, overwrite: bool = False, progress: bool = True) -> DebiasedVLM:
     """Fit DeBiasLens on `images` labelled by `labels` (one list, or `{attribute: list}`); returns the debiased model
     (`.report`, a `FitReport`) and, given `out`, saves the bundle, `report.json` and a `README.md` model card.
-    Everything is checked before any work; a group without a neuron gives a `NoNeuronsWarning`, `report.ok` False."""
-    vlm = as_vlm(model, preprocess, tokenizer, device)
-    if not vlm.has_images: raise InputError(f"{vlm.name} has no image tower; fit_debiaser debiases image encoders")
+    `model` is a CLIP (open_clip, Hugging Face, a `VLM`) or an assistant (`LVLM`: its vision tower is debiased, at the
+    block its language model reads by default). Everything is checked before any work; a group without a neuron gives
+    a `NoNeuronsWarning`, `report.ok` False."""
+    lvlm = model if isinstance(model, LVLM) else None
+    vlm = lvlm or as_vlm(model, preprocess, tokenizer, device)
+    if lvlm is None and not vlm.has_images:
+        raise InputError(f"{vlm.name} has no image tower; fit_debiaser debiases image encoders")
     images, loader_labels = read_images(images)
     if labels is None and loader_labels is None:
         raise InputError("labels is None and images yielded no labels; pass {attribute: labels}")
     labels = loader_labels if labels is None else labels
     n = len(images)
-    site = site or [s for s in vlm.sites if s.startswith("image.")][-1]
+    site = site or (f"vision.block{lvlm.read_block}" if lvlm else [s for s in vlm.sites if s.startswith("image.")][-1])
     cfg = _check_settings(vlm, site, n, expansion_factor, k, steps, batch_size, tau, alpha, gamma, mode)
     attributes, small = _attribute_labels(labels, n, min_group_size)
     if out is not None: claim_output_dir(out, is_bundle, "debiasing bundle", overwrite)
-    store = collect_activations(vlm, site, images, tokens=pooled_token_rule(vlm, site), progress=progress)
+    train, per_image = _fit_vectors(vlm, site, images, seed, progress)
     sae = SAE(cfg, seed=seed)
     result = train_sae(
-        sae, store, TrainConfig(steps=steps, batch_size=min(batch_size, n), seed=seed), progress=progress
+        sae, train, TrainConfig(steps=steps, batch_size=min(batch_size, len(train)), seed=seed), progress=progress
     )
-    latents = sae.encode(store.tensor())
+    latents = sae.encode(per_image)
     neurons = {a: find_social_neurons(latents, lab, tau=tau, min_group_size=min_group_size, on_small="skip")
                for a, lab in attributes.items()}
     empty = {a: [str(g) for g, js in found.items() if not js] for a, found in neurons.items()}
     empty = {a: gs for a, gs in empty.items() if gs}
     groups = {f"{a}:{g}": js for a, found in neurons.items() for g, js in found.items()}
-    fitted = debias(vlm, site, sae, groups, alpha, gamma, mode=mode)
+    fitted = (DebiasedLVLM(lvlm, {site: Intervention(sae, groups, alpha, gamma, mode)}) if lvlm
+              else debias(vlm, site, sae, groups, alpha, gamma, mode=mode))
     fitted.report = FitReport(
         ok=not empty, groups_without_neurons=empty, small_groups=small, min_group_size=min_group_size,
         model=vlm.identity, site=site, n_images=n, tau=tau, alpha=alpha, gamma=gamma, mode=mode, sae=repr(sae),
