@@ -21,6 +21,7 @@ from .evaluate import ci95
 from .metrics import per_query_metrics
 from .fit import NoNeuronsError, image_files, fit_debiaser, open_image, save_pretrained
 from .intervene import DEFAULT_ALPHA, is_bundle, load_bundle
+from .lvlm import load_lvlm
 from .models import load_vlm
 from .figures import figure_neuron_gallery
 from .report import reproduce
@@ -149,12 +150,13 @@ def _labelled_images(images: str, labels: str):
 def fit_cmd(
     model:str=None, # open_clip architecture (ViT-B-16), a saved CLIP folder, or hf:<id or path>
     pretrained:str=None, # open_clip weights tag, e.g. openai
+    lvlm:str=None, # instead of --model: an assistant (LLaVA, InternVL, ...) by Hub id or saved folder
     images:str=None, # folder holding the images the labels CSV names
     labels:str=None, # CSV with a `file` column (relative to --images) and one column per sensitive attribute
     out:str="bundle", # bundle folder to write (SAE, neurons, report.json, README.md): new, empty, or see --overwrite
     overwrite:store_true=False, # replace a bundle already in --out (a folder of other files is never touched)
     allow_empty:store_true=False, # write the bundle even when a group gets no social neuron (it removes nothing for it)
-    site:str=None, # hook site (default: the image tower's last block)
+    site:str=None, # hook site (default: the image tower's last block; an assistant's: the block its LM reads)
     steps:int=2000, # SAE training steps
     batch_size:int=4096, # SAE training batch size (capped at the number of images)
     expansion:int=8, # SAE latents per input dimension
@@ -167,10 +169,13 @@ def fit_cmd(
     device:str="cpu", # cpu or cuda
 ):
     "Fit DeBiasLens on your labelled images and write a bundle (SAE, neurons, report.json, README.md)."
-    if not (model and images and labels): raise InputError("fit needs --model, --images and --labels")
+    if not ((model or lvlm) and images and labels):
+        raise InputError("fit needs --model (or --lvlm), --images and --labels")
+    if model and lvlm: raise InputError("give --model (a CLIP) or --lvlm (an assistant), not both")
     claim_output_dir(out, is_bundle, "debiasing bundle", overwrite)
     pics, attributes = _labelled_images(images, labels)
-    fitted = fit_debiaser(load_vlm(model, pretrained, device), pics, attributes, site=site, steps=steps,
+    target = load_lvlm(lvlm, device=device) if lvlm else load_vlm(model, pretrained, device)
+    fitted = fit_debiaser(target, pics, attributes, site=site, steps=steps,
                           batch_size=batch_size, expansion_factor=expansion, k=k, tau=tau, alpha=alpha, gamma=gamma,
                           min_group_size=min_group_size, seed=seed)
     report = fitted.report
