@@ -506,9 +506,15 @@ def _sem_sae(ws) -> dict: return {"sae": ws.sem_sae}
 
 # %% ../nbs/09_baselines.ipynb #dcb5b2de
 def _budget(ws, default: int) -> int:
-    """A learned baseline's number of training items: its default, or the profile's training-data size where that is
-    smaller (a dry run scales it down)."""
+    """A learned baseline's number of training items: its default (a quarter of it on a profile's quick settings, what
+    the tests run), or the profile's training-data size where that is smaller (a dry run scales it down)."""
+    default = default // 4 if ws.profile.quick_mode else default
     return min(default, ws.profile.sae_data.n or default)
+
+# %% ../nbs/09_baselines.ipynb #e1150f29
+def _epochs(ws, default: int) -> int:
+    "A learned baseline's epochs: half of them on a profile's quick settings."
+    return max(1, default // 2) if ws.profile.quick_mode else default
 
 # %% ../nbs/09_baselines.ipynb #a1b2c3d4
 @functools.lru_cache(maxsize=2)
@@ -536,7 +542,7 @@ def _saner_resources(ws) -> dict | None:
         data = dict(captions=lambda: people_caption_table(spec.seed)["caption"].tolist(),
                     data_key=content_hash("people-captions", spec.seed))
     return dict(data, class_words=_class_words(ws.contexts), seed=ws.seed,
-                config=dataclasses.replace(SanerConfig(), n_captions=n))
+                config=dataclasses.replace(SanerConfig(), n_captions=n, epochs=_epochs(ws, SanerConfig().epochs)))
 
 # %% ../nbs/09_baselines.ipynb #43bf2003
 def _zsdebias_resources(ws) -> dict | None:
@@ -548,7 +554,8 @@ def _zsdebias_resources(ws) -> dict | None:
         images, key = (lambda: _fairface_train(spec, n)), ("fairface-train", spec.config, spec.path, n, spec.seed)
     else: return None
     return dict(images=images, class_words=_class_words(ws.contexts), seed=ws.seed, data_key=content_hash(*key),
-                config=dataclasses.replace(ZSDebiasConfig(), n_images=n))
+                config=dataclasses.replace(ZSDebiasConfig(), n_images=n,
+                                           epochs=_epochs(ws, ZSDebiasConfig().epochs)))
 
 # %% ../nbs/09_baselines.ipynb #a92b035b
 def _prism_resources(ws) -> dict | None:
@@ -556,9 +563,10 @@ def _prism_resources(ws) -> dict | None:
     data allows it (fewer in a scaled-down dry run); None with fewer than two distinct queries."""
     targets = [p for prompts in ws.prompt_sets.values() for p in prompts]
     if len(set(targets)) < 2: return None
-    per_target = _budget(ws, 10**9) // min(len(set(targets)), PRISM_MAX_TARGETS)
+    most = PRISM_MAX_TARGETS // 4 if ws.profile.quick_mode else PRISM_MAX_TARGETS
+    per_target = _budget(ws, 10**9) // min(len(set(targets)), most)
     config = PrismConfig() if per_target >= 200 else PrismConfig(samples_per_target=max(4, per_target))
-    return dict(targets=targets, seed=ws.seed, config=config)
+    return dict(targets=targets, seed=ws.seed, config=config, max_targets=most)
 
 # %% ../nbs/09_baselines.ipynb #52d5be41
 def _sem(variant: str, bend: bool = False):
