@@ -18,7 +18,7 @@ from .core import content_hash, progress as progress_bar
 from .vlm import CLIP_DIR_CONFIG, clip_dir_intact, build_open_clip, save_open_clip
 
 # %% auto #0
-__all__ = ['FACEWORLD_CLIP_CFG', 'pixels_from_images', 'train_tiny_clip']
+__all__ = ['FACEWORLD_CLIP_CFG', 'pixels_from_images', 'train_tiny_clip', 'VocabRowsAdamW', 'clip_step']
 
 # %% ../nbs/03a_tiny_clip.ipynb #56ba5052
 FACEWORLD_CLIP_CFG = dict(
@@ -53,6 +53,42 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
         remove_stale_temps(out)                                  # temp files of a save killed mid-write
         return _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress)
 
+# %% ../nbs/03a_tiny_clip.ipynb #c7a1e0b2
+class VocabRowsAdamW:
+    """AdamW on every parameter of an open_clip `model`, with the token table's update restricted to the rows of the
+    token ids in `tokens` (the others only decay): the same result as `torch.optim.AdamW`, element for element."""
+    def __init__(self, model, tokens: torch.Tensor, lr: float, weight_decay: float):
+        self.table, self.rows = model.token_embedding.weight, torch.unique(tokens)
+        self.proxy = torch.nn.Parameter(self.table.detach()[self.rows].clone())
+        others = [p for p in model.parameters() if p is not self.table]
+        self.opt = torch.optim.AdamW(others + [self.proxy], lr=lr, weight_decay=weight_decay, foreach=True)
+        self.param_groups, self.weight_decay = self.opt.param_groups, weight_decay
+
+    def zero_grad(self):
+        self.opt.zero_grad(); self.table.grad = None
+
+    @torch.no_grad()
+    def step(self):
+        self.proxy.grad = self.table.grad[self.rows]
+        self.opt.step()
+        self.table.mul_(1 - self.param_groups[0]["lr"] * self.weight_decay)      # AdamW's decay, the only change
+        self.table[self.rows] = self.proxy                                       # of a row without gradient
+
+
+# %% ../nbs/03a_tiny_clip.ipynb #c7a1e0b3
+def clip_step(model, opt, images: torch.Tensor, tokens: torch.Tensor) -> float:
+    "One contrastive training step of an open_clip `model` on a batch; returns the loss."
+    import math
+    ie = F.normalize(model.encode_image(images), dim=-1)
+    te = F.normalize(model.encode_text(tokens), dim=-1)
+    logits = model.logit_scale.exp() * ie @ te.T
+    target = torch.arange(len(images))
+    loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+    opt.zero_grad(); loss.backward(); opt.step()
+    with torch.no_grad(): model.logit_scale.clamp_(0, math.log(100))
+    return loss.item()
+
+
 # %% ../nbs/03a_tiny_clip.ipynb #0dfaf41c
 def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress) -> Path:
     import math
@@ -72,7 +108,7 @@ def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, 
             ds["caption"]
         )
         model = build_open_clip(FACEWORLD_CLIP_CFG).train()
-        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1, foreach=True)   # = the loop, bit for bit
+        opt = VocabRowsAdamW(model, T, lr=lr, weight_decay=0.1)          # = AdamW on every parameter, bit for bit
         gen = torch.Generator().manual_seed(seed)
         perm, pos, losses = torch.randperm(n_train, generator=gen), 0, []
         for step in progress_bar(range(steps), progress, desc="train tiny CLIP"):
@@ -80,14 +116,7 @@ def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, 
                 g["lr"] = lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / steps))
             if pos + batch_size > n_train: perm, pos = torch.randperm(n_train, generator=gen), 0
             idx = perm[pos:pos + batch_size]; pos += batch_size
-            ie = F.normalize(model.encode_image(X[idx]), dim=-1)
-            te = F.normalize(model.encode_text(T[idx]), dim=-1)
-            logits = model.logit_scale.exp() * ie @ te.T
-            target = torch.arange(len(idx))
-            loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
-            opt.zero_grad(); loss.backward(); opt.step()
-            with torch.no_grad(): model.logit_scale.clamp_(0, math.log(100))
-            losses.append(loss.item())
+            losses.append(clip_step(model, opt, X[idx], T[idx]))
         model.eval()
         return save_open_clip(
             model,
