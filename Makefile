@@ -42,10 +42,11 @@ test: $(STAMP) browser
 	$(BIN)/ruff check --select E501 nbs tests bench tools
 	$(BIN)/python tools/import_graph.py
 	$(BIN)/nbdev-test --n-workers 2 --skip-folder-re '^figures$$'
-	$(BIN)/pytest -q -n 2 tests
+	$(BIN)/pytest -q -n 2 --dist loadgroup -m 'not slow' tests
 
 test-slow: $(STAMP)
 	$(BIN)/nbdev-test --n-workers 1 --flags slow --skip-folder-re '^figures$$'
+	$(BIN)/pytest -q -m slow tests
 
 # The profiles side by side (the tiny CLIP trains on one core while MiniLM builds on the other), each with two
 # figure kernels at a time; `make reproduce PROFILES=minilm` runs one.

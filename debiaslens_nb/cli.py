@@ -51,6 +51,7 @@ def reproduce_cmd(
     dry_run:store_true=False, # paper profiles: random weights, local FairFace-schema data, sizes times --scale
     scale:float=0.001, # the dry run's size factor
     jobs:int=1, # figure notebooks run at a time (each in its own kernel)
+    fresh:store_true=False, # compute every figure again (default: reuse a figure whose code, profile and seeds match)
 ):
     "Regenerate a profile's figures, summary.json and index.md (mean ± 95% CI over seeds)."
     if seed is not None and seeds is not None: raise InputError("give --seed or --seeds, not both")
@@ -60,8 +61,9 @@ def reproduce_cmd(
         print(f"wrote {Path(out) / (r['profile'] + '-dry-run')}/dry_run.md, every figure ({r['seconds']:.0f} s; the "
               f"full profile extrapolated: {r['full_seconds'] / 3600:.1f} h on this machine)")
         return
-    s = reproduce(profile, out, only, quick, seeds, device, vary_model=vary_model, jobs=jobs)
-    print(f"wrote {Path(out) / s['profile']}/summary.json and index.md ({s['seconds']:.0f} s)")
+    s = reproduce(profile, out, only, quick, seeds, device, vary_model=vary_model, jobs=jobs, fresh=fresh)
+    reused = f"; {len(s['reused_figures'])} figure(s) from the cache" if s["reused_figures"] else ""
+    print(f"wrote {Path(out) / s['profile']}/summary.json and index.md ({s['seconds']:.0f} s{reused})")
 
 # %% ../nbs/15_cli.ipynb #2244d6a0
 def _on_ranks(command: str, nproc: int) -> bool:

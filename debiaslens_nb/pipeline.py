@@ -43,7 +43,8 @@ from .tiny_clip import train_tiny_clip
 
 # %% auto #0
 __all__ = ['DATA_SECTIONS', 'Workspace', 'Stages', 'sample_latents', 'profile_prompt_sets', 'bias_context', 'save_text_memo',
-           'sem_corpus', 'prepare', 'train_profile_saes', 'extract_store', 'profile_seeds', 'prepare_seeds']
+           'sem_corpus', 'code_fingerprint', 'prepare', 'train_profile_saes', 'extract_store', 'profile_seeds',
+           'prepare_seeds']
 
 # %% ../nbs/13_pipeline.ipynb #fe482968
 @dataclass
@@ -382,7 +383,7 @@ def _build_workspace(p: Profile, seed: int, device, progress: bool) -> Workspace
 
 # %% ../nbs/13_pipeline.ipynb #d9a1e35f
 @functools.cache
-def _code_fingerprint() -> str:
+def code_fingerprint() -> str:
     "Hash of the package's source files: a snapshot is valid only for the code that computed it."
     root = Path(str(importlib.resources.files("debiaslens_nb")))
     return content_hash(*sorted(root.glob("*.py")), short=True)
@@ -430,7 +431,7 @@ def prepare(profile: str | dict | Profile = "faceworld", quick: bool = False, se
             progress: bool = True) -> Workspace:
     "The workspace of a profile and seed: loaded from its snapshot, else built (each step from its cache) and saved."
     p = as_profile(profile, quick)
-    d = cache_root("workspace", content_hash(p.to_dict(), seed, str(device), _code_fingerprint(), short=True))
+    d = cache_root("workspace", content_hash(p.to_dict(), seed, str(device), code_fingerprint(), short=True))
     with cache_lock(d):
         ws = _load_workspace(d, p, seed, device, progress)
         if ws is None:

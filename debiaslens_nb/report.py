@@ -12,20 +12,22 @@ import contextlib
 import os
 import shutil
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from .core import (InputError, atomic_dir, claim_output_dir, progress as progress_bar, read_json,
-                                recover_dir, temp_sibling, write_json, write_text)
+from .cached_data import build_cache_dir, checksums_hold
+from .core import (InputError, atomic_dir, cache_lock, cache_root, claim_output_dir, content_hash,
+                                progress as progress_bar, read_json, recover_dir, temp_sibling, write_json, write_text)
 from .figures import FIGURES
-from .pipeline import prepare_seeds, profile_seeds
+from .pipeline import code_fingerprint, prepare_seeds, profile_seeds
 from .profiles import as_profile
 
 # %% auto #0
 __all__ = ['RANDOM_WEIGHTS_NOTE', 'REPORT_SUFFIXES', 'faceworld_checks', 'figures_dir', 'run_notebook', 'ceiling_line',
-           'is_report', 'staged_report', 'reproduce']
+           'figure_key', 'is_report', 'staged_report', 'reproduce']
 
 # %% ../nbs/14b_report.ipynb #6a612292
 def faceworld_checks(table: dict, specificity: dict) -> dict:
@@ -196,16 +198,45 @@ def _index_html(profile: str, summary: dict, out: Path) -> str:
     )
 
 # %% ../nbs/14b_report.ipynb #31a98e23
-def _render_notebooks(out: Path) -> None:
-    "The executed figure notebooks in `out`, rendered to HTML beside them (nbconvert)."
+def _render_notebook(notebook: Path) -> None:
+    "An executed figure notebook rendered to HTML beside it (nbconvert)."
     import nbformat
     from nbconvert import HTMLExporter
-    for f in FIGURES.values():
-        if (out / f.notebook).is_file():
-            body, _ = HTMLExporter(template_name="lab").from_notebook_node(
-                nbformat.read(out / f.notebook, as_version=4)
-            )
-            write_text(out / Path(f.notebook).with_suffix(".html").name, body)
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(notebook, as_version=4))
+    write_text(notebook.with_suffix(".html"), body)
+
+
+# %% ../nbs/14b_report.ipynb #f1c4a0e2
+def figure_key(profile, name: str, seeds, quick: bool = False, vary_model: bool = False, device: str = "cpu") -> str:
+    "The cache key of one figure's files (see above)."
+    nb_dir = figures_dir()
+    notebook = nb_dir / FIGURES[name].notebook if nb_dir is not None else None
+    source = notebook if notebook is not None and notebook.is_file() else FIGURES[name].module
+    return content_hash(as_profile(profile, quick).to_dict(), name, [int(s) for s in seeds], quick, vary_model,
+                        str(device), code_fingerprint(), source, short=True)
+
+
+# %% ../nbs/14b_report.ipynb #f1c4a0e3
+def _figure_files(out: Path, name: str) -> list[Path]:
+    "The files figure `name` wrote into `out`: its stem's outputs and its executed (and rendered) notebook."
+    fig, notebook = FIGURES[name], Path(FIGURES[name].notebook).stem
+    return [p for p in out.iterdir() if p.is_file() and (p.name.startswith(fig.stem) or p.stem == notebook)]
+
+def _restore_figure(entry: Path, out: Path) -> bool:
+    "Copy a cached figure's files into `out`; False when the entry is missing or fails its checksums (with a warning)."
+    if not (entry / "checksum.json").is_file(): return False
+    if not checksums_hold(entry):
+        warnings.warn(f"cached figure {entry} does not match its checksums (corrupt); computing it again", stacklevel=2)
+        return False
+    for f in entry.iterdir():
+        if f.name != "checksum.json": shutil.copy2(f, out / f.name)
+    return True
+
+def _store_figure(entry: Path, files: list[Path]) -> None:
+    def write(tmp: Path):
+        for f in files: shutil.copy2(f, tmp / f.name)
+    build_cache_dir(entry, write)
+
 
 # %% ../nbs/14b_report.ipynb #c285e087
 REPORT_SUFFIXES = (".json", ".png", ".pdf", ".ipynb", ".md", ".html", ".csv", ".txt")
@@ -232,9 +263,11 @@ def staged_report(out: Path, whole: bool):
 
 # %% ../nbs/14b_report.ipynb #8d3c13d3
 def reproduce(profile: str = "faceworld", out="reports", only: str | None = None, quick: bool = False, seeds=None,
-              device: str = "cpu", progress: bool = True, vary_model: bool = False, jobs: int = 1) -> dict:
+              device: str = "cpu", progress: bool = True, vary_model: bool = False, jobs: int = 1,
+              fresh: bool = False) -> dict:
     """Run the pipeline and every figure of `profile` into `out` over `seeds` (default: the profile's list), `jobs`
-    figure notebooks at a time; returns the summary."""
+    figure notebooks at a time, each figure's files from the cache when its key has not changed (`fresh`: compute
+    every figure again); returns the summary."""
     if not isinstance(jobs, int) or jobs < 1: raise InputError(f"jobs must be a positive int, got {jobs!r}")
     names = list(FIGURES) if only is None else [n.strip() for n in only.split(",")]
     unknown = set(names) - set(FIGURES)
@@ -248,27 +281,34 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     runs = prepare_seeds(profile, seeds, quick=quick, vary_model=vary_model, device=device, progress=progress)
     with staged_report(final, whole=only is None) as out:    # nothing is written before the pipeline has run
         return _write_report(out, profile, profile_name, names, runs, seeds, quick, vary_model, device, progress,
-                             jobs, t0)
+                             jobs, t0, fresh)
 
 # %% ../nbs/14b_report.ipynb #fc041be7
 def _write_report(out: Path, profile: str, profile_name: str, names: list, runs: list, seeds: list, quick: bool,
-                  vary_model: bool, device: str, progress: bool, jobs: int, t0: float) -> dict:
-    "Execute the figures into the folder `out` and write its summary and index pages; returns the summary."
+                  vary_model: bool, device: str, progress: bool, jobs: int, t0: float, fresh: bool = False) -> dict:
+    "Execute (or restore from the cache) the figures into the folder `out`, write its summary and index pages."
     nb_dir = figures_dir()
     notebooks = nb_dir is not None and all((nb_dir / FIGURES[n].notebook).is_file() for n in names)
     def run_figure(name):
         fig, started = FIGURES[name], time.perf_counter()
-        if notebooks:
-            run_notebook(nb_dir / fig.notebook, out / fig.notebook, dict(profile=profile, out_dir=str(out), quick=quick,
-                         seeds=seeds, vary_model=vary_model, device=device), nb_dir)
-        else: fig.function(runs, out)
-        return name, time.perf_counter() - started
+        entry = cache_root("figures", figure_key(profile, name, seeds, quick, vary_model, device))
+        with cache_lock(entry):
+            if not fresh and _restore_figure(entry, out): return name, time.perf_counter() - started, True
+            if notebooks:
+                run_notebook(nb_dir / fig.notebook, out / fig.notebook, dict(profile=profile, out_dir=str(out),
+                             quick=quick, seeds=seeds, vary_model=vary_model, device=device), nb_dir)
+                _render_notebook(out / fig.notebook)
+            else: fig.function(runs, out)
+            _store_figure(entry, _figure_files(out, name))
+        return name, time.perf_counter() - started, False
     with ThreadPoolExecutor(max_workers=jobs if notebooks else 1) as pool:      # kernels are processes of their own
-        done = pool.map(run_figure, names)
-        figure_seconds = dict(progress_bar(done, enabled=progress, desc=f"{profile} figures", total=len(names)))
+        done = list(progress_bar(pool.map(run_figure, names), enabled=progress, desc=f"{profile} figures",
+                                 total=len(names)))
+    figure_seconds = {name: s for name, s, _ in done}
     figures = {name: read_json(out / f"{FIGURES[name].stem}.json") for name in names}
     summary = {"profile": profile_name, "quick": quick, "seeds": seeds, "n_seeds": len(seeds), "vary_model": vary_model,
                "seconds": time.perf_counter() - t0, "figures": figures, "figure_seconds": figure_seconds,
+               "reused_figures": [name for name, _, reused in done if reused],
                "stages": {str(w.seed): w.timings for w in runs}, "memory": {str(w.seed): w.memory for w in runs}}
     if "maxskew_table" in figures:
         t = figures["maxskew_table"]
@@ -286,6 +326,5 @@ def _write_report(out: Path, profile: str, profile_name: str, names: list, runs:
         )
     write_json(out / "summary.json", summary)
     write_text(out / "index.md", _index_md(profile_name, summary, out))
-    _render_notebooks(out)
     write_text(out / "index.html", _index_html(profile_name, summary, out))
     return summary

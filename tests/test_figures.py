@@ -221,6 +221,21 @@ def test_reproduce_writes_summary_and_index(reports):
     assert f"n = {len(seeds)} seed(s)" in index and " ± " in index
 
 
+def test_a_warm_rerun_reuses_the_figure(reports, tmp_path):
+    """`reproduce` again with the same code, profile and seeds copies the figure's files from the cache (the same
+    bytes) instead of executing its notebook; another seed list computes it again."""
+    from debiaslens_nb.report import figure_key, reproduce
+    run(reports, *REPRODUCED)
+    again = reproduce("faceworld", tmp_path, only="maxskew_table", quick=True, seeds=SEEDS["faceworld"], progress=False)
+    assert again["reused_figures"] == ["maxskew_table"]
+    first, second = reports / "faceworld", tmp_path / "faceworld"
+    for name in ("fig2_maxskew_table.json", "fig2_maxskew_table.png", "02_maxskew_table.ipynb",
+                 "02_maxskew_table.html"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    assert figure_key("faceworld", "maxskew_table", SEEDS["faceworld"][:1], quick=True) != figure_key(
+        "faceworld", "maxskew_table", SEEDS["faceworld"], quick=True)
+
+
 def browser():
     "A headless-capable Chromium (`make setup` installs Debian's `chromium` where it is missing)."
     return next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
