@@ -42,7 +42,7 @@ test: $(STAMP) browser
 	$(BIN)/ruff check --select E501 nbs tests bench tools
 	$(BIN)/python tools/import_graph.py
 	$(BIN)/nbdev-test --n-workers 2 --skip-folder-re '^figures$$'
-	$(BIN)/pytest -q -n 2 --dist loadgroup -m 'not slow' tests
+	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder --durations 12 -m 'not slow' tests
 
 test-slow: $(STAMP)
 	$(BIN)/nbdev-test --n-workers 1 --flags slow --skip-folder-re '^figures$$'
@@ -60,7 +60,10 @@ reproduce-%: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python tools/render_docs.py --out _html
 
+# The reference SAE trainer for bench/sae_vs_reference.py: never a dependency of the package, installed without
+# its own dependencies (its trainer needs only torch and einops).
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q --no-deps dictionary-learning==0.1.0 einops==0.8.2
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

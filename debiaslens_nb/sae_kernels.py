@@ -54,17 +54,18 @@ def _sparse_decode(W_dec, rows, cols, vals, n_rows: int) -> torch.Tensor:
     return F.embedding_bag(cols, W_dec, _offsets(rows, n_rows), mode="sum", per_sample_weights=vals)
 
 # %% ../nbs/05a_sae_kernels.ipynb #f3b0b6cd
-def _batch_topk_flat(acts: torch.Tensor, n_keep: int) -> torch.Tensor:
+def _batch_topk_flat(acts: torch.Tensor, n_keep: int, sample: int = 65536) -> torch.Tensor:
     "Flat indices of the `n_keep` largest entries of `acts` (exact), unsorted."
-    n_rows, n_lat = acts.shape
-    m = min(n_lat, 4 * math.ceil(n_keep / n_rows))
-    if m < n_lat:
-        cand_v, cand_i = acts.topk(m, dim=1, sorted=False)
-        v, pos = cand_v.flatten().topk(n_keep, sorted=False)
-        per_row = torch.bincount(pos // m, minlength=n_rows)
-        if int(per_row.max()) < m:                          # no row exhausted its candidates: exact
-            return (pos // m) * n_lat + cand_i.flatten()[pos]
-    return acts.flatten().topk(n_keep, sorted=False).indices
+    flat, n_lat = acts.flatten(), acts.shape[1]
+    if 4 * n_keep >= flat.numel(): return flat.topk(n_keep, sorted=False).indices
+    stride = max(1, flat.numel() // sample)
+    while math.gcd(stride, n_lat) != 1: stride += 1           # the sample visits every latent
+    probe = flat[::stride]
+    keep = min(len(probe), 2 * math.ceil(n_keep * len(probe) / flat.numel()) + 8)
+    cut = probe.topk(keep, sorted=False).values.min()
+    above = (flat >= cut).nonzero().squeeze(1)
+    if len(above) < n_keep: return flat.topk(n_keep, sorted=False).indices    # the cut was too high
+    return above[flat[above].topk(n_keep, sorted=False).indices]
 
 # %% ../nbs/05a_sae_kernels.ipynb #69a57af6
 def _select(acts: torch.Tensor, h: torch.Tensor, cfg: SAEConfig, sync: Ranks | None = None
@@ -104,7 +105,8 @@ def train_loss(
     with torch.no_grad(), torch.autocast(xn.device.type, dtype=torch.bfloat16, enabled=autocast):
         h = sae.hidden(xn)
     h = h.float()
-    acts = torch.relu(h)
+    acts = torch.relu(h) if cfg.kind == "msae" else h.relu_()   # in place: h is read below only where selected,
+                                                                 # through a ReLU (msae selects on h itself)
     rows, cols = _select(acts, h, cfg, sync)
     vals = torch.relu(_SparseEncode.apply(sae.W_enc, sae.b_enc, sae.b_dec, xn, rows, cols, h[rows, cols]))
     if cfg.kind == "msae":

@@ -158,6 +158,10 @@ def _save_checkpoint(
     sae.save(directory / "sae")  # a loadable copy for users; resuming reads the weights from the state file
 
 # %% ../nbs/05a_sae_training.ipynb #18f179bf
+def _laid_out_like(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    "`t` on `p`'s device, with `p`'s memory layout when it has `p`'s shape (an Adam moment; the step is a scalar)."
+    return torch.empty_like(p).copy_(t) if t.shape == p.shape else t.to(p.device)
+
 def _load_checkpoint(
     sae: SAE, opt: torch.optim.Optimizer, st: TrainState, directory: Path, seed: int, batch_size: int
 ) -> bool:
@@ -185,7 +189,7 @@ def _load_checkpoint(
     )
     for i, p in enumerate(sae.parameters()):
         names = [k.split(".", 2)[2] for k in tensors if k.startswith(f"adam.{i}.")]
-        if names: opt.state[p] = {n: tensors[f"adam.{i}.{n}"].to(p.device) for n in names}
+        if names: opt.state[p] = {n: _laid_out_like(p, tensors[f"adam.{i}.{n}"]) for n in names}
     st.step, st.since_fired = int(meta["step"]), tensors["since_fired"].to(sae.W_enc.device)
     st.losses, st.aux_losses = json.loads(meta["losses"]), json.loads(meta["aux_losses"])
     return True
@@ -246,7 +250,7 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
     steps, batch_size, seed, lr, dead_after = rc.steps, rc.batch_size, rc.seed, rc.lr, rc.dead_after
     warmup, decay_start, thr_start = rc.warmup_steps, rc.decay_start, rc.threshold_start_step
     use_autocast = rc.autocast and dev.type == "cuda"
-    opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
+    opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999), fused=dev.type in ("cpu", "cuda") or None)
     st = TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
     ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if resume and ckpt is None: raise InputError("resume=True needs checkpoint_dir")

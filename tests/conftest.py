@@ -1,28 +1,41 @@
-"""Scheduling of the suite on `make test`'s two xdist workers (`--dist loadgroup`).
+"""Scheduling of the suite on `make test`'s two xdist workers (`--dist loadgroup --no-loadscope-reorder`: groups and
+tests are handed out in the order below, the next one to whichever worker is free).
 
-Every test that reads a profile's figures goes to that profile's group, so one worker builds a profile's caches and
-runs its notebooks while the other works on something else, instead of waiting on the first one's file lock. The
-FaceWorld group comes first: it holds the longest chain (the tiny CLIP is trained from scratch on a fresh clone).
+1. `test_profile_caches_build[faceworld]` alone: the longest chain of the suite (the tiny CLIP trained from scratch on
+   a fresh clone, then two seeds of SAEs), started at once on one worker;
+2. the MiniLM group (its caches, then its notebooks) on the other worker;
+3. the other tests, heaviest first;
+4. the FaceWorld figure tests last, by then on warm caches, shared by both workers.
+
+Without this, a worker that draws a FaceWorld figure test early waits on the other one's file lock for minutes.
 Tests marked `slow` run in `make test-slow` only.
 """
 import pytest
 
-PROFILES = ("faceworld", "minilm")
+HEAVY_FIRST = ("test_dry_run", "test_distributed", "test_faults", "test_readme", "test_towers")
 
 
-def _group(item) -> str | None:
+def _profile(item) -> str | None:
     params = getattr(item, "callspec", None)
     profile = params.params.get("profile") if params is not None else None
     if profile is None and item.module.__name__.endswith("test_figures"):
-        profile = next((p for p in PROFILES if p in item.name), "faceworld")    # the FaceWorld-only tests
+        profile = "minilm" if "minilm" in item.name else "faceworld"          # the tests of one profile only
     return profile
 
 
+def _rank(item) -> tuple[int, int]:
+    profile, module = _profile(item), item.module.__name__.rsplit(".", 1)[-1]
+    if item.originalname == "test_profile_caches_build" and profile == "faceworld": return (0, 0)
+    if profile == "minilm": return (1, 0)
+    if profile is None: return (2, HEAVY_FIRST.index(module) if module in HEAVY_FIRST else len(HEAVY_FIRST))
+    return (3, 0)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=_rank)                                                       # stable: file order within a rank
     for item in items:
-        group = _group(item)
-        if group is not None: item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: {"faceworld": 0, "minilm": 1}.get(_group(item), 2))
+        rank = _rank(item)[0]
+        if rank in (0, 1): item.add_marker(pytest.mark.xdist_group("faceworld-caches" if rank == 0 else "minilm"))
 
 
 def pytest_configure(config):

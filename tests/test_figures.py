@@ -66,6 +66,14 @@ def run(reports, profile, notebook):
     return json.loads((out / f"{stem}.json").read_text()), out / stem
 
 
+@pytest.mark.parametrize("profile", ["faceworld", "minilm"])
+def test_profile_caches_build(reports, profile):
+    """Each profile's model, activation stores and SAEs, built once for the session before its figures (the FaceWorld
+    build first and on a worker of its own: see conftest.py)."""
+    warm_caches(reports, profile)
+    assert (reports / f"{profile}-caches.done").is_file()
+
+
 def test_every_figure_has_a_notebook():
     assert NOTEBOOKS == sorted(STEMS)
 
