@@ -12,19 +12,21 @@ from __future__ import annotations
 import dataclasses
 import string
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.stats as st
 
-from .core import InputError, LabelError, load_asset_json
+from .core import DatasetSchemaError, InputError, LabelError, ResourceNotFoundError, load_asset_json
 from .data import load_fairface
 
 # %% auto #0
-__all__ = ['QUESTIONS', 'UNKNOWN_OPTIONS', 'INSTRUCTION', 'FAIRNESS_INSTRUCTIONS', 'vla_occupations', 'VLAPrompt', 'vla_prompts',
-           'with_instruction', 'random_neurons', 'score_vla', 'occupation_tests', 'bias_metrics', 'bias_reduction',
-           'balanced_by_gender', 'score_yes_no', 'mme_scores', 'fairface_faces']
+__all__ = ['QUESTIONS', 'UNKNOWN_OPTIONS', 'INSTRUCTION', 'FAIRNESS_INSTRUCTIONS', 'MIAP_COLUMNS', 'MIAP_GENDERS',
+           'vla_occupations', 'VLAPrompt', 'vla_prompts', 'with_instruction', 'random_neurons', 'score_vla',
+           'occupation_tests', 'bias_metrics', 'bias_reduction', 'balanced_by_gender', 'score_yes_no', 'mme_scores',
+           'fairface_faces', 'miap_faces', 'miap_fixture']
 
 # %% ../nbs/10a_vla_bench.ipynb #d5009595
 QUESTIONS = (
@@ -224,3 +226,71 @@ def fairface_faces(n_per_gender: int = 500, split: str = "validation", config: s
     picked = balanced_by_gender(ds["gender"], n_per_gender, seed)
     rows = ds.select(picked)
     return list(rows["image"]), list(rows["gender"])
+
+# %% ../nbs/10a_vla_bench.ipynb #b3e1d0a2
+MIAP_COLUMNS = ("ImageID", "LabelName", "Confidence", "XMin", "XMax", "YMin", "YMax", "IsOccluded", "IsTruncated",
+                "IsGroupOf", "IsDepictionOf", "IsInsideOf", "GenderPresentation", "AgePresentation")
+MIAP_GENDERS = {"Predominantly Feminine": "female", "Predominantly Masculine": "male"}
+
+
+# %% ../nbs/10a_vla_bench.ipynb #b3e1d0a3
+def _miap_boxes(folder: Path, split: str) -> pd.DataFrame:
+    "The split's box table, its columns checked."
+    csv = folder / f"open_images_extended_miap_boxes_{split}.csv"
+    if not csv.is_file():
+        raise ResourceNotFoundError(f"no {csv.name} in {folder}: download MIAP's box files for the {split!r} split")
+    boxes = pd.read_csv(csv)
+    missing = [c for c in MIAP_COLUMNS if c not in boxes.columns]
+    if missing: raise DatasetSchemaError(f"{csv} lacks the MIAP columns {missing}; is it MIAP's box file?")
+    return boxes
+
+def miap_faces(folder, n_per_gender: int = 500, split: str = "test", seed: int = 0, min_side: int = 64
+               ) -> tuple[list, list[str]]:
+    """(images, genders): `n_per_gender` women and as many men from a local MIAP copy, one person per image, each
+    image cropped to the person's box (see above)."""
+    from PIL import Image
+    folder = Path(folder)
+    boxes = _miap_boxes(folder, split)
+    single = (boxes[["IsGroupOf", "IsDepictionOf", "IsInsideOf", "IsOccluded", "IsTruncated"]] == 0).all(axis=1)
+    usable = single & boxes["GenderPresentation"].isin(list(MIAP_GENDERS))
+    per_image = boxes.groupby("ImageID").size()
+    ok = boxes[usable & boxes["ImageID"].map(per_image).eq(1)].reset_index(drop=True)
+    images, genders = [], []
+    for row in ok.itertuples():
+        path = folder / "images" / f"{row.ImageID}.jpg"
+        if not path.is_file(): raise ResourceNotFoundError(f"{path} is missing: download the Open Images image")
+        with Image.open(path) as im:
+            w, h = im.size
+            box = (round(row.XMin * w), round(row.YMin * h), round(row.XMax * w), round(row.YMax * h))
+            if min(box[2] - box[0], box[3] - box[1]) < min_side: continue
+            images.append(im.convert("RGB").crop(box)); genders.append(MIAP_GENDERS[row.GenderPresentation])
+    picked = balanced_by_gender(genders, n_per_gender, seed)
+    return [images[i] for i in picked], [genders[i] for i in picked]
+
+
+# %% ../nbs/10a_vla_bench.ipynb #b3e1d0a4
+def miap_fixture(folder, n: int = 24, split: str = "test", seed: int = 0) -> Path:
+    """A small MIAP copy in the release layout (box CSV + `images/`): `n` one-person images alternating women and men,
+    plus images the loader must skip (a group box, two people, an unknown presentation, a box too small)."""
+    from PIL import Image
+    folder, rng = Path(folder), np.random.default_rng(seed)
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    rows = []
+    def person(image_id, gender, box=(0.1, 0.9, 0.05, 0.95), group=0):
+        rows.append(dict(ImageID=image_id, LabelName="/m/01g317", Confidence=1, XMin=box[0], XMax=box[1],
+                         YMin=box[2], YMax=box[3], IsOccluded=0, IsTruncated=0, IsGroupOf=group, IsDepictionOf=0,
+                         IsInsideOf=0, GenderPresentation=gender, AgePresentation="Middle"))
+    kinds = [("one", g) for g in list(MIAP_GENDERS) * (n // 2)] + [
+        ("group", "Predominantly Feminine"), ("two", "Predominantly Masculine"), ("one", "Unknown"),
+        ("small", "Predominantly Feminine")]
+    for i, (kind, gender) in enumerate(kinds):
+        image_id = f"{i:016x}"
+        pixels = rng.integers(0, 255, (160, 120, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / "images" / f"{image_id}.jpg")
+        if kind == "small": person(image_id, gender, box=(0.1, 0.2, 0.1, 0.2))
+        else: person(image_id, gender, group=int(kind == "group"))
+        if kind == "two": person(image_id, "Predominantly Feminine", box=(0.5, 0.9, 0.1, 0.9))
+    pd.DataFrame(rows, columns=list(MIAP_COLUMNS)).to_csv(folder / f"open_images_extended_miap_boxes_{split}.csv",
+                                                          index=False)
+    return folder
+
