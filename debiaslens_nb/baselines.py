@@ -505,10 +505,14 @@ def _debiaslens_resources(tower: str):
 def _sem_sae(ws) -> dict: return {"sae": ws.sem_sae}
 
 # %% ../nbs/09_baselines.ipynb #dcb5b2de
+def _quick_quarter(ws, n: int) -> int:
+    "`n`, or a quarter of it on a profile's quick settings (what the tests run)."
+    return n // 4 if ws.profile.quick_mode else n
+
 def _budget(ws, default: int) -> int:
-    """A learned baseline's number of training items: its default (a quarter of it on a profile's quick settings, what
-    the tests run), or the profile's training-data size where that is smaller (a dry run scales it down)."""
-    default = default // 4 if ws.profile.quick_mode else default
+    """A learned baseline's number of training items: its default (`_quick_quarter`), or the profile's training-data
+    size where that is smaller (a dry run scales it down)."""
+    default = _quick_quarter(ws, default)
     return min(default, ws.profile.sae_data.n or default)
 
 # %% ../nbs/09_baselines.ipynb #e1150f29
@@ -563,7 +567,7 @@ def _prism_resources(ws) -> dict | None:
     data allows it (fewer in a scaled-down dry run); None with fewer than two distinct queries."""
     targets = [p for prompts in ws.prompt_sets.values() for p in prompts]
     if len(set(targets)) < 2: return None
-    most = PRISM_MAX_TARGETS // 4 if ws.profile.quick_mode else PRISM_MAX_TARGETS
+    most = _quick_quarter(ws, PRISM_MAX_TARGETS)
     per_target = _budget(ws, 10**9) // min(len(set(targets)), most)
     config = PrismConfig() if per_target >= 200 else PrismConfig(samples_per_target=max(4, per_target))
     return dict(targets=targets, seed=ws.seed, config=config, max_targets=most)
