@@ -47,16 +47,17 @@ def swap_gender(text: str, to: str) -> str:
     return re.sub(r"[A-Za-z]+", sub, text)
 
 # %% ../nbs/13a_ceilings.ipynb #b5462c12
-def face_pairs(n_pairs: int, seed: int = 300) -> list:
+def face_pairs(n_pairs: int, seed: int = 300, cue_range: tuple | None = None) -> list:
     """`n_pairs` FaceWorld faces, each drawn as a man and as a woman from one random stream (all else equal), balanced
-    over occupation x skin x age like the eval split: [man, woman, man, woman, ...]."""
+    over occupation x skin x age like the eval split: [man, woman, man, woman, ...]; occupation cues drawn from
+    `cue_range` (default: the eval split's)."""
     rng = np.random.default_rng(seed)
     cells = [(o, s, a) for o in OCCUPATIONS for s in SKINS for a in AGES]
     order = np.concatenate([rng.permutation(len(cells)) for _ in range(-(-n_pairs // len(cells)))])[:n_pairs]
     images = []
     for i in order:
         occupation, skin, age = cells[i]
-        cue, stream = float(rng.uniform(*FaceWorldConfig().eval_cue_range)), int(rng.integers(2**62))
+        cue, stream = float(rng.uniform(*(cue_range or FaceWorldConfig().eval_cue_range))), int(rng.integers(2**62))
         images += [draw_face(occupation, g, skin, age, cue, np.random.default_rng(stream)) for g in GENDERS]
     return images
 

@@ -19,8 +19,8 @@ from .core import DebiasLensError, InputError, ResourceNotFoundError
 from .vlm import VLM, UnsupportedModelError
 
 # %% auto #0
-__all__ = ['ARCHITECTURES', 'TINY_FAMILIES', 'REFERENCE_GAMMA', 'SiteError', 'LVLMArchitecture', 'LVLM', 'load_lvlm',
-           'word_tokenizer', 'tiny_lvlm', 'sample_tokens', 'mean_tokens', 'DebiasedLVLM']
+__all__ = ['ARCHITECTURES', 'WORD_CHAT_TEMPLATE', 'TINY_FAMILIES', 'REFERENCE_GAMMA', 'SiteError', 'LVLMArchitecture', 'LVLM',
+           'load_lvlm', 'word_tokenizer', 'tiny_lvlm', 'sample_tokens', 'mean_tokens', 'DebiasedLVLM']
 
 # %% ../nbs/03d_lvlm.ipynb #9ea04108
 class SiteError(DebiasLensError, ValueError):
@@ -215,9 +215,9 @@ _SPECIAL = ("<pad>", "<unk>", "<s>", "</s>", "<image>", "<video>", "<IMG_CONTEXT
             "<end_of_utterance>", *(f"<row_{i}_col_{j}>" for i in range(1, 7) for j in range(1, 7)))
 _WORDS = ("A", "B", "C", "D", "Yes", "No", "user", "assistant", ":", "?", ".", "is", "this", "person", "a", "the",
           "doctor", "nurse", "better", "suited", "for", "role", "of", "answer", "with", "letter", "Question")
-_TEMPLATE = ("{% for m in messages %}{{ m['role'] }} : {% for c in m['content'] %}{% if c['type'] == 'image' %}"
-             "IMAGE {% else %}{{ c['text'] }} {% endif %}{% endfor %}{% endfor %}"
-             "{% if add_generation_prompt %}assistant : {% endif %}")
+WORD_CHAT_TEMPLATE = ("{% for m in messages %}{{ m['role'] }} : {% for c in m['content'] %}"
+                      "{% if c['type'] == 'image' %}IMAGE {% else %}{{ c['text'] }} {% endif %}{% endfor %}{% endfor %}"
+                      "{% if add_generation_prompt %}assistant : {% endif %}")
 _PLACEHOLDER = {"llava": "<image>", "internvl": "<IMG_CONTEXT>", "idefics3": "<image>", "paligemma": "<image>",
                 "qwen2vl": "<|vision_start|> <|image_pad|> <|vision_end|>"}
 
@@ -254,7 +254,7 @@ def _tiny_parts(family: str, tok, image_size: int, text_layers: int = 2):
     text = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=text_layers, num_attention_heads=4,
                 num_key_value_heads=4, vocab_size=len(tok))
     vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4)
-    template = _TEMPLATE.replace("IMAGE", _PLACEHOLDER[family])
+    template = WORD_CHAT_TEMPLATE.replace("IMAGE", _PLACEHOLDER[family])
     image_id = tok.convert_tokens_to_ids(_PLACEHOLDER[family] if family != "qwen2vl" else "<|image_pad|>")
     if family == "llava":
         square = {"height": image_size, "width": image_size}
