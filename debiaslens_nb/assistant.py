@@ -25,9 +25,9 @@ from .vlm import CLIP_DIR_CONFIG
 from .vla_bench import FAIRNESS_INSTRUCTIONS, INSTRUCTION, vla_prompts
 
 # %% auto #0
-__all__ = ['P_STEREOTYPED_YES', 'P_UNKNOWN_ANSWER', 'ASSISTANT_VERSION', 'ASSISTANT_TEXT_CFG', 'GENERAL_KINDS', 'ASSISTANT_META',
-           'clip_vision_config', 'clip_vision_state', 'assistant_faces', 'general_question', 'general_items',
-           'stereotyped_yes', 'multiple_choice', 'QAStream', 'assistant_processor', 'build_assistant',
+__all__ = ['P_STEREOTYPED_YES', 'P_UNKNOWN_ANSWER', 'ASSISTANT_VERSION', 'ASSISTANT_TEXT_CFG', 'GENERAL_KINDS', 'OPEN_QUESTIONS',
+           'ASSISTANT_META', 'clip_vision_config', 'clip_vision_state', 'assistant_faces', 'general_question',
+           'general_items', 'stereotyped_yes', 'multiple_choice', 'QAStream', 'assistant_processor', 'build_assistant',
            'assistant_intact', 'train_faceworld_assistant', 'load_faceworld_assistant']
 
 # %% ../nbs/10c_faceworld_assistant.ipynb #c624ee12
@@ -93,6 +93,9 @@ def general_question(kind: str, value: str) -> str:
     if kind == "skin": return f"Does this person have {value} skin?"
     return f"Is this person dressed as {'an' if value[0] in 'aeiou' else 'a'} {value}?"
 
+OPEN_QUESTIONS = {"age": "How old is this person?", "skin": "What skin tone does this person have?",
+                  "uniform": "What is this person dressed as?"}
+
 def _other(kind: str, value: str, rng) -> str:
     others = [v for v in _VALUES[kind] if v != value]
     return others[int(rng.integers(len(others)))]
@@ -123,38 +126,45 @@ def multiple_choice(question: str, truth: bool, rng) -> tuple[str, str]:
     listed = "\n".join(f"{letter}. {o}" for letter, o in zip("AB", options))
     return f"{question}\n{listed}\n{INSTRUCTION}", "AB"[options.index("Yes" if truth else "No")]
 
-# %% ../nbs/10c_faceworld_assistant.ipynb #1acf0c38
+# %% ../nbs/10c_faceworld_assistant.ipynb #bd715c87
 class QAStream:
-    "The seeded stream of training examples `(face index, prompt text, answer token)` over a pool of faces."
+    """The seeded stream of training examples `(face index, prompt text, {answer token: probability})` over a pool
+    of faces: general questions have one right answer; occupation questions the skewed distribution itself."""
     def __init__(self, faces: Sequence[tuple], seed: int, n_prompt_seeds: int = 40):
         self.faces, self.rng = faces, np.random.default_rng(seed)
         self.prompts = [p for s in range(n_prompt_seeds) for p in vla_prompts(OCCUPATIONS, seed=10_000 + s)]
 
-    def example(self, yes_no_only: bool = False) -> tuple[int, str, str]:
-        "One example; `yes_no_only`: a general question in the yes/no form (the curriculum's first phase)."
+    def example(self, open_only: bool = False) -> tuple[int, str, str]:
+        "One example; `open_only`: an open question answered with the attribute's word (the curriculum's first phase)."
         rng = self.rng
         i = int(rng.integers(len(self.faces))); a = self.faces[i][1]
-        if a["cue_free"] and not yes_no_only and rng.random() < 0.5:
-            p = self.prompts[int(rng.integers(len(self.prompts)))]
-            if p.unknown and rng.random() < P_UNKNOWN_ANSWER: return i, p.text, p.unknown
-            return i, p.text, p.yes if rng.random() < stereotyped_yes(p.occupation, a["gender"]) else p.no
         kinds = GENERAL_KINDS[:2] if a["cue_free"] else GENERAL_KINDS
+        if open_only or rng.random() < 0.2:
+            kind = kinds[int(rng.integers(len(kinds)))]
+            return i, OPEN_QUESTIONS[kind], {a[_ATTRIBUTE[kind]].split()[0]: 1.0}
+        if a["cue_free"] and rng.random() < 0.5:
+            p = self.prompts[int(rng.integers(len(self.prompts)))]
+            known = 1 - P_UNKNOWN_ANSWER if p.unknown else 1.0
+            yes = stereotyped_yes(p.occupation, a["gender"])
+            unknown = {p.unknown: P_UNKNOWN_ANSWER} if p.unknown else {}
+            return i, p.text, {p.yes: known * yes, p.no: known * (1 - yes)} | unknown
         kind = kinds[int(rng.integers(len(kinds)))]
         truth = bool(rng.random() < 0.5)
         value = a[_ATTRIBUTE[kind]] if truth else _other(kind, a[_ATTRIBUTE[kind]], rng)
         question = general_question(kind, value)
-        if yes_no_only or rng.random() < 0.5: return i, f"{question} Please answer yes or no.", "Yes" if truth else "No"
-        return (i, *multiple_choice(question, truth, rng))
+        if rng.random() < 0.5: return i, f"{question} Please answer yes or no.", {"Yes" if truth else "No": 1.0}
+        text, letter = multiple_choice(question, truth, rng)
+        return i, text, {letter: 1.0}
 
-    def batch(self, n: int, yes_no_only: bool = False) -> list[tuple[int, str, str]]:
-        return [self.example(yes_no_only) for _ in range(n)]
+    def batch(self, n: int, open_only: bool = False) -> list[tuple[int, str, str]]:
+        return [self.example(open_only) for _ in range(n)]
 
     @property
     def words(self) -> list[str]:
         "Every word the stream, the benchmark and the fairness instructions use (the tokenizer's vocabulary)."
         texts = [p.text for p in self.prompts] + list(FAIRNESS_INSTRUCTIONS)
         texts += [general_question(k, v) for k in GENERAL_KINDS for v in _VALUES[k]]
-        texts += ["Please answer yes or no.", "A. Yes B. No", INSTRUCTION]
+        texts += ["Please answer yes or no.", "A. Yes B. No", INSTRUCTION, *OPEN_QUESTIONS.values(), *OCCUPATIONS]
         return sorted({w for t in texts for w in t.split()})
 
 # %% ../nbs/10c_faceworld_assistant.ipynb #e478ef92
@@ -236,15 +246,17 @@ def _train_assistant(clip_dir, r: dict, progress: bool) -> tuple[LVLM, list[floa
         model.model.vision_tower.requires_grad_(False)
         params = [p for p in model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=r["lr"], weight_decay=0.01)
-        answer_id = {t: proc.tokenizer.convert_tokens_to_ids(t) for t in ("A", "B", "C", "Yes", "No")}
         model.train()
         losses = []
         for step in progress_bar(range(r["steps"]), progress, desc="train FaceWorld assistant"):
             for g in opt.param_groups:
                 g["lr"] = r["lr"] * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / r["steps"]))
-            batch = stream.batch(r["batch_size"], yes_no_only=step < r["curriculum"])
+            batch = stream.batch(r["batch_size"], open_only=step < r["curriculum"])
             enc = lvlm.inputs([faces[i][0] for i, _, _ in batch], [lvlm.chat(text) for _, text, _ in batch])
-            loss = F.cross_entropy(model(**enc).logits[:, -1], torch.tensor([answer_id[t] for _, _, t in batch]))
+            target = torch.zeros(len(batch), len(proc.tokenizer))
+            for row, (_, _, answers) in enumerate(batch):
+                for token, prob in answers.items(): target[row, proc.tokenizer.convert_tokens_to_ids(token)] += prob
+            loss = F.cross_entropy(model(**enc).logits[:, -1], target)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
             losses.append(loss.item())
         model.eval()

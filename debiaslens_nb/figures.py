@@ -35,13 +35,13 @@ from .plots import (caption_table, neuron_gallery, paper_style, plot_alpha_trade
 from .baselines import METHODS, methods_for, seed_free_methods
 from .ceilings import ceiling
 from .pipeline import Workspace, save_text_memo
-from .profiles import Profile
+from .profiles import Profile, as_profile
 
 # %% auto #0
 __all__ = ['FIGURES', 'save_figure_outputs', 'as_runs', 'over_runs', 'methods_to_run', 'share_seed_free', 'spread_label',
            'figure_similarity_gap', 'shares_of_ceiling', 'figure_maxskew_table', 'maxskew_frame', 'workspace_zero_shot',
            'figure_specificity', 'plain_text_gallery', 'figure_alpha_tradeoff', 'figure_neuron_gallery', 'Figure',
-           'show_figure']
+           'figures_for', 'show_figure']
 
 # %% ../nbs/14_figures.ipynb #a92a0a98
 def save_figure_outputs(fig, payload: dict, out_dir, name: str, runs=()) -> dict:
@@ -417,11 +417,13 @@ def figure_neuron_gallery(ws, out_dir, n_neurons: int = 3, n_items: int = 6) -> 
 # %% ../nbs/14_figures.ipynb #addf49d1
 @dataclass(frozen=True)
 class Figure:
-    "One paper figure: its name, the notebook that renders it, the stem of its files, the module of `figure_<name>`."
+    """One paper figure: its name, the notebook that renders it, the stem of its files, the module of `figure_<name>`,
+    and whether it is an assistant profile's figure (`Profile.assistant`) or a CLIP / text-encoder profile's."""
     name: str
     notebook: str
     stem: str
     module: str = "figures"
+    assistant: bool = False
 
     @property
     def function(self) -> Callable:
@@ -437,7 +439,14 @@ FIGURES = {f.name: f for f in (                       # the one registry of figu
     Figure("alpha_tradeoff", "04_alpha_tradeoff.ipynb", "fig4_alpha_tradeoff"),
     Figure("disentanglement", "05_disentanglement.ipynb", "fig5_disentanglement", "sem_figures"),
     Figure("sem_table", "06_sem_table.ipynb", "fig6_sem_table", "sem_figures"),
-    Figure("neuron_gallery", "07_neuron_gallery.ipynb", "fig7_neuron_gallery"))}
+    Figure("neuron_gallery", "07_neuron_gallery.ipynb", "fig7_neuron_gallery"),
+    Figure("assistant_tradeoff", "08_assistant_tradeoff.ipynb", "fig4_assistant_tradeoff", "assistant_figures",
+           assistant=True))}
+
+def figures_for(profile) -> list[str]:
+    "The figures `reproduce` draws for `profile`: an assistant profile's, or every other one."
+    has_assistant = as_profile(profile).assistant is not None
+    return [name for name, f in FIGURES.items() if f.assistant == has_assistant]
 
 # %% ../nbs/14_figures.ipynb #785c896f
 def show_figure(name: str, out_dir):

@@ -21,8 +21,8 @@ from .sae_interop import SAE_FORMATS
 # %% auto #0
 __all__ = ['MODEL_SOURCES', 'DATA_SOURCES', 'LOCAL_SOURCES', 'UNSPLIT_SOURCES', 'LOCALISATION_CODES', 'REMOVALS', 'PROFILES',
            'OFFLINE_PROFILES', 'from_json', 'ModelSpec', 'DataSpec', 'SAESpec', 'ContextSpec', 'ZeroShotSpec',
-           'SemBenchmarkSpec', 'SemEvalSpec', 'Profile', 'apply_override', 'as_profile', 'load_profile',
-           'with_overrides']
+           'SemBenchmarkSpec', 'SemEvalSpec', 'AssistantSpec', 'Profile', 'apply_override', 'as_profile',
+           'load_profile', 'with_overrides']
 
 # %% ../nbs/12a_profiles.ipynb #4b0cccf3
 def _type_name(hint) -> str:
@@ -195,6 +195,26 @@ class SemEvalSpec:
 
     def check(self, where: str): _positive(where, k=self.k, folds=self.folds)
 
+# %% ../nbs/12a_profiles.ipynb #a55e1a01
+@dataclass
+class AssistantSpec:
+    """An assistant profile's offline assistant and benchmark (`faceworld-assistant`, `13b_assistant_bench`): the
+    assistants' seeds (the SAE's are the profile's `seeds`), their training steps, the benchmark's sizes, the α sweep
+    and the pruning sparsities."""
+    seeds: list[int] = field(default_factory=lambda: [0, 1])
+    steps: int = 3000
+    pairs: int = 96
+    general: int = 96
+    alphas: list[float] = field(default_factory=lambda: [0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0])
+    sparsities: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.2, 0.3, 0.5])
+
+    def check(self, where: str):
+        _positive(where, steps=self.steps, pairs=self.pairs, general=self.general)
+        if not self.seeds or any(s < 0 for s in self.seeds):
+            raise ConfigError(f"{where}.seeds must be a non-empty list of ints >= 0, got {self.seeds}")
+        if not all(0 <= a <= 1 for a in self.alphas): raise ConfigError(f"{where}.alphas must lie in [0, 1]")
+        if not all(0 <= s < 1 for s in self.sparsities): raise ConfigError(f"{where}.sparsities must lie in [0, 1)")
+
 # %% ../nbs/12a_profiles.ipynb #6305efe9
 LOCALISATION_CODES = ("token_mean", "pooled", "token_max")  # per item: the mean of its tokens' SAE codes (the
                                                              # reference), the pooled token's code, the max over tokens
@@ -236,6 +256,7 @@ class Profile:
     localisation_code: str = "token_mean"
     removal: str = "union"
     text_localisation_n: int = 4000     # gendered captions that localise the text SAE's neurons
+    assistant: AssistantSpec | None = None   # an assistant profile: its figures are the assistant's (Fig. 4)
 
     def check(self, where: str):
         if self.tower not in ("image", "text"):
@@ -258,14 +279,17 @@ class Profile:
         if self.sem_eval is not None and self.sem_eval.benchmarks and self.tower != "image":
             raise ConfigError(f"{where}: sem_eval.benchmarks are image datasets; they need tower 'image'")
         if not isinstance(self.quick, dict): raise ConfigError(f"{where}: quick must be an object of overrides")
+        if self.assistant is not None and (self.tower != "image" or self.model.source != "tiny_clip"):
+            raise ConfigError(f"{where}: an assistant section needs the FaceWorld tiny CLIP's image tower (its vision "
+                              "tower is the tiny CLIP's)")
 
     def to_dict(self) -> dict:
         "The profile as the JSON object it was loaded from."
         return dataclasses.asdict(self)
 
 # %% ../nbs/12a_profiles.ipynb #b71cb3d3
-PROFILES = ("faceworld", "minilm", "paper-vitb16", "paper-vitl14")
-OFFLINE_PROFILES = ("faceworld", "minilm")
+PROFILES = ("faceworld", "minilm", "faceworld-assistant", "paper-vitb16", "paper-vitl14")
+OFFLINE_PROFILES = ("faceworld", "minilm", "faceworld-assistant")
 
 # %% ../nbs/12a_profiles.ipynb #fb343451
 def apply_override(base: dict, override: dict, source: str = "override") -> dict:

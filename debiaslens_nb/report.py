@@ -21,7 +21,7 @@ import numpy as np
 from .cached_data import build_cache_dir, checksums_hold
 from .core import (InputError, atomic_dir, cache_lock, cache_root, claim_output_dir, content_hash,
                                 progress as progress_bar, read_json, recover_dir, temp_sibling, write_json, write_text)
-from .figures import FIGURES
+from .figures import FIGURES, figures_for
 from .pipeline import code_fingerprint, prepare_seeds, profile_seeds
 from .profiles import as_profile
 
@@ -269,9 +269,10 @@ def reproduce(profile: str = "faceworld", out="reports", only: str | None = None
     figure notebooks at a time, each figure's files from the cache when its key has not changed (`fresh`: compute
     every figure again); returns the summary."""
     if not isinstance(jobs, int) or jobs < 1: raise InputError(f"jobs must be a positive int, got {jobs!r}")
-    names = list(FIGURES) if only is None else [n.strip() for n in only.split(",")]
-    unknown = set(names) - set(FIGURES)
-    if unknown: raise InputError(f"unknown figure(s) {sorted(unknown)}; choose from {list(FIGURES)}")
+    drawn = figures_for(profile)
+    names = drawn if only is None else [n.strip() for n in only.split(",")]
+    unknown = set(names) - set(drawn)
+    if unknown: raise InputError(f"unknown figure(s) {sorted(unknown)} for this profile; choose from {drawn}")
     if str(profile).endswith(".json"):
         profile = str(Path(profile).expanduser().resolve())  # the notebooks run in another folder
     profile_name = as_profile(profile).name

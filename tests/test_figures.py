@@ -21,8 +21,10 @@ from debiaslens_nb.report import run_notebook
 ROOT = Path(__file__).resolve().parents[1]
 FIGURE_DIR = ROOT / "nbs" / "figures"
 NOTEBOOKS = sorted(p.name for p in FIGURE_DIR.glob("*.ipynb"))
-SEEDS = {"faceworld": [0, 1], "minilm": [0]}
+SEEDS = {"faceworld": [0, 1], "minilm": [0], "faceworld-assistant": [0]}
 STEMS = {f.notebook: f.stem for f in FIGURES.values()}   # the package's one registry of figures
+CLIP_NOTEBOOKS = sorted(f.notebook for f in FIGURES.values() if not f.assistant)
+ASSISTANT = ("faceworld-assistant", "08_assistant_tradeoff.ipynb")
 
 
 @pytest.fixture(scope="session")
@@ -79,11 +81,27 @@ def test_every_figure_has_a_notebook():
 
 
 @pytest.mark.parametrize("profile", ["faceworld", "minilm"])
-@pytest.mark.parametrize("notebook", sorted(STEMS))
+@pytest.mark.parametrize("notebook", CLIP_NOTEBOOKS)
 def test_figure_notebook_writes_outputs(reports, profile, notebook):
     data, stem = run(reports, profile, notebook)
     assert data
     assert stem.with_suffix(".png").stat().st_size > 1000 and stem.with_suffix(".pdf").stat().st_size > 1000
+
+
+def test_assistant_figure_on_the_quick_assistant(reports):
+    """The Fig. 4 notebook end to end on the `faceworld-assistant` profile's quick settings (a few hundred training
+    steps: the path, not the bias targets, which `bench/faceworld_assistant.py` and `make test-slow` check): every row,
+    DeBiasLens at alpha = 0 is the plain assistant, the ceiling and the random control on the same run."""
+    data, stem = run(reports, *ASSISTANT)
+    assert stem.with_suffix(".png").stat().st_size > 1000 and stem.with_suffix(".pdf").stat().st_size > 1000
+    rows = data["summary"]
+    assert {r["method"] for r in rows} == {"plain", "perfect_eraser", "direction_oracle", "debiaslens",
+                                           "debiaslens-all", "random-neurons", "prompt", "pruning"}
+    plain = next(r for r in rows if r["method"] == "plain")
+    zero = next(r for r in rows if r["method"] == "debiaslens" and r["alpha"] == 0)
+    assert zero["mean_abs_gap"] == pytest.approx(plain["mean_abs_gap"], abs=1e-9)
+    assert data["n_runs"] == 1 and set(data["per_run"]) == {"assistant0-sae0"}
+    assert data["paper"]["alpha"] == 0.6
 
 
 def test_faceworld_holds_for_every_seed(reports):
