@@ -34,7 +34,12 @@ def main():
     ap.add_argument("--general", type=int, default=96)
     ap.add_argument("--alpha", type=float, default=0.6)
     ap.add_argument("--out", default="bench/faceworld_assistant.json")
+    ap.add_argument("--summarise", nargs="+", help="only summarise the rows of earlier runs' JSON files (e.g. one "
+                    "process per assistant seed)")
     args = ap.parse_args()
+    if args.summarise:
+        summarise([r for f in args.summarise for r in json.loads(Path(f).read_text())], args.alpha)
+        return
     from debiaslens_nb.assistant import load_faceworld_assistant, train_faceworld_assistant
     from debiaslens_nb.assistant_bench import assistant_bench, assistant_run
     from debiaslens_nb.pipeline import prepare
@@ -71,10 +76,15 @@ def main():
                   f"{red(prune[0])} ({100 * prune[0]['acc_change']:+.1f}) / {red(prune[1])} "
                   f"({100 * prune[1]['acc_change']:+.1f}) | {time.perf_counter() - t:.0f} |", flush=True)
     Path(args.out).write_text(json.dumps(rows, indent=1, default=float))
+    summarise(rows, args.alpha)
+
+
+def summarise(rows, alpha):
+    "How many runs meet issue 29's targets, and the mean reductions."
     runs = {(r["assistant_seed"], r["sae_seed"]) for r in rows}
     def per_run(m, **kw):
         return {k: pick([r for r in rows if (r["assistant_seed"], r["sae_seed"]) == k], m, **kw) for k in sorted(runs)}
-    dl, ce = per_run("debiaslens", alpha=args.alpha, gamma=0.0), per_run("perfect_eraser")
+    dl, ce = per_run("debiaslens", alpha=alpha, gamma=0.0), per_run("perfect_eraser")
     rnd, plain = per_run("random-neurons"), per_run("plain")
     met = [k for k in dl if (dl[k]["gap_reduction"] >= min(0.4, 2 / 3 * ce[k]["gap_reduction"])
                              and dl[k]["acc_change"] >= -0.10 and dl[k]["bias_ratio"] < plain[k]["bias_ratio"]

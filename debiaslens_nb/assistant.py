@@ -208,7 +208,7 @@ def assistant_intact(directory) -> bool:
     return meta.is_file() and weights.is_file() and read_json(meta).get("sha256") == content_hash(weights)
 
 # %% ../nbs/10c_faceworld_assistant.ipynb #ade113f2
-def train_faceworld_assistant(clip_dir, seed: int = 0, steps: int = 3000, batch_size: int = 64, lr: float = 2e-3,
+def train_faceworld_assistant(clip_dir, seed: int = 0, steps: int = 6000, batch_size: int = 64, lr: float = 2e-3,
                               n_faces: int = 4000, curriculum: int = 800, threads: int = 1, out_dir=None,
                               progress: bool = True) -> Path:
     """Train (or fetch from cache) the FaceWorld assistant on the tiny CLIP saved in `clip_dir`; returns its folder
