@@ -13,7 +13,7 @@ export MKL_NUM_THREADS := 1
 export TOKENIZERS_PARALLELISM := false
 export MPLBACKEND := Agg
 export DEBIASLENS_CACHE ?= $(CURDIR)/.cache/debiaslens
-PROFILES ?= faceworld minilm faceworld-assistant
+PROFILES ?= faceworld minilm
 
 .PHONY: setup browser test reproduce test-slow bench docs clean
 

@@ -89,8 +89,8 @@ def test_figure_notebook_writes_outputs(reports, profile, notebook):
 
 
 def test_assistant_figure_on_the_quick_assistant(reports):
-    """The Fig. 4 notebook end to end on the `faceworld-assistant` profile's quick settings (a few hundred training
-    steps: the path, not the bias targets, which `bench/faceworld_assistant.py` and `make test-slow` check): every row,
+    """The Fig. 4 notebook end to end on the `faceworld-assistant` profile's quick settings (50 training
+    steps: the path, not the bias targets, which `bench/faceworld_assistant.py` checks): every row,
     DeBiasLens at alpha = 0 is the plain assistant, the ceiling and the random control on the same run."""
     data, stem = run(reports, *ASSISTANT)
     assert stem.with_suffix(".png").stat().st_size > 1000 and stem.with_suffix(".pdf").stat().st_size > 1000
