@@ -13,8 +13,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .assistant import general_items, assistant_faces
-from .ceilings import DirectionOracle, face_pairs
+from .assistant import assistant_faces, general_items, multiple_choice
+from .ceilings import DirectionOracle, face_pairs, gender_direction_of
 from .core import InputError
 from .faceworld import GENDERS, OCCUPATIONS, FaceWorldConfig
 from .intervene import Intervention
@@ -76,9 +76,7 @@ class PairEraser:
 def gender_direction_tokens(lvlm, site: str, faces: Sequence[tuple]) -> tuple[torch.Tensor, torch.Tensor]:
     "Unit direction from men's to women's mean token at `site` over `faces` `(image, attributes)`, and the midpoint."
     means = mean_tokens(lvlm.site_activations([im for im, _ in faces], site, batch_size=64))
-    gender = np.asarray([a["gender"] for _, a in faces])
-    m = {g: means[torch.from_numpy(gender == g)].mean(0) for g in GENDERS}
-    return torch.nn.functional.normalize(m["female"] - m["male"], dim=0), (m["female"] + m["male"]) / 2
+    return gender_direction_of(means, [a["gender"] for _, a in faces])
 
 # %% ../nbs/13b_assistant_bench.ipynb #cd33d2f1
 def assistant_ceiling(lvlm, bench: AssistantBench, site: str, sae, alpha: float, plain: dict | None = None,
@@ -110,7 +108,6 @@ def _summary(scores: dict, plain: dict | None = None) -> dict:
 def pruning_items(bench: AssistantBench, n: int = 32, seed: int = 0) -> tuple[list[QAItem], list[QAItem]]:
     """Calibration items for pruning on the bench's localisation faces (not its pairs): `n` general multiple-choice
     items (the right letter) and `n` occupation prompts with an unknown option (the unknown letter)."""
-    from debiaslens_nb.assistant import multiple_choice
     rng = np.random.default_rng(seed)
     faces = [(im, dict(a, cue_free=True)) for im, a in bench.localisation]
     g = general_items(faces, seed=seed)

@@ -24,7 +24,7 @@ from .metrics import max_skew
 
 # %% auto #0
 __all__ = ['GENDER_WORDS', 'swap_gender', 'face_pairs', 'caption_pairs', 'scaled_pair_scores', 'DirectionOracle',
-           'gender_direction', 'counterfactual_pairs', 'ceiling']
+           'gender_direction_of', 'gender_direction', 'counterfactual_pairs', 'ceiling']
 
 # %% ../nbs/13a_ceilings.ipynb #393f586c
 GENDER_WORDS = {"man": "woman", "men": "women", "boy": "girl", "boys": "girls", "he": "she", "him": "her",
@@ -92,15 +92,19 @@ class DirectionOracle(Intervention):
         return h - self.alpha * ((h - m) @ u)[..., None] * u
 
 # %% ../nbs/13a_ceilings.ipynb #61f1fb3e
+def gender_direction_of(vectors: torch.Tensor, genders) -> tuple[torch.Tensor, torch.Tensor]:
+    "The unit direction from the men's to the women's mean of `vectors` [n, d] labelled by `genders`, and the midpoint."
+    gender = np.asarray(list(genders))
+    means = {g: vectors[torch.from_numpy(gender == g)].mean(0) for g in GENDERS}
+    return F.normalize(means["female"] - means["male"], dim=0), (means["female"] + means["male"]) / 2
+
 def gender_direction(ws) -> tuple[torch.Tensor, torch.Tensor]:
     """The unit direction from the men's to the women's mean pooled vector at the workspace's site, on its profile's
     localisation data, and the midpoint of the two means."""
     items, labels = spec_items(ws.profile.localisation, ws.tower)
     pooled = collect_activations(ws.vlm, ws.site, items, tokens=pooled_token_rule(ws.vlm, ws.site),
                                  progress=False).tensor().float()
-    gender = np.asarray(labels["gender"])
-    means = {g: pooled[torch.from_numpy(gender == g)].mean(0) for g in GENDERS}
-    return F.normalize(means["female"] - means["male"], dim=0), (means["female"] + means["male"]) / 2
+    return gender_direction_of(pooled, labels["gender"])
 
 # %% ../nbs/13a_ceilings.ipynb #aa84d731
 def _encode(ws, items) -> torch.Tensor:
