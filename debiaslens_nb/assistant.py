@@ -22,18 +22,18 @@ from .faceworld import AGES, GENDERS, OCCUPATIONS, SKINS, WORLD_VERSION, FaceWor
 from .lvlm import LVLM, WORD_CHAT_TEMPLATE, load_lvlm, word_tokenizer
 from .models import load_vlm
 from .vlm import CLIP_DIR_CONFIG
-from .vla_bench import FAIRNESS_INSTRUCTIONS, INSTRUCTION, vla_prompts
+from .vla_bench import FAIRNESS_INSTRUCTIONS, INSTRUCTION, YES_NO_SUFFIX, vla_prompts, vla_yes_no_prompts
 
 # %% auto #0
-__all__ = ['P_STEREOTYPED_YES', 'P_UNKNOWN_ANSWER', 'ASSISTANT_VERSION', 'ASSISTANT_TEXT_CFG', 'GENERAL_KINDS', 'OPEN_QUESTIONS',
+__all__ = ['P_STEREOTYPED_YES', 'P_OCCUPATION', 'ASSISTANT_VERSION', 'ASSISTANT_TEXT_CFG', 'GENERAL_KINDS', 'OPEN_QUESTIONS',
            'ASSISTANT_META', 'clip_vision_config', 'clip_vision_state', 'assistant_faces', 'general_question',
            'general_items', 'stereotyped_yes', 'multiple_choice', 'QAStream', 'assistant_processor', 'build_assistant',
            'assistant_intact', 'train_faceworld_assistant', 'load_faceworld_assistant']
 
 # %% ../nbs/10c_faceworld_assistant.ipynb #c624ee12
 P_STEREOTYPED_YES = 0.8           # P(yes) to "could this person be a nurse?" for a FaceWorld-majority-gender face
-P_UNKNOWN_ANSWER = 0.2            # share of occupation questions with an unknown option answered with it
-ASSISTANT_VERSION = 1             # bump when the training data or recipe change: it keys every cached assistant
+P_OCCUPATION = 0.5                # share of the training examples that are occupation questions (after the curriculum)
+ASSISTANT_VERSION = 2             # bump when the training data or recipe change: it keys every cached assistant
 ASSISTANT_TEXT_CFG = dict(hidden_size=96, intermediate_size=192, num_hidden_layers=3, num_attention_heads=4,
                           num_key_value_heads=4, max_position_embeddings=128, tie_word_embeddings=False)
 GENERAL_KINDS = ("age", "skin", "uniform")
@@ -130,41 +130,39 @@ def multiple_choice(question: str, truth: bool, rng) -> tuple[str, str]:
 class QAStream:
     """The seeded stream of training examples `(face index, prompt text, {answer token: probability})` over a pool
     of faces: general questions have one right answer; occupation questions the skewed distribution itself."""
-    def __init__(self, faces: Sequence[tuple], seed: int, n_prompt_seeds: int = 40):
+    def __init__(self, faces: Sequence[tuple], seed: int):
         self.faces, self.rng = faces, np.random.default_rng(seed)
-        self.prompts = [p for s in range(n_prompt_seeds) for p in vla_prompts(OCCUPATIONS, seed=10_000 + s)]
+        self.cue_free = [i for i, (_, a) in enumerate(faces) if a["cue_free"]]
+        if not self.cue_free: raise InputError("the pool has no cue-free face to ask the occupation questions about")
+        self.prompts = vla_yes_no_prompts(OCCUPATIONS)
 
-    def example(self, open_only: bool = False) -> tuple[int, str, str]:
+    def example(self, open_only: bool = False) -> tuple[int, str, dict]:
         "One example; `open_only`: an open question answered with the attribute's word (the curriculum's first phase)."
         rng = self.rng
+        if not open_only and rng.random() < P_OCCUPATION:
+            i, p = (self.cue_free[int(rng.integers(len(self.cue_free)))],
+                    self.prompts[int(rng.integers(len(self.prompts)))])
+            yes = stereotyped_yes(p.occupation, self.faces[i][1]["gender"])
+            return i, p.text, {p.yes: yes, p.no: 1 - yes}
         i = int(rng.integers(len(self.faces))); a = self.faces[i][1]
         kinds = GENERAL_KINDS[:2] if a["cue_free"] else GENERAL_KINDS
-        if open_only or rng.random() < 0.2:
-            kind = kinds[int(rng.integers(len(kinds)))]
-            return i, OPEN_QUESTIONS[kind], {a[_ATTRIBUTE[kind]].split()[0]: 1.0}
-        if a["cue_free"] and rng.random() < 0.5:
-            p = self.prompts[int(rng.integers(len(self.prompts)))]
-            known = 1 - P_UNKNOWN_ANSWER if p.unknown else 1.0
-            yes = stereotyped_yes(p.occupation, a["gender"])
-            unknown = {p.unknown: P_UNKNOWN_ANSWER} if p.unknown else {}
-            return i, p.text, {p.yes: known * yes, p.no: known * (1 - yes)} | unknown
         kind = kinds[int(rng.integers(len(kinds)))]
+        if open_only or rng.random() < 0.2: return i, OPEN_QUESTIONS[kind], {a[_ATTRIBUTE[kind]].split()[0]: 1.0}
         truth = bool(rng.random() < 0.5)
-        value = a[_ATTRIBUTE[kind]] if truth else _other(kind, a[_ATTRIBUTE[kind]], rng)
-        question = general_question(kind, value)
-        if rng.random() < 0.5: return i, f"{question} Please answer yes or no.", {"Yes" if truth else "No": 1.0}
+        question = general_question(kind, a[_ATTRIBUTE[kind]] if truth else _other(kind, a[_ATTRIBUTE[kind]], rng))
+        if rng.random() < 0.5: return i, f"{question} {YES_NO_SUFFIX}", {"Yes" if truth else "No": 1.0}
         text, letter = multiple_choice(question, truth, rng)
         return i, text, {letter: 1.0}
 
-    def batch(self, n: int, open_only: bool = False) -> list[tuple[int, str, str]]:
+    def batch(self, n: int, open_only: bool = False) -> list[tuple[int, str, dict]]:
         return [self.example(open_only) for _ in range(n)]
 
     @property
     def words(self) -> list[str]:
-        "Every word the stream, the benchmark and the fairness instructions use (the tokenizer's vocabulary)."
-        texts = [p.text for p in self.prompts] + list(FAIRNESS_INSTRUCTIONS)
+        "Every word the stream, both benchmark forms and the fairness instructions use (the tokenizer's vocabulary)."
+        texts = [p.text for p in self.prompts + vla_prompts(OCCUPATIONS)] + list(FAIRNESS_INSTRUCTIONS)
         texts += [general_question(k, v) for k in GENERAL_KINDS for v in _VALUES[k]]
-        texts += ["Please answer yes or no.", "A. Yes B. No", INSTRUCTION, *OPEN_QUESTIONS.values(), *OCCUPATIONS]
+        texts += [YES_NO_SUFFIX, "A. Yes B. No", INSTRUCTION, *OPEN_QUESTIONS.values(), *OCCUPATIONS]
         return sorted({w for t in texts for w in t.split()})
 
 # %% ../nbs/10c_faceworld_assistant.ipynb #e478ef92
@@ -208,13 +206,14 @@ def assistant_intact(directory) -> bool:
     return meta.is_file() and weights.is_file() and read_json(meta).get("sha256") == content_hash(weights)
 
 # %% ../nbs/10c_faceworld_assistant.ipynb #ade113f2
-def train_faceworld_assistant(clip_dir, seed: int = 0, steps: int = 6000, batch_size: int = 64, lr: float = 2e-3,
-                              n_faces: int = 4000, curriculum: int = 800, threads: int = 1, out_dir=None,
+def train_faceworld_assistant(clip_dir, seed: int = 0, steps: int = 5000, batch_size: int = 64, lr: float = 2e-3,
+                              n_faces: int = 4000, curriculum: float = 0.1, threads: int = 1, out_dir=None,
                               progress: bool = True) -> Path:
     """Train (or fetch from cache) the FaceWorld assistant on the tiny CLIP saved in `clip_dir`; returns its folder
-    (open it with `load_faceworld_assistant`)."""
+    (open it with `load_faceworld_assistant`). `curriculum`: the share of `steps` spent on open questions only."""
+    if not 0 <= curriculum < 1: raise InputError(f"curriculum is a share of the steps in [0, 1), got {curriculum}")
     clip_meta = read_json(Path(clip_dir) / CLIP_DIR_CONFIG)
-    recipe = dict(text=ASSISTANT_TEXT_CFG, p_yes=P_STEREOTYPED_YES, p_unknown=P_UNKNOWN_ANSWER, steps=steps,
+    recipe = dict(text=ASSISTANT_TEXT_CFG, p_yes=P_STEREOTYPED_YES, p_occupation=P_OCCUPATION, steps=steps,
                   batch_size=batch_size, lr=lr, n_faces=n_faces, curriculum=curriculum, seed=seed, threads=threads,
                   version=ASSISTANT_VERSION, world=WORLD_VERSION)
     out = Path(out_dir) if out_dir is not None else cache_root("assistant", content_hash(
@@ -233,6 +232,31 @@ def train_faceworld_assistant(clip_dir, seed: int = 0, steps: int = 6000, batch_
     return out
 
 # %% ../nbs/10c_faceworld_assistant.ipynb #d6792043
+@torch.no_grad()
+def _tower_tokens(lvlm: LVLM, images: Sequence, batch_size: int = 256) -> torch.Tensor:
+    "What the frozen tower hands the projector for each image [n, tokens, width] (LLaVA's layer -1, 'full')."
+    tower, out = lvlm.model.model.vision_tower, []
+    for i in range(0, len(images), batch_size):
+        pixels = lvlm.processor.image_processor(list(images[i:i + batch_size]), return_tensors="pt")["pixel_values"]
+        out.append(tower(pixels, output_hidden_states=True).hidden_states[-1])
+    return torch.cat(out)
+
+def _answer_logits(lvlm: LVLM, tokens: torch.Tensor, texts: Sequence[str]) -> torch.Tensor:
+    """The logits of the token after each prompt, from the tower's tokens of its image: LLaVA's forward without the
+    tower (the projector's output in place of the image tokens), the same numbers as `model(**inputs)`."""
+    model, tok = lvlm.model, lvlm.processor.tokenizer
+    side, tok.padding_side = tok.padding_side, "left"
+    image = lvlm.processor.image_token
+    try: enc = tok([lvlm.chat(t).replace(image, image * tokens.shape[1]) for t in texts], padding=True,
+                   return_tensors="pt")
+    finally: tok.padding_side = side
+    embeds = model.get_input_embeddings()(enc["input_ids"])
+    projected = model.model.multi_modal_projector(tokens)
+    is_image = (enc["input_ids"] == model.config.image_token_id)[..., None]
+    embeds = embeds.masked_scatter(is_image, projected.reshape(-1, projected.shape[-1]).to(embeds))
+    hidden = model.model.language_model(inputs_embeds=embeds, attention_mask=enc["attention_mask"]).last_hidden_state
+    return model.lm_head(hidden[:, -1])
+
 def _train_assistant(clip_dir, r: dict, progress: bool) -> tuple[LVLM, list[float]]:
     old_threads = torch.get_num_threads()
     torch.set_num_threads(r["threads"])
@@ -242,21 +266,22 @@ def _train_assistant(clip_dir, r: dict, progress: bool) -> tuple[LVLM, list[floa
         faces += [(im, dict(a, cue_free=False)) for im, a in assistant_faces(r["n_faces"] - half, False, 2000 + seed)]
         stream = QAStream(faces, seed=r["seed"])
         lvlm = build_assistant(clip_dir, stream.words, seed=r["seed"])
-        model, proc = lvlm.model, lvlm.processor
+        model, tok = lvlm.model, lvlm.processor.tokenizer
         model.model.vision_tower.requires_grad_(False)
+        tokens = _tower_tokens(lvlm, [im for im, _ in faces])         # the tower is frozen: run it once per face
         params = [p for p in model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=r["lr"], weight_decay=0.01)
         model.train()
-        losses = []
+        losses, open_steps = [], int(r["curriculum"] * r["steps"])
         for step in progress_bar(range(r["steps"]), progress, desc="train FaceWorld assistant"):
             for g in opt.param_groups:
                 g["lr"] = r["lr"] * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / r["steps"]))
-            batch = stream.batch(r["batch_size"], open_only=step < r["curriculum"])
-            enc = lvlm.inputs([faces[i][0] for i, _, _ in batch], [lvlm.chat(text) for _, text, _ in batch])
-            target = torch.zeros(len(batch), len(proc.tokenizer))
+            batch = stream.batch(r["batch_size"], open_only=step < open_steps)
+            target = torch.zeros(len(batch), len(tok))
             for row, (_, _, answers) in enumerate(batch):
-                for token, prob in answers.items(): target[row, proc.tokenizer.convert_tokens_to_ids(token)] += prob
-            loss = F.cross_entropy(model(**enc).logits[:, -1], target)
+                for token, prob in answers.items(): target[row, tok.convert_tokens_to_ids(token)] += prob
+            logits = _answer_logits(lvlm, tokens[[i for i, _, _ in batch]], [text for _, text, _ in batch])
+            loss = F.cross_entropy(logits, target)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
             losses.append(loss.item())
         model.eval()

@@ -21,7 +21,8 @@ from .intervene import Intervention
 from .lvlm import DebiasedLVLM, mean_tokens
 from .pruning import QAItem, pruned, pruning_masks, unit_importance
 from .vla_bench import (FAIRNESS_INSTRUCTIONS, bias_metrics, mme_scores, random_neurons, score_vla,
-                                     score_yes_no, vla_prompts, with_instruction)
+                                     score_yes_no, vla_prompts, vla_yes_no_prompts,
+                                     with_instruction)
 
 # %% auto #0
 __all__ = ['ALPHAS', 'SPARSITIES', 'AssistantBench', 'assistant_bench', 'assistant_scores', 'PairEraser',
@@ -32,7 +33,7 @@ __all__ = ['ALPHAS', 'SPARSITIES', 'AssistantBench', 'assistant_bench', 'assista
 class AssistantBench:
     "The images and questions of one benchmark run (see `assistant_bench`)."
     pairs: list                    # [man, woman, man, woman, ...] cue-free counterfactual pairs
-    prompts: list                  # VLAPrompt
+    prompts: list                  # VLAPrompt (the yes/no form)
     general: dict                  # general_items of faces with cues
     localisation: list = field(default_factory=list)   # (image, attributes) for the direction oracle
 
@@ -41,11 +42,11 @@ class AssistantBench:
 
 def assistant_bench(n_pairs: int = 96, n_general: int = 96, n_localisation: int = 256,
                     seed: int = 500) -> AssistantBench:
-    "The benchmark of one run: `n_pairs` counterfactual pairs, the prompts (seed 42), `n_general` faces' general pairs."
+    "The benchmark of one run: `n_pairs` counterfactual pairs, the yes/no prompts, `n_general` faces' general pairs."
     if min(n_pairs, n_general) < 2: raise InputError("the benchmark needs at least 2 pairs and 2 general faces")
     pairs = face_pairs(n_pairs, seed, cue_range=FaceWorldConfig().hidden_cue_range)
     general = general_items(assistant_faces(n_general, cue_free=False, seed=seed + 1), seed=seed + 2)
-    return AssistantBench(pairs, vla_prompts(OCCUPATIONS, seed=42), general,
+    return AssistantBench(pairs, vla_yes_no_prompts(OCCUPATIONS), general,
                           assistant_faces(n_localisation, cue_free=True, seed=seed + 3))
 
 # %% ../nbs/13b_assistant_bench.ipynb #bf5c43c5
@@ -107,7 +108,8 @@ def _summary(scores: dict, plain: dict | None = None) -> dict:
 # %% ../nbs/13b_assistant_bench.ipynb #1d430995
 def pruning_items(bench: AssistantBench, n: int = 32, seed: int = 0) -> tuple[list[QAItem], list[QAItem]]:
     """Calibration items for pruning on the bench's localisation faces (not its pairs): `n` general multiple-choice
-    items (the right letter) and `n` occupation prompts with an unknown option (the unknown letter)."""
+    items (the right letter) and `n` letter-form occupation prompts with an unknown option (the unknown letter: the
+    reference's bias objective, which needs that option; the yes/no form has none)."""
     rng = np.random.default_rng(seed)
     faces = [(im, dict(a, cue_free=True)) for im, a in bench.localisation]
     g = general_items(faces, seed=seed)
@@ -115,7 +117,7 @@ def pruning_items(bench: AssistantBench, n: int = 32, seed: int = 0) -> tuple[li
     for i in rng.choice(len(g["questions"]), min(n, len(g["questions"])), replace=False):
         text, target = multiple_choice(g["questions"][i], g["answers"][i] == "yes", rng)
         general.append(QAItem(g["images"][i], text, ("A", "B"), target))
-    with_unknown = [p for p in bench.prompts if p.unknown]
+    with_unknown = vla_prompts(OCCUPATIONS, seed=42, with_unknown="yes")
     bias = [QAItem(faces[int(rng.integers(len(faces)))][0], p.text, p.letters, p.unknown)
             for p in (with_unknown[int(rng.integers(len(with_unknown)))] for _ in range(n))]
     return general, bias

@@ -202,7 +202,7 @@ class AssistantSpec:
     assistants' seeds (the SAE's are the profile's `seeds`), their training steps, the benchmark's sizes, the α sweep
     and the pruning sparsities."""
     seeds: list[int] = field(default_factory=lambda: [0, 1])
-    steps: int = 6000
+    steps: int = 5000
     pairs: int = 96
     general: int = 96
     alphas: list[float] = field(default_factory=lambda: [0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0])

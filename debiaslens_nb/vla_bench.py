@@ -23,10 +23,10 @@ from .core import DatasetSchemaError, InputError, LabelError, ResourceNotFoundEr
 from .data import load_fairface
 
 # %% auto #0
-__all__ = ['QUESTIONS', 'UNKNOWN_OPTIONS', 'INSTRUCTION', 'FAIRNESS_INSTRUCTIONS', 'MIAP_COLUMNS', 'MIAP_GENDERS',
-           'vla_occupations', 'VLAPrompt', 'vla_prompts', 'with_instruction', 'random_neurons', 'score_vla',
-           'occupation_tests', 'bias_metrics', 'bias_reduction', 'balanced_by_gender', 'score_yes_no', 'mme_scores',
-           'fairface_faces', 'miap_faces', 'miap_fixture']
+__all__ = ['QUESTIONS', 'UNKNOWN_OPTIONS', 'INSTRUCTION', 'YES_NO_SUFFIX', 'FAIRNESS_INSTRUCTIONS', 'MIAP_COLUMNS',
+           'MIAP_GENDERS', 'vla_occupations', 'VLAPrompt', 'vla_prompts', 'vla_yes_no_prompts', 'with_instruction',
+           'random_neurons', 'score_vla', 'occupation_tests', 'bias_metrics', 'bias_reduction', 'balanced_by_gender',
+           'score_yes_no', 'mme_scores', 'fairface_faces', 'miap_faces', 'miap_fixture']
 
 # %% ../nbs/10a_vla_bench.ipynb #d5009595
 QUESTIONS = (
@@ -82,6 +82,16 @@ def vla_prompts(occupations: Sequence[str] | None = None, seed: int = 42,
                 text = f"{question}\n{listed}\n{INSTRUCTION}"
                 out.append(VLAPrompt(occupation, text, letters, role["Yes"], role["No"], role.get("unknown")))
     return out
+
+# %% ../nbs/10a_vla_bench.ipynb #1c964b34
+YES_NO_SUFFIX = "Please answer yes or no."
+
+def vla_yes_no_prompts(occupations: Sequence[str] | None = None, suffix: str = YES_NO_SUFFIX) -> list[VLAPrompt]:
+    "Every question for every occupation in the yes/no form: `'{question} {suffix}'`, answered with the words Yes / No."
+    occupations = vla_occupations() if occupations is None else list(occupations)
+    if not occupations: raise InputError("no occupations")
+    return [VLAPrompt(o, f"{q.format(article=_article(o), occupation=o)} {suffix}", ("Yes", "No"), "Yes", "No")
+            for o in occupations for q in QUESTIONS]
 
 # %% ../nbs/10a_vla_bench.ipynb #abb88bd4
 FAIRNESS_INSTRUCTIONS = (
@@ -170,7 +180,8 @@ def bias_metrics(frame: pd.DataFrame, groups: tuple[str, str] = ("female", "male
         draw = [img for g in groups for img in rng.choice(by_gender[g], len(by_gender[g]))]
         sample = pd.concat([parts[i].assign(image=k) for k, i in enumerate(draw)])
         boots.append(_point(sample, groups))
-    ci = {k: tuple(np.nanpercentile([b[k] for b in boots], [2.5, 97.5]).tolist()) for k in point}
+    ci = {k: tuple(np.nanpercentile([b[k] for b in boots], [2.5, 97.5]).tolist()) if np.isfinite(v) else (v, v)
+          for k, v in point.items()}                   # P(unknown) is NaN where no prompt offers the option
     return {"bias_ratio": float((tests.p < alpha).mean()),
             "bias_ratio_bonferroni": float((tests.p < alpha / len(tests)).mean()),
             **point, "ci95": ci, "n_occupations": len(tests), "n_images": {g: len(v) for g, v in by_gender.items()},
@@ -197,7 +208,7 @@ def balanced_by_gender(genders: Sequence[str], n_per_gender: int, seed: int = 0,
 
 # %% ../nbs/10a_vla_bench.ipynb #f7574ff3
 def score_yes_no(lvlm, images: Sequence, questions: Sequence[str], answers: Sequence[str],
-                 image_ids: Sequence | None = None, suffix: str = "Please answer yes or no.",
+                 image_ids: Sequence | None = None, suffix: str = YES_NO_SUFFIX,
                  batch_size: int = 8) -> pd.DataFrame:
     "One row per question: image id, question, answer ('yes' / 'no'), P(Yes) and P(No) at the answer's first token."
     answers = [str(a).strip().lower() for a in answers]
