@@ -8,6 +8,8 @@ neurons; γ = −65000 at α; all attributes' neurons), the random-neuron contro
 Prints one table row per run and the targets; writes every row to `--out` (JSON).
 
     python bench/faceworld_assistant.py [--sae-seeds 0 1 2 3 4] [--assistant-seeds 0 1] [--pairs 96]
+    python bench/faceworld_assistant.py --summarise bench/results/faceworld_assistant_a*.json \
+        --figure bench/results/faceworld_assistant.png
 """
 import argparse
 import json
@@ -36,9 +38,12 @@ def main():
     ap.add_argument("--out", default="bench/faceworld_assistant.json")
     ap.add_argument("--summarise", nargs="+", help="only summarise the rows of earlier runs' JSON files (e.g. one "
                     "process per assistant seed)")
+    ap.add_argument("--figure", help="also draw the paper's Fig. 4 from the rows into this PNG file")
     args = ap.parse_args()
     if args.summarise:
-        summarise([r for f in args.summarise for r in json.loads(Path(f).read_text())], args.alpha)
+        rows = [r for f in args.summarise for r in json.loads(Path(f).read_text())]
+        summarise(rows, args.alpha)
+        if args.figure: draw(rows, args.figure)
         return
     from debiaslens_nb.assistant import load_faceworld_assistant, train_faceworld_assistant
     from debiaslens_nb.assistant_bench import assistant_bench, assistant_run
@@ -77,6 +82,18 @@ def main():
                   f"({100 * prune[1]['acc_change']:+.1f}) | {time.perf_counter() - t:.0f} |", flush=True)
     Path(args.out).write_text(json.dumps(rows, indent=1, default=float))
     summarise(rows, args.alpha)
+    if args.figure: draw(rows, args.figure)
+
+
+def draw(rows, path):
+    "The Fig. 4 panels (`plot_assistant_tradeoff`) over every run's rows, saved to `path`."
+    import pandas as pd
+    from debiaslens_nb.assistant_figures import plot_assistant_tradeoff, summarise_rows
+    runs = len({(r["assistant_seed"], r["sae_seed"]) for r in rows})
+    title = f"FaceWorld assistant, {runs} runs, means with 95% t-intervals"
+    fig = plot_assistant_tradeoff(summarise_rows(pd.DataFrame(rows)), title)
+    fig.savefig(path, dpi=130)
+    print(f"figure: {path}")
 
 
 def summarise(rows, alpha):

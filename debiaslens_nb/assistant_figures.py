@@ -59,7 +59,7 @@ def plot_assistant_tradeoff(summary: pd.DataFrame, title: str = ""):
     style = {"debiaslens": ("o-", "C0", "DeBiasLens (α sweep)"), "pruning": ("s--", "C1", "pruning (sparsity)"),
              "prompt": ("D", "C2", "prompt engineering"), "random-neurons": ("x", "C3", "random neurons"),
              "perfect_eraser": ("*", "C4", "perfect eraser (ceiling)"),
-             "direction_oracle": ("P", "C5", "direction oracle"), "plain": ("ko", "k", "plain")}
+             "direction_oracle": ("P", "C5", "direction oracle"), "plain": ("o", "k", "plain")}
     for ax, metric in zip(axes, ("mean_abs_gap", "bias_ratio")):
         for method, (marker, colour, label) in style.items():
             part = summary[summary.method == method]
