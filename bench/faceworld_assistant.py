@@ -45,7 +45,7 @@ def main():
         summarise(rows, args.alpha)
         if args.figure: draw(rows, args.figure)
         return
-    from debiaslens_nb.assistant import load_faceworld_assistant, train_faceworld_assistant
+    from debiaslens_nb.assistant import assistant_site, load_faceworld_assistant, train_faceworld_assistant
     from debiaslens_nb.assistant_bench import assistant_bench, assistant_run
     from debiaslens_nb.pipeline import prepare
     from debiaslens_nb.profiles import as_profile
@@ -53,7 +53,7 @@ def main():
     torch.set_num_threads(1)
     p = as_profile("faceworld", quick=True)
     clip_dir = train_tiny_clip(steps=p.model.steps, seed=p.model.seed, threads=p.model.threads)
-    site = "vision.block" + p.site.removeprefix("image.block")
+    site = assistant_site(p.site)
     bench = assistant_bench(args.pairs, args.general)
     print(f"# FaceWorld assistant, {date.today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} "
           f"cores, 1 torch thread; {args.pairs} pairs x {len(bench.prompts)} prompts, alpha {args.alpha}\n")

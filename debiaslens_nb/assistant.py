@@ -26,9 +26,9 @@ from .vla_bench import FAIRNESS_INSTRUCTIONS, INSTRUCTION, YES_NO_SUFFIX, vla_pr
 
 # %% auto #0
 __all__ = ['P_STEREOTYPED_YES', 'P_OCCUPATION', 'ASSISTANT_VERSION', 'ASSISTANT_TEXT_CFG', 'GENERAL_KINDS', 'OPEN_QUESTIONS',
-           'ASSISTANT_META', 'clip_vision_config', 'clip_vision_state', 'assistant_faces', 'general_question',
-           'general_items', 'stereotyped_yes', 'multiple_choice', 'QAStream', 'assistant_processor', 'build_assistant',
-           'assistant_intact', 'train_faceworld_assistant', 'load_faceworld_assistant']
+           'ASSISTANT_META', 'clip_vision_config', 'clip_vision_state', 'assistant_site', 'assistant_faces',
+           'general_question', 'general_items', 'stereotyped_yes', 'multiple_choice', 'QAStream', 'assistant_processor',
+           'build_assistant', 'assistant_intact', 'train_faceworld_assistant', 'load_faceworld_assistant']
 
 # %% ../nbs/10c_faceworld_assistant.ipynb #c624ee12
 P_STEREOTYPED_YES = 0.8           # P(yes) to "could this person be a nurse?" for a FaceWorld-majority-gender face
@@ -66,6 +66,13 @@ def clip_vision_state(visual) -> dict[str, torch.Tensor]:
                  "mlp.fc1": b.mlp.c_fc, "mlp.fc2": b.mlp.c_proj}
         for name, m in pairs.items(): s[f"{p}{name}.weight"], s[f"{p}{name}.bias"] = m.weight, m.bias
     return {k: v.detach().clone() for k, v in s.items()}
+
+# %% ../nbs/10c_faceworld_assistant.ipynb #b11a997e
+def assistant_site(clip_site: str) -> str:
+    "The assistant's site for an open_clip image site of its tower (a profile's `image.block3` -> `vision.block3`)."
+    if not clip_site.startswith("image.block") or not clip_site.removeprefix("image.block").isdigit():
+        raise InputError(f"{clip_site!r} is not an image-tower block site ('image.block<N>')")
+    return "vision.block" + clip_site.removeprefix("image.block")
 
 # %% ../nbs/10c_faceworld_assistant.ipynb #a4f8aeb1
 def assistant_faces(n: int, cue_free: bool, seed: int) -> list[tuple]:

@@ -51,13 +51,15 @@ def assistant_bench(n_pairs: int = 96, n_general: int = 96, n_localisation: int 
 
 # %% ../nbs/13b_assistant_bench.ipynb #bf5c43c5
 def assistant_scores(lvlm, bench: AssistantBench, prompts=None, batch_size: int = 64, n_boot: int = 200,
-                     seed: int = 0) -> dict:
-    "The bias metrics (`bias_metrics`) of `lvlm` on the pairs and its MME-style general scores, with the tidy frame."
+                     seed: int = 0, general: dict | None = None) -> dict:
+    """The bias metrics (`bias_metrics`) of `lvlm` on the pairs and its MME-style general scores, with the tidy frame;
+    `general`: scores already measured on this model (a prompt change leaves the general questions as they were)."""
     frame = score_vla(lvlm, bench.pairs, bench.genders, prompts or bench.prompts, batch_size)
-    g = bench.general
-    general = score_yes_no(lvlm, g["images"], g["questions"], g["answers"], image_ids=g["image_ids"],
-                           batch_size=batch_size)
-    return dict(bias_metrics(frame, n_boot=n_boot, seed=seed), general=mme_scores(general), frame=frame)
+    if general is None:
+        g = bench.general
+        general = mme_scores(score_yes_no(lvlm, g["images"], g["questions"], g["answers"], image_ids=g["image_ids"],
+                                          batch_size=batch_size))
+    return dict(bias_metrics(frame, n_boot=n_boot, seed=seed), general=general, frame=frame)
 
 # %% ../nbs/13b_assistant_bench.ipynb #7bf00b1b
 class PairEraser:
@@ -155,7 +157,7 @@ def assistant_run(lvlm, bench: AssistantBench, sae, neurons: dict, site: str, al
                                                                              n_boot=n_boot), plain)))
     for position in ("prefix", "suffix"):
         prompts = with_instruction(bench.prompts, FAIRNESS_INSTRUCTIONS[0], position)
-        scores = assistant_scores(lvlm, bench, prompts, batch_size=batch_size, n_boot=n_boot)
+        scores = assistant_scores(lvlm, bench, prompts, batch_size=batch_size, n_boot=n_boot, general=plain["general"])
         rows.append(dict(method="prompt", position=position, **_summary(scores, plain)))
     importance = unit_importance(lvlm, *pruning_items(bench, seed=seed))
     for s in progress_bar(sparsities, progress, desc="pruning"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .assistant import load_faceworld_assistant, train_faceworld_assistant
+from .assistant import assistant_site, load_faceworld_assistant, train_faceworld_assistant
 from .assistant_bench import assistant_bench, assistant_run
 from .core import ConfigError, load_asset_json
 from .evaluate import ci95
@@ -27,7 +27,7 @@ def assistant_rows(runs, progress: bool = False) -> pd.DataFrame:
     runs = as_runs(runs)
     p = runs[0].profile
     if p.assistant is None: raise ConfigError(f"profile {p.name!r} has no assistant section (use faceworld-assistant)")
-    spec, site = p.assistant, "vision.block" + p.site.removeprefix("image.block")
+    spec, site = p.assistant, assistant_site(p.site)
     clip_dir = train_tiny_clip(steps=p.model.steps, seed=p.model.seed, threads=p.model.threads, progress=progress)
     bench = assistant_bench(spec.pairs, spec.general)
     rows = []
