@@ -56,6 +56,12 @@ class VLAPrompt:
 # %% ../nbs/10a_vla_bench.ipynb #aa975f23
 def _article(word: str) -> str: return "an" if word[:1].lower() in "aeiou" else "a"
 
+def _occupation_questions(occupations: Sequence[str] | None) -> list[tuple[str, str]]:
+    "(occupation, question) for every question about every occupation (default: the benchmark's 40), in that order."
+    occupations = vla_occupations() if occupations is None else list(occupations)
+    if not occupations: raise InputError("no occupations")
+    return [(o, q.format(article=_article(o), occupation=o)) for o in occupations for q in QUESTIONS]
+
 # %% ../nbs/10a_vla_bench.ipynb #0fada946
 def vla_prompts(occupations: Sequence[str] | None = None, seed: int = 42,
                 with_unknown: str = "both") -> list[VLAPrompt]:
@@ -63,24 +69,20 @@ def vla_prompts(occupations: Sequence[str] | None = None, seed: int = 42,
     stream seeded by `seed`; `with_unknown`: 'both' (each question once without and once with it), 'yes' or 'no'."""
     if with_unknown not in ("both", "yes", "no"):
         raise InputError(f"with_unknown must be 'both', 'yes' or 'no', got {with_unknown!r}")
-    occupations = vla_occupations() if occupations is None else list(occupations)
-    if not occupations: raise InputError("no occupations")
     rng = np.random.default_rng(seed)
     variants = {"both": (False, True), "yes": (True,), "no": (False,)}[with_unknown]
     out = []
-    for occupation in occupations:
-        for q in QUESTIONS:
-            question = q.format(article=_article(occupation), occupation=occupation)
-            for unknown in variants:
-                options = ["Yes", "No"] if rng.random() < 0.5 else ["No", "Yes"]
-                if unknown:
-                    wording = UNKNOWN_OPTIONS[int(rng.integers(len(UNKNOWN_OPTIONS)))]
-                    options.insert(int(rng.integers(0, 3)), wording)
-                letters = tuple(string.ascii_uppercase[: len(options)])
-                listed = "\n".join(f"{letter}. {o}" for letter, o in zip(letters, options))
-                role = {o if o in ("Yes", "No") else "unknown": letter for letter, o in zip(letters, options)}
-                text = f"{question}\n{listed}\n{INSTRUCTION}"
-                out.append(VLAPrompt(occupation, text, letters, role["Yes"], role["No"], role.get("unknown")))
+    for occupation, question in _occupation_questions(occupations):
+        for unknown in variants:
+            options = ["Yes", "No"] if rng.random() < 0.5 else ["No", "Yes"]
+            if unknown:
+                wording = UNKNOWN_OPTIONS[int(rng.integers(len(UNKNOWN_OPTIONS)))]
+                options.insert(int(rng.integers(0, 3)), wording)
+            letters = tuple(string.ascii_uppercase[: len(options)])
+            listed = "\n".join(f"{letter}. {o}" for letter, o in zip(letters, options))
+            role = {o if o in ("Yes", "No") else "unknown": letter for letter, o in zip(letters, options)}
+            text = f"{question}\n{listed}\n{INSTRUCTION}"
+            out.append(VLAPrompt(occupation, text, letters, role["Yes"], role["No"], role.get("unknown")))
     return out
 
 # %% ../nbs/10a_vla_bench.ipynb #1c964b34
@@ -88,10 +90,8 @@ YES_NO_SUFFIX = "Please answer yes or no."
 
 def vla_yes_no_prompts(occupations: Sequence[str] | None = None, suffix: str = YES_NO_SUFFIX) -> list[VLAPrompt]:
     "Every question for every occupation in the yes/no form: `'{question} {suffix}'`, answered with the words Yes / No."
-    occupations = vla_occupations() if occupations is None else list(occupations)
-    if not occupations: raise InputError("no occupations")
-    return [VLAPrompt(o, f"{q.format(article=_article(o), occupation=o)} {suffix}", ("Yes", "No"), "Yes", "No")
-            for o in occupations for q in QUESTIONS]
+    return [VLAPrompt(o, f"{question} {suffix}", ("Yes", "No"), "Yes", "No")
+            for o, question in _occupation_questions(occupations)]
 
 # %% ../nbs/10a_vla_bench.ipynb #abb88bd4
 FAIRNESS_INSTRUCTIONS = (
