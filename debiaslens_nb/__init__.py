@@ -16,6 +16,7 @@ Modules:
 - `debiaslens_nb.fit`: `fit_debiaser(model, images, labels)`: activations → SAE → social neurons → a debiased model and its bundle, in one call, with a report and a model card.
 - `debiaslens_nb.intervene`: Debias a model in place: encode the residual stream with the SAE, set the social neurons to γ, decode, and blend — through forward hooks that leave the model untouched.
 - `debiaslens_nb.learned_baselines`: The four comparison methods of both papers that learn something before they debias: their models, losses, training data and a checksummed cache of what they learn. `09_baselines` wraps them as `Debiaser`s.
+- `debiaslens_nb.lmms_eval_model`: `DebiasLensLMM`: a plain or debiased assistant as an lmms-eval model (`--model debiaslens`), so MME, MMMU and SEED-Bench run on it in the ecosystem's harness; `mme_task`, a local task in MME's schema scored by lmms-eval's own MME code, which tests the path offline.
 - `debiaslens_nb.lvlm`: `load_lvlm`: LLaVA, InternVL, Qwen2-VL, Idefics3 / SmolVLM and PaliGemma from transformers as one `LVLM`: the vision tower's hook sites, the chat template, option-letter probabilities and generation.
 - `debiaslens_nb.metrics`: MaxSkew / MinSkew / NDKL / KL for retrieval fairness, accuracy metrics, the similarity gap and the disentanglement score.
 - `debiaslens_nb.models`: `load_vlm`: one front door to every backend: open_clip names and saved directories, MiniLM, Hugging Face CLIP/SigLIP, and model objects you already hold.

@@ -75,6 +75,9 @@ class LVLM:
         layer = getattr(model.config, arch.feature_layer, -1) if arch.feature_layer else -1
         self.read_block = _read_block(len(self.blocks), layer)
     def __repr__(self): return f"LVLM({self.arch.family}, {self.name!r}, {len(self.blocks)} vision blocks)"
+    def __call__(self, **inputs):
+        "The model's forward on the processor's tensors (every other method runs the model through it)."
+        return self.model(**inputs)
     @property
     def sites(self) -> list[str]:
         "Every hook site: each vision block up to the one read, and the projector's input."
@@ -154,7 +157,7 @@ def next_token_logits(self: LVLM, images: Sequence, texts: Sequence[str], batch_
     out = []
     for i in range(0, len(texts), batch_size):
         enc = self.inputs(images[i:i + batch_size], texts[i:i + batch_size])
-        out.append(self.model(**enc).logits[:, -1].float().cpu())
+        out.append(self(**enc).logits[:, -1].float().cpu())
     return torch.cat(out) if out else torch.empty(0, 0)
 
 # %% ../nbs/03d_lvlm.ipynb #1f05353e
@@ -181,6 +184,34 @@ def option_probabilities(self: LVLM, images: Sequence, texts: Sequence[str], let
     vocabulary)."""
     probs = self.next_token_logits(images, texts, batch_size).softmax(-1)
     return probs[:, self.letter_ids(letters)]
+
+# %% ../nbs/03d_lvlm.ipynb #e6c3b715
+@patch
+@torch.no_grad()
+def continuation_logprobs(self: LVLM, images: Sequence, prompts: Sequence[str], continuations: Sequence[str],
+                          batch_size: int = 8) -> list[tuple[float, bool]]:
+    "(log P(continuation | image, prompt), greedy) for each prompt, the prompt ending where the answer starts."
+    if not len(images) == len(prompts) == len(continuations):
+        raise InputError(f"{len(images)} images, {len(prompts)} prompts, {len(continuations)} continuations: "
+                         "give one each")
+    tok, out = self._processor().tokenizer, []
+    lengths = []
+    for prompt, cont in zip(prompts, continuations):
+        base = tok(prompt, add_special_tokens=False)["input_ids"]
+        full = tok(prompt + cont, add_special_tokens=False)["input_ids"]
+        if full[:len(base)] != base or len(full) == len(base):
+            raise InputError(f"{cont!r} does not tokenise as new tokens after its prompt; give a non-empty "
+                             "continuation that starts at a token boundary")
+        lengths.append(len(full) - len(base))
+    for i in range(0, len(prompts), batch_size):
+        texts = [p + c for p, c in zip(prompts[i:i + batch_size], continuations[i:i + batch_size])]
+        enc = self.inputs(images[i:i + batch_size], texts)
+        logp = self(**enc).logits.float().log_softmax(-1)
+        for row, n in enumerate(lengths[i:i + batch_size]):
+            target = enc["input_ids"][row, -n:]
+            scores = logp[row, -n - 1:-1]
+            out.append((float(scores.gather(1, target[:, None]).sum()), bool((scores.argmax(-1) == target).all())))
+    return out
 
 # %% ../nbs/03d_lvlm.ipynb #b649d48f
 @patch
@@ -402,7 +433,5 @@ class DebiasedLVLM(LVLM):
             yield
     def __call__(self, **inputs):
         with self.active(): return self.model(**inputs)
-    def next_token_logits(self, images, texts, batch_size: int = 8) -> torch.Tensor:
-        with self.active(): return super().next_token_logits(images, texts, batch_size)
     def generate(self, images, texts, max_new_tokens: int = 20, **kwargs) -> list[str]:
         with self.active(): return super().generate(images, texts, max_new_tokens, **kwargs)
