@@ -21,6 +21,7 @@ Modules:
 - `debiaslens_nb.metrics`: MaxSkew / MinSkew / NDKL / KL for retrieval fairness, accuracy metrics, the similarity gap and the disentanglement score.
 - `debiaslens_nb.models`: `load_vlm`: one front door to every backend: open_clip names and saved directories, MiniLM, Hugging Face CLIP/SigLIP, and model objects you already hold.
 - `debiaslens_nb.neurons`: DeBiasLens' localisation: latents that fire for nearly every sample of one demographic group and for no other group.
+- `debiaslens_nb.paper_assistants`: `paper-internvl2-8b` and `paper-llava15-7b`: DeBiasLens in a real assistant's vision tower on FairFace and MIAP faces, against the random-neuron control, prompt engineering and pruning, with MME-style general performance; `--dry-run` builds each architecture's real shapes at random weights, runs every stage on local fixtures and extrapolates the full run's time on this machine and on a GPU.
 - `debiaslens_nb.plots`: One paper style for every figure, deterministic PNG + PDF output, and the audit view: a gallery of the images that most activate each group's social neurons.
 - `debiaslens_nb.pruning`: Gradient × weight importance of every MLP channel and attention head of an assistant's language model, for an objective that rewards general answers and penalises biased ones; per-layer quantile cut-offs; masks applied by hooks, removed on exit.
 - `debiaslens_nb.report`: `reproduce`: every figure of a profile into a folder with `summary.json`, `index.md` and `index.html`, and the FaceWorld targets.

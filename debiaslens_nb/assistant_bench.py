@@ -7,8 +7,9 @@ Docs: https://debiaslens-nb.github.io/debiaslens-nb/assistant_bench.html.md"""
 # %% ../nbs/13b_assistant_bench.ipynb #9a33908b
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, ContextManager, Sequence
 
 import numpy as np
 import torch
@@ -25,20 +26,21 @@ from .vla_bench import (FAIRNESS_INSTRUCTIONS, bias_metrics, mme_scores, random_
                                      with_instruction)
 
 # %% auto #0
-__all__ = ['ALPHAS', 'SPARSITIES', 'AssistantBench', 'assistant_bench', 'assistant_scores', 'PairEraser',
+__all__ = ['ALPHAS', 'SPARSITIES', 'AssistantBench', 'assistant_bench', 'no_stage', 'assistant_scores', 'PairEraser',
            'gender_direction_tokens', 'assistant_ceiling', 'pruning_items', 'assistant_run']
 
 # %% ../nbs/13b_assistant_bench.ipynb #1e693806
 @dataclass
 class AssistantBench:
-    "The images and questions of one benchmark run (see `assistant_bench`)."
-    pairs: list                    # [man, woman, man, woman, ...] cue-free counterfactual pairs
-    prompts: list                  # VLAPrompt (the yes/no form)
-    general: dict                  # general_items of faces with cues
+    """The images and questions of one benchmark run: `assistant_bench` (FaceWorld's counterfactual pairs) or
+    `paper_assistants.paper_bench` (real faces)."""
+    faces: list                    # the images the occupation questions ask about
+    genders: list                  # each face's gender, 'female' / 'male'
+    prompts: list                  # VLAPrompt
+    general: dict                  # yes/no questions with answers: images, questions, answers, image_ids
     localisation: list = field(default_factory=list)   # (image, attributes) for the direction oracle
-
-    @property
-    def genders(self) -> list[str]: return [GENDERS[i % 2] for i in range(len(self.pairs))]
+    counterfactual: bool = False   # faces are [man, woman, ...] pairs that differ in gender only: the exact ceiling
+    calibration: tuple | None = None   # (general, bias) QAItems for pruning; None: `pruning_items` (FaceWorld)
 
 def assistant_bench(n_pairs: int = 96, n_general: int = 96, n_localisation: int = 256,
                     seed: int = 500) -> AssistantBench:
@@ -46,19 +48,26 @@ def assistant_bench(n_pairs: int = 96, n_general: int = 96, n_localisation: int 
     if min(n_pairs, n_general) < 2: raise InputError("the benchmark needs at least 2 pairs and 2 general faces")
     pairs = face_pairs(n_pairs, seed, cue_range=FaceWorldConfig().hidden_cue_range)
     general = general_items(assistant_faces(n_general, cue_free=False, seed=seed + 1), seed=seed + 2)
-    return AssistantBench(pairs, vla_yes_no_prompts(OCCUPATIONS), general,
-                          assistant_faces(n_localisation, cue_free=True, seed=seed + 3))
+    return AssistantBench(pairs, [GENDERS[i % 2] for i in range(len(pairs))], vla_yes_no_prompts(OCCUPATIONS),
+                          general, assistant_faces(n_localisation, cue_free=True, seed=seed + 3), counterfactual=True)
 
 # %% ../nbs/13b_assistant_bench.ipynb #bf5c43c5
+def no_stage(name: str) -> ContextManager:
+    "The default `stage`: nothing measured."
+    return contextlib.nullcontext()
+
 def assistant_scores(lvlm, bench: AssistantBench, prompts=None, batch_size: int = 64, n_boot: int = 200,
-                     seed: int = 0, general: dict | None = None) -> dict:
-    """The bias metrics (`bias_metrics`) of `lvlm` on the pairs and its MME-style general scores, with the tidy frame;
-    `general`: scores already measured on this model (a prompt change leaves the general questions as they were)."""
-    frame = score_vla(lvlm, bench.pairs, bench.genders, prompts or bench.prompts, batch_size)
+                     seed: int = 0, general: dict | None = None, stage: Callable[[str], ContextManager] = no_stage
+                     ) -> dict:
+    """The bias metrics (`bias_metrics`) of `lvlm` on the faces and its MME-style general scores, with the tidy frame;
+    `general`: scores already measured on this model (a prompt change leaves the general questions as they were);
+    `stage(name)`: a context around the 'bench' and 'general' work (e.g. a meter's)."""
+    with stage("bench"): frame = score_vla(lvlm, bench.faces, bench.genders, prompts or bench.prompts, batch_size)
     if general is None:
         g = bench.general
-        general = mme_scores(score_yes_no(lvlm, g["images"], g["questions"], g["answers"], image_ids=g["image_ids"],
-                                          batch_size=batch_size))
+        with stage("general"):
+            general = mme_scores(score_yes_no(lvlm, g["images"], g["questions"], g["answers"],
+                                              image_ids=g["image_ids"], batch_size=batch_size))
     return dict(bias_metrics(frame, n_boot=n_boot, seed=seed), general=general, frame=frame)
 
 # %% ../nbs/13b_assistant_bench.ipynb #7bf00b1b
@@ -86,8 +95,11 @@ def assistant_ceiling(lvlm, bench: AssistantBench, site: str, sae, alpha: float,
                       batch_size: int = 64, n_boot: int = 200) -> dict:
     """Mean |ΔP(yes)| and bias ratio of the plain assistant, the perfect eraser and the direction oracle at `site`
     and `alpha`, with each one's reduction of the mean gap (0.4: 40% lower)."""
+    if not bench.counterfactual:
+        raise InputError("the ceiling needs counterfactual pairs (each face as a man and as a woman): real faces have "
+                         "none; use a FaceWorld bench (assistant_bench)")
     plain = plain or assistant_scores(lvlm, bench, batch_size=batch_size, n_boot=n_boot)
-    tokens = lvlm.site_activations(bench.pairs, site, batch_size=batch_size)
+    tokens = lvlm.site_activations(bench.faces, site, batch_size=batch_size)
     u, m = gender_direction_tokens(lvlm, site, bench.localisation)
     out = {"plain": _summary(plain)}
     for name, fn in (("perfect_eraser", PairEraser(tokens, alpha)),
@@ -130,10 +142,12 @@ SPARSITIES = (0.05, 0.1, 0.2, 0.3, 0.5)                 # the reference's prunin
 
 def assistant_run(lvlm, bench: AssistantBench, sae, neurons: dict, site: str, alpha: float = 0.6,
                   alphas: Sequence[float] = ALPHAS, sparsities: Sequence[float] = SPARSITIES, seed: int = 0,
-                  batch_size: int = 64, n_boot: int = 200, keep_layers: int = 1, progress: bool = True) -> list[dict]:
-    """Every row of one run: plain, the ceiling, DeBiasLens over `alphas` (and γ = −65000 at `alpha`), all
-    attributes' neurons, the random-neuron control, prompt engineering and pruning; `neurons` is
-    `{attribute: {group: [latents]}}` with a 'gender' entry (a workspace's `neurons`)."""
+                  batch_size: int = 64, n_boot: int = 200, keep_layers: int = 1, progress: bool = True,
+                  stage: Callable[[str], ContextManager] = no_stage) -> list[dict]:
+    """Every row of one run: plain, the ceiling (counterfactual benches only), DeBiasLens over `alphas` (and
+    γ = −65000 at `alpha`), all attributes' neurons, the random-neuron control, prompt engineering and pruning;
+    `neurons` is `{attribute: {group: [latents]}}` with a 'gender' entry (a workspace's `neurons`); `stage` as in
+    `assistant_scores`."""
     from debiaslens_nb.core import progress as progress_bar
     from debiaslens_nb.lvlm import REFERENCE_GAMMA
     if "gender" not in neurons: raise InputError(f"neurons has no 'gender' entry (attributes: {sorted(neurons)})")
@@ -148,20 +162,23 @@ def assistant_run(lvlm, bench: AssistantBench, sae, neurons: dict, site: str, al
               lambda: debiased(Intervention(sae, gender, alpha, REFERENCE_GAMMA))),
              ("debiaslens-all", {"alpha": alpha}, lambda: debiased(Intervention(sae, union, alpha))),
              ("random-neurons", {"alpha": alpha, "n": n_gender}, lambda: debiased(Intervention(sae, control, alpha)))]
-    plain = assistant_scores(lvlm, bench, batch_size=batch_size, n_boot=n_boot)
+    plain = assistant_scores(lvlm, bench, batch_size=batch_size, n_boot=n_boot, stage=stage)
     rows = [dict(method="plain", **_summary(plain, plain))]
-    ceiling = assistant_ceiling(lvlm, bench, site, sae, alpha, plain, batch_size, n_boot)
-    rows += [dict(method=k, alpha=alpha, **v) for k, v in ceiling.items() if k != "plain"]
+    if bench.counterfactual:
+        ceiling = assistant_ceiling(lvlm, bench, site, sae, alpha, plain, batch_size, n_boot)
+        rows += [dict(method=k, alpha=alpha, **v) for k, v in ceiling.items() if k != "plain"]
     for name, setting, build in progress_bar(jobs, progress, desc="DeBiasLens and controls"):
-        rows.append(dict(method=name, **setting, **_summary(assistant_scores(build(), bench, batch_size=batch_size,
-                                                                             n_boot=n_boot), plain)))
+        scores = assistant_scores(build(), bench, batch_size=batch_size, n_boot=n_boot, stage=stage)
+        rows.append(dict(method=name, **setting, **_summary(scores, plain)))
     for position in ("prefix", "suffix"):
         prompts = with_instruction(bench.prompts, FAIRNESS_INSTRUCTIONS[0], position)
-        scores = assistant_scores(lvlm, bench, prompts, batch_size=batch_size, n_boot=n_boot, general=plain["general"])
+        scores = assistant_scores(lvlm, bench, prompts, batch_size=batch_size, n_boot=n_boot, general=plain["general"],
+                                  stage=stage)
         rows.append(dict(method="prompt", position=position, **_summary(scores, plain)))
-    importance = unit_importance(lvlm, *pruning_items(bench, seed=seed))
+    with stage("pruning.importance"):
+        importance = unit_importance(lvlm, *(bench.calibration or pruning_items(bench, seed=seed)))
     for s in progress_bar(sparsities, progress, desc="pruning"):
         with pruned(lvlm, pruning_masks(importance, s, keep_layers=keep_layers)):
-            scores = assistant_scores(lvlm, bench, batch_size=batch_size, n_boot=n_boot)
+            scores = assistant_scores(lvlm, bench, batch_size=batch_size, n_boot=n_boot, stage=stage)
             rows.append(dict(method="pruning", sparsity=s, **_summary(scores, plain)))
     return rows

@@ -27,6 +27,8 @@ from .figures import figure_neuron_gallery
 from .report import reproduce
 from .distributed import join_from_env, launch
 from .dry_run import dry_run as dry_run_profile
+from .paper_assistants import (assistant_profile, is_assistant_profile, paper_assistant_dry_run,
+                                             paper_assistant_study)
 from .pipeline import extract_store, prepare, train_profile_saes
 
 
@@ -39,8 +41,22 @@ from typing import Annotated
 
 from fastcore.script import parse_cli, store_true
 
+def _reproduce_assistant(profile, out: str, seeds, dry_run: bool) -> None:
+    "An assistant profile (paper-internvl2-8b, paper-llava15-7b): its dry run, or its run on each seed."
+    p = assistant_profile(profile)
+    for s in seeds or ([0] if dry_run else p.seeds):
+        if dry_run:
+            r = paper_assistant_dry_run(p, out, seed=s)
+            print(f"wrote {Path(out) / (p.name + '-dry-run')}/dry_run.md ({r['seconds']:.0f} s; the full run "
+                  f"extrapolated: {r['full_seconds'] / 3600:,.1f} h on this machine, {r['gpu_seconds'] / 3600:,.1f} h "
+                  f"on a GPU at {r['gpu_tflops']:g} TFLOP/s)")
+        else:
+            run = paper_assistant_study(p, out, seed=s)
+            print(f"wrote {run['folder']}/assistant_tradeoff.png and .json (seed {s})")
+
+
 def reproduce_cmd(
-    profile:str="faceworld", # faceworld | minilm | paper-vitb16 | paper-vitl14
+    profile:str="faceworld", # faceworld | minilm | paper-vitb16 | paper-vitl14 | paper-internvl2-8b | paper-llava15-7b
     out:str="reports", # output folder (a sub-folder per profile)
     only:str=None, # comma-separated figure names (default: all)
     quick:store_true=False, # short SAE training and sampled prompt sets
@@ -49,13 +65,16 @@ def reproduce_cmd(
     vary_model:store_true=False, # seeds also re-train the tiny CLIP (faceworld)
     device:str="cpu", # cpu or cuda
     dry_run:store_true=False, # paper profiles: random weights, local FairFace-schema data, sizes times --scale
-    scale:float=0.001, # the dry run's size factor
+    scale:float=0.001, # the dry run's size factor (CLIP profiles; an assistant's dry run takes its smallest sizes)
     jobs:int=1, # figure notebooks run at a time (each in its own kernel)
     fresh:store_true=False, # compute every figure again (default: reuse a figure whose code, profile and seeds match)
 ):
     "Regenerate a profile's figures, summary.json and index.md (mean ± 95% CI over seeds)."
     if seed is not None and seeds is not None: raise InputError("give --seed or --seeds, not both")
     seeds = seeds if seed is None else [seed]
+    if is_assistant_profile(profile):
+        _reproduce_assistant(profile, out, seeds, dry_run)
+        return
     if dry_run:
         r = dry_run_profile(profile, scale, out, seeds, device, jobs=jobs)
         print(f"wrote {Path(out) / (r['profile'] + '-dry-run')}/dry_run.md, every figure ({r['seconds']:.0f} s; the "

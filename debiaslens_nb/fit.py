@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import time
 import warnings
 from pathlib import Path
 from typing import Mapping
@@ -274,14 +275,18 @@ def fit_debiaser(model, images, labels=None, site: str | None = None, preprocess
     cfg = _check_settings(vlm, site, n, expansion_factor, k, steps, batch_size, tau, alpha, gamma, mode)
     attributes, small = _attribute_labels(labels, n, min_group_size)
     if out is not None: claim_output_dir(out, is_bundle, "debiasing bundle", overwrite)
+    clock = time.perf_counter()
     train, per_image = _fit_vectors(vlm, site, images, seed, progress)
+    seconds = {"extract": time.perf_counter() - clock}
     sae = SAE(cfg, seed=seed)
     result = train_sae(
         sae, train, TrainConfig(steps=steps, batch_size=min(batch_size, len(train)), seed=seed), progress=progress
     )
+    seconds["train"] = time.perf_counter() - clock - seconds["extract"]
     latents = sae.encode(per_image)
     neurons = {a: find_social_neurons(latents, lab, tau=tau, min_group_size=min_group_size, on_small="skip")
                for a, lab in attributes.items()}
+    seconds["localise"] = time.perf_counter() - clock - seconds["extract"] - seconds["train"]
     empty = {a: [str(g) for g, js in found.items() if not js] for a, found in neurons.items()}
     empty = {a: gs for a, gs in empty.items() if gs}
     groups = {f"{a}:{g}": js for a, found in neurons.items() for g, js in found.items()}
@@ -293,7 +298,7 @@ def fit_debiaser(model, images, labels=None, site: str | None = None, preprocess
         seed=seed, date=datetime.date.today().isoformat(),
         train={key: result.metrics[key] for key in ("fvu", "l0", "dead_fraction")} | {"steps": steps},
         neurons={a: {str(g): js for g, js in found.items()} for a, found in neurons.items()},
-        firing={a: _firing(latents, attributes[a], neurons[a], tau) for a in neurons})
+        firing={a: _firing(latents, attributes[a], neurons[a], tau) for a in neurons}, seconds=seconds)
     if out is not None: save_pretrained(fitted, out, overwrite=overwrite)
     return fitted
 

@@ -19,8 +19,9 @@ from .core import DebiasLensError, InputError, ResourceNotFoundError
 from .vlm import VLM, UnsupportedModelError
 
 # %% auto #0
-__all__ = ['ARCHITECTURES', 'WORD_CHAT_TEMPLATE', 'TINY_FAMILIES', 'REFERENCE_GAMMA', 'SiteError', 'LVLMArchitecture', 'LVLM',
-           'load_lvlm', 'word_tokenizer', 'tiny_lvlm', 'sample_tokens', 'mean_tokens', 'DebiasedLVLM']
+__all__ = ['ARCHITECTURES', 'WORD_CHAT_TEMPLATE', 'TINY_VISION', 'TINY_TEXT', 'TINY_FAMILIES', 'REFERENCE_GAMMA', 'SiteError',
+           'LVLMArchitecture', 'LVLM', 'load_lvlm', 'word_tokenizer', 'random_lvlm', 'tiny_lvlm', 'sample_tokens',
+           'mean_tokens', 'DebiasedLVLM']
 
 # %% ../nbs/03d_lvlm.ipynb #9ea04108
 class SiteError(DebiasLensError, ValueError):
@@ -279,27 +280,34 @@ _NAMED_TOKENS = {
 }
 
 # %% ../nbs/03d_lvlm.ipynb #9acf52f8
-def _tiny_parts(family: str, tok, image_size: int, text_layers: int = 2):
-    "(model config, processor) of a tiny `family` assistant."
+TINY_VISION = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4)
+TINY_TEXT = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=4)
+
+
+def _random_parts(family: str, tok, image_size: int, patch_size: int, vision: dict, text: dict, max_tiles: int = 1):
+    "(model config, processor) of a `family` assistant with the given vision and language-model config values."
     import transformers as T
-    text = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=text_layers, num_attention_heads=4,
-                num_key_value_heads=4, vocab_size=len(tok))
-    vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4)
+    text = dict(text)
+    text.setdefault("vocab_size", len(tok))
+    if text["vocab_size"] < len(tok): raise InputError(f"vocab_size {text['vocab_size']} < the tokenizer's {len(tok)}")
     template = WORD_CHAT_TEMPLATE.replace("IMAGE", _PLACEHOLDER[family])
     image_id = tok.convert_tokens_to_ids(_PLACEHOLDER[family] if family != "qwen2vl" else "<|image_pad|>")
+    grid = image_size // patch_size
     if family == "llava":
         square = {"height": image_size, "width": image_size}
         ip = T.CLIPImageProcessor(size={"shortest_edge": image_size}, crop_size=square)
-        proc = T.LlavaProcessor(image_processor=ip, tokenizer=tok, patch_size=8, num_additional_image_tokens=1,
-                                vision_feature_select_strategy="default", image_token="<image>", chat_template=template)
-        cfg = T.LlavaConfig(vision_config=T.CLIPVisionConfig(**vision, image_size=image_size, patch_size=8),
+        proc = T.LlavaProcessor(image_processor=ip, tokenizer=tok, patch_size=patch_size,
+                                num_additional_image_tokens=1, vision_feature_select_strategy="default",
+                                image_token="<image>", chat_template=template)
+        cfg = T.LlavaConfig(vision_config=T.CLIPVisionConfig(**vision, image_size=image_size, patch_size=patch_size),
                             text_config=T.LlamaConfig(**text), image_token_id=image_id, vision_feature_layer=-2)
     elif family == "internvl":
-        ip = T.GotOcr2ImageProcessor(size={"height": image_size, "width": image_size}, crop_to_patches=False)
-        n = (image_size // 8) ** 2 // 4
+        ip = T.GotOcr2ImageProcessor(size={"height": image_size, "width": image_size}, crop_to_patches=max_tiles > 1,
+                                     min_patches=1, max_patches=max_tiles)
         proc = T.InternVLProcessor(image_processor=ip, tokenizer=tok, video_processor=T.InternVLVideoProcessor(),
-                                   image_seq_length=n, chat_template=template)
-        vcfg = T.InternVLVisionConfig(**vision, image_size=[image_size] * 2, patch_size=[8, 8])
+                                   image_seq_length=grid ** 2 // 4, chat_template=template)
+        vcfg = T.InternVLVisionConfig(**vision, image_size=[image_size] * 2, patch_size=[patch_size] * 2)
         cfg = T.InternVLConfig(vision_config=vcfg, text_config=T.Qwen2Config(**text).to_dict(), image_token_id=image_id,
                                downsample_ratio=0.5)
     elif family == "qwen2vl":
@@ -308,24 +316,28 @@ def _tiny_parts(family: str, tok, image_size: int, text_layers: int = 2):
                                      temporal_patch_size=2)
         vp = T.Qwen2VLVideoProcessor(patch_size=4, merge_size=2, temporal_patch_size=2)
         proc = T.Qwen2VLProcessor(image_processor=ip, tokenizer=tok, video_processor=vp, chat_template=template)
-        vcfg = dict(depth=3, embed_dim=32, hidden_size=32, num_heads=4, patch_size=4, spatial_merge_size=2,
-                    temporal_patch_size=2, in_channels=3)
+        vcfg = dict(depth=vision["num_hidden_layers"], embed_dim=vision["hidden_size"], hidden_size=text["hidden_size"],
+                    num_heads=vision["num_attention_heads"], patch_size=4, spatial_merge_size=2, temporal_patch_size=2,
+                    in_channels=3)
         cfg = T.Qwen2VLConfig(vision_config=vcfg, image_token_id=image_id,
                               text_config=dict(text, rope_scaling={"type": "mrope", "mrope_section": [2, 1, 1]}))
     elif family == "idefics3":
         ip = T.Idefics3ImageProcessor(size={"longest_edge": image_size}, max_image_size={"longest_edge": image_size},
                                       do_image_splitting=False)
-        proc = T.Idefics3Processor(image_processor=ip, tokenizer=tok, image_seq_len=(image_size // 8) ** 2 // 4,
+        proc = T.Idefics3Processor(image_processor=ip, tokenizer=tok, image_seq_len=grid ** 2 // 4,
                                    chat_template=template)
-        cfg = T.Idefics3Config(vision_config=T.Idefics3VisionConfig(**vision, image_size=image_size, patch_size=8),
-                               text_config=T.LlamaConfig(**text), image_token_id=image_id, scale_factor=2)
+        cfg = T.Idefics3Config(
+            vision_config=T.Idefics3VisionConfig(**vision, image_size=image_size, patch_size=patch_size),
+            text_config=T.LlamaConfig(**text), image_token_id=image_id, scale_factor=2)
     elif family == "paligemma":
         ip = T.SiglipImageProcessor(size={"height": image_size, "width": image_size})
-        ip.image_seq_length = (image_size // 8) ** 2
+        ip.image_seq_length = grid ** 2
         proc = T.PaliGemmaProcessor(image_processor=ip, tokenizer=tok, chat_template=template)
-        cfg = T.PaliGemmaConfig(vision_config=T.SiglipVisionConfig(**vision, image_size=image_size, patch_size=8),
-                                text_config=T.GemmaConfig(**text, head_dim=8), image_token_id=image_id,
-                                projection_dim=32)
+        head_dim = text["hidden_size"] // text["num_attention_heads"]
+        cfg = T.PaliGemmaConfig(
+            vision_config=T.SiglipVisionConfig(**vision, image_size=image_size, patch_size=patch_size),
+            text_config=T.GemmaConfig(**text, head_dim=head_dim), image_token_id=image_id,
+            projection_dim=text["hidden_size"])
     else:
         raise InputError(f"family must be one of {sorted(_PLACEHOLDER)}, got {family!r}")
     return cfg, proc
@@ -334,16 +346,29 @@ def _tiny_parts(family: str, tok, image_size: int, text_layers: int = 2):
 TINY_FAMILIES = tuple(_PLACEHOLDER)
 
 # %% ../nbs/03d_lvlm.ipynb #13e51217
+def random_lvlm(family: str, vision: dict, text: dict, image_size: int, patch_size: int, max_tiles: int = 1,
+                seed: int = 0, name: str | None = None, device: str = "cpu") -> LVLM:
+    """A `family` assistant at random weights drawn from `seed`: `vision` and `text` are config values in
+    transformers' names (`hidden_size`, `num_hidden_layers`, ...; `vocab_size` defaults to the tokenizer's), around
+    the family's real processor classes and a word-level tokenizer; `max_tiles` > 1 tiles images as InternVL does.
+    `device="meta"` builds the shapes without memory (to count parameters)."""
+    import transformers as T
+    if family not in _NAMED_TOKENS: raise InputError(f"family must be one of {sorted(_NAMED_TOKENS)}, got {family!r}")
+    if image_size % patch_size:
+        raise InputError(f"image_size {image_size} is not a multiple of patch_size {patch_size}")
+    cfg, proc = _random_parts(family, word_tokenizer(named_tokens=_NAMED_TOKENS[family]), image_size, patch_size,
+                              vision, text, max_tiles)
+    with torch.random.fork_rng(devices=[]), torch.device(device):
+        torch.manual_seed(seed)
+        model = T.AutoModelForImageTextToText.from_config(cfg)
+    return LVLM(model, proc, name or f"random-{family}")
+
+
 def tiny_lvlm(family: str = "llava", seed: int = 0, image_size: int = 32, text_layers: int = 2) -> LVLM:
     """A tiny `family` assistant with random weights drawn from `seed` and its real processor class (offline, for
     tests); `text_layers` decoder layers in its language model."""
-    import transformers as T
-    if family not in _NAMED_TOKENS: raise InputError(f"family must be one of {sorted(_NAMED_TOKENS)}, got {family!r}")
-    cfg, proc = _tiny_parts(family, word_tokenizer(named_tokens=_NAMED_TOKENS[family]), image_size, text_layers)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = T.AutoModelForImageTextToText.from_config(cfg)
-    return LVLM(model, proc, f"tiny-{family}")
+    return random_lvlm(family, TINY_VISION, TINY_TEXT | {"num_hidden_layers": text_layers}, image_size, 8, seed=seed,
+                       name=f"tiny-{family}")
 
 # %% ../nbs/03d_lvlm.ipynb #baa65f66
 class _SiteReached(Exception):

@@ -250,7 +250,7 @@ def _miap_boxes(folder: Path, split: str) -> pd.DataFrame:
     csv = folder / f"open_images_extended_miap_boxes_{split}.csv"
     if not csv.is_file():
         raise ResourceNotFoundError(f"no {csv.name} in {folder}: download MIAP's box files for the {split!r} split")
-    boxes = pd.read_csv(csv)
+    boxes = pd.read_csv(csv, dtype={"ImageID": str})   # ids such as 0000000000000012 stay text
     missing = [c for c in MIAP_COLUMNS if c not in boxes.columns]
     if missing: raise DatasetSchemaError(f"{csv} lacks the MIAP columns {missing}; is it MIAP's box file?")
     return boxes

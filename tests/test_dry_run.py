@@ -64,3 +64,31 @@ def test_paper_vitb16_dry_run_produces_every_figure(tmp_path, model):
     assert all(r["seconds"] > 0 and r["full_seconds"] >= r["seconds"] for r in rows.values())
     assert rows["sae.extract"]["peak_rss_mb"] > 0
     assert "| **total** |" in (out / "dry_run.md").read_text()
+
+
+def test_assistant_dry_run_from_the_command_line(tmp_path):
+    """`debiaslens reproduce --profile paper-llava15-7b --dry-run` on the profile with narrow widths and 224-pixel
+    images (the same 24 vision blocks, the site at block 22, LLaVA's layer -2): every stage, the figure, the table.
+    The real shapes' dry runs of both assistant profiles are in BENCHMARKS.md."""
+    raw = load_asset_json("assistant_profiles", "paper-llava15-7b.json")
+    raw["architecture"]["vision"] |= {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 4}
+    raw["architecture"]["text"] |= {"hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
+                                    "num_key_value_heads": 4, "vocab_size": 1000}
+    raw["architecture"]["image_size"] = 224
+    profile = tmp_path / "paper-llava15-7b-narrow.json"
+    profile.write_text(json.dumps(raw))
+    run = subprocess.run([sys.executable, "-m", "debiaslens_nb.cli", "reproduce", "--profile", str(profile),
+                          "--dry-run", "--out", str(tmp_path)], env={**os.environ, "OMP_NUM_THREADS": "1"},
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert "on a GPU at 300 TFLOP/s" in run.stdout
+    out = tmp_path / "paper-llava15-7b-dry-run"
+    report = json.loads((out / "dry_run.json").read_text())
+    assert {r["stage"] for r in report["stages"]} >= {"sae.extract", "sae.train", "localisation", "bench", "general",
+                                                      "pruning.importance"}
+    assert report["full_seconds"] > report["seconds"] and report["gpu_seconds"] > 0
+    figure = json.loads((out / "assistant_tradeoff.json").read_text())
+    assert figure["site"] == "vision.block22" and (out / "assistant_tradeoff.png").is_file()
+    methods = {r["method"] for r in figure["rows"]}
+    assert methods == {"plain", "debiaslens", "debiaslens-all", "random-neurons", "prompt", "pruning"}
+    assert "| **total** |" in (out / "dry_run.md").read_text()
