@@ -247,7 +247,7 @@ def _fit_vectors(vlm, site: str, images, seed: int, progress: bool):
     if isinstance(vlm, LVLM):
         if isinstance(images, torch.Tensor):
             raise InputError("an assistant's processor reads images: pass PIL images, paths or a folder, not a tensor")
-        acts = vlm.site_activations(images, site)
+        acts = vlm.site_activations(images, site, progress=progress)
         return sample_tokens(acts, 2, seed), mean_tokens(acts)
     store = collect_activations(vlm, site, images, tokens=pooled_token_rule(vlm, site), progress=progress)
     return store, store.tensor()

@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 from fastcore.basics import patch
 
-from .core import DebiasLensError, InputError, ResourceNotFoundError
+from .core import DebiasLensError, InputError, ResourceNotFoundError, progress as progress_bar
 from .vlm import VLM, UnsupportedModelError
 
 # %% auto #0
@@ -377,14 +377,17 @@ class _SiteReached(Exception):
 # %% ../nbs/03d_lvlm.ipynb #9f90d667
 @patch
 @torch.no_grad()
-def site_activations(self: LVLM, images: Sequence, site: str, batch_size: int = 8) -> list[torch.Tensor]:
-    "The hidden states at `site` of each image [tokens, width] (all tiles, CLS included), float32 on the CPU."
+def site_activations(self: LVLM, images: Sequence, site: str, batch_size: int = 8, progress: bool = False
+                     ) -> list[torch.Tensor]:
+    """The hidden states at `site` of each image [tokens, width] (all tiles, CLS included), float32 on the CPU;
+    `progress`: a bar over the batches."""
     out: list[torch.Tensor] = []
     prompt = self.chat("")
     def capture(h):
         captured.append(h.detach().float().cpu())
         raise _SiteReached
-    for i in range(0, len(images), batch_size):
+    batches = range(0, len(images), batch_size)
+    for i in progress_bar(batches, progress and len(batches) > 1, desc=f"{site} activations", unit="batch"):
         batch, captured = list(images[i:i + batch_size]), []
         with self.hook(site, capture):
             try: self.model(**self.inputs(batch, [prompt] * len(batch)))
