@@ -22,8 +22,8 @@ from .profiles import UNSPLIT_SOURCES, Profile, as_profile
 from .report import reproduce
 
 # %% auto #0
-__all__ = ['FAIRFACE_ROWS', 'DRY_RUN_FLOORS', 'LOCAL_ROWS', 'BENCHMARK_FIXTURES', 'scaled_profile', 'stage_work', 'stage_table',
-           'dry_run']
+__all__ = ['FAIRFACE_ROWS', 'DRY_RUN_FLOORS', 'LOCAL_ROWS', 'BENCHMARK_FIXTURES', 'scaled_profile', 'stage_work',
+           'format_seconds', 'stage_table', 'dry_run']
 
 # %% ../nbs/14c_dry_run.ipynb #ae4adf15
 FAIRFACE_ROWS = {"train": 86_744, "validation": 10_954}          # both configs ("0.25", "1.25")
@@ -152,7 +152,9 @@ def _stage_rows(full: Profile, dry: Profile, summary: dict) -> list[dict]:
     return rows
 
 # %% ../nbs/14c_dry_run.ipynb #e1a30b4e
-def _fmt_seconds(s: float) -> str:
+def format_seconds(s: float | None) -> str:
+    "Seconds as seconds, minutes or hours, whichever reads best ('—' for None)."
+    if s is None: return "—"
     return f"{s:.1f} s" if s < 120 else (f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:.1f} h")
 
 # %% ../nbs/14c_dry_run.ipynb #6b5cb970
@@ -161,10 +163,10 @@ def stage_table(rows: list[dict]) -> str:
     def mb(v): return "" if v is None else f"{v:,.0f}"
     lines = ["| stage | measured | peak RSS (MB) | peak CUDA (MB) | × work | full profile (extrapolated) |",
              "|---|---:|---:|---:|---:|---:|"]
-    lines += [f"| {r['stage']} | {_fmt_seconds(r['seconds'])} | {mb(r['peak_rss_mb'])} | {mb(r['peak_cuda_mb'])} | "
-              f"{r['factor']:,.0f} | {_fmt_seconds(r['full_seconds'])} |" for r in rows]
+    lines += [f"| {r['stage']} | {format_seconds(r['seconds'])} | {mb(r['peak_rss_mb'])} | {mb(r['peak_cuda_mb'])} | "
+              f"{r['factor']:,.0f} | {format_seconds(r['full_seconds'])} |" for r in rows]
     total, full_total = sum(r["seconds"] for r in rows), sum(r["full_seconds"] for r in rows)
-    lines.append(f"| **total** | {_fmt_seconds(total)} | | | | {_fmt_seconds(full_total)} |")
+    lines.append(f"| **total** | {format_seconds(total)} | | | | {format_seconds(full_total)} |")
     return "\n".join(lines)
 
 # %% ../nbs/14c_dry_run.ipynb #4d47e87e

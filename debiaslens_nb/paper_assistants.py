@@ -26,13 +26,14 @@ from .assistant_figures import plot_assistant_tradeoff, summarise_rows
 from .core import (ConfigError, DatasetSchemaError, InputError, ResourceNotFoundError, load_asset_json,
                                 read_json, write_json, write_text)
 from .data import fairface_fixture, load_fairface
+from .dry_run import format_seconds
 from .figures import save_figure_outputs
 from .fit import fit_debiaser
 from .lmms_eval_model import mme_task
 from .lvlm import LVLM, load_lvlm, random_lvlm
 from .plots import paper_style
 from .pruning import QAItem, decoder_layers
-from .vla_bench import (YES_NO_SUFFIX, balanced_by_gender, miap_faces, miap_fixture, vla_occupations,
+from .vla_bench import (YES_NO_SUFFIX, fairface_faces, miap_faces, miap_fixture, vla_occupations,
                                      vla_prompts)
 
 # %% auto #0
@@ -243,9 +244,7 @@ def _bench_faces(p: AssistantProfile, n_per_gender: int, data: dict, seed: int) 
     images, genders = [], []
     for source in p.sources:
         if source == "fairface":
-            ds = load_fairface("0.25", "validation", path=data.get("fairface"))
-            rows = ds.select(balanced_by_gender(ds["gender"], n_per_gender, seed))
-            im, g = list(rows["image"]), list(rows["gender"])
+            im, g = fairface_faces(n_per_gender, "validation", path=data.get("fairface"), seed=seed)
         else:
             if not data.get("miap"):
                 raise ResourceNotFoundError("MIAP has no Hub copy: download it (Open Images' MIAP boxes and "
@@ -298,7 +297,7 @@ def paper_assistant_study(profile, out, lvlm: LVLM | None = None, sizes: StudySi
                          sparsities=sizes.sparsities, seed=seed, batch_size=8, progress=progress, stage=meter.stage)
     folder = Path(out).expanduser().resolve() / p.name
     frame = pd.DataFrame(rows)
-    summary = summarise_rows(frame.assign(run=0))
+    summary = summarise_rows(frame)
     paper_style()
     fig = plot_assistant_tradeoff(summary, f"{p.name} (seed {seed})")
     payload = {"profile": p.name, "model": lvlm.name, "site": p.site, "alpha": p.alpha, "seed": seed,
@@ -352,20 +351,16 @@ def extrapolate(profile, sizes: StudySizes, meter: StageMeter, dry_counts: dict,
 def _mb(v: float | None) -> str: return "—" if v is None else f"{v:,.0f}"
 
 
-def _hours(s: float | None) -> str:
-    if s is None: return "—"
-    return f"{s:.1f} s" if s < 120 else (f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:,.1f} h")
-
-
 def extrapolation_table(rows: list[dict]) -> str:
     "The stages as a Markdown table, with the totals."
     lines = ["| stage | measured | peak RSS (MB) | × work | full run, this machine | full run, TFLOP | full run, GPU |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| {r['stage']} | {_hours(r['seconds'])} | {_mb(r['peak_rss_mb'])} | {r['factor']:,.0f} | "
-              f"{_hours(r['full_seconds'])} | {r['full_tflop']:,.0f} | {_hours(r['gpu_seconds'])} |" for r in rows]
+    lines += [f"| {r['stage']} | {format_seconds(r['seconds'])} | {_mb(r['peak_rss_mb'])} | {r['factor']:,.0f} | "
+              f"{format_seconds(r['full_seconds'])} | {r['full_tflop']:,.0f} | {format_seconds(r['gpu_seconds'])} |"
+              for r in rows]
     total = lambda k: sum(r[k] or 0 for r in rows)
-    lines.append(f"| **total** | {_hours(total('seconds'))} | | | {_hours(total('full_seconds'))} | "
-                 f"{total('full_tflop'):,.0f} | {_hours(total('gpu_seconds'))} |")
+    lines.append(f"| **total** | {format_seconds(total('seconds'))} | | | {format_seconds(total('full_seconds'))} | "
+                 f"{total('full_tflop'):,.0f} | {format_seconds(total('gpu_seconds'))} |")
     return "\n".join(lines)
 
 # %% ../nbs/14e_paper_assistants.ipynb #478d1f11
