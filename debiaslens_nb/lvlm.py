@@ -148,17 +148,19 @@ def inputs(self: LVLM, images: Sequence, texts: Sequence[str]) -> dict:
     try: enc = proc(images=[[im] for im in images] if nested else list(images), text=list(texts), padding=True,
                     return_tensors="pt")
     finally: tok.padding_side = side
+    enc.pop("labels", None)                      # PaliGemma's processor adds them; a forward would compute a loss
     return {k: v.to(self.device) if isinstance(v, torch.Tensor) else v for k, v in enc.items()}
 
 # %% ../nbs/03d_lvlm.ipynb #18591936
 @patch
 @torch.no_grad()
 def next_token_logits(self: LVLM, images: Sequence, texts: Sequence[str], batch_size: int = 8) -> torch.Tensor:
-    "Logits of the token after each prompt [n, vocab] (float32, CPU), in batches of `batch_size`."
+    """Logits of the token after each prompt [n, vocab] (float32, CPU), in batches of `batch_size`; the output head
+    runs on the last position only (`logits_to_keep=1`)."""
     out = []
     for i in range(0, len(texts), batch_size):
         enc = self.inputs(images[i:i + batch_size], texts[i:i + batch_size])
-        out.append(self(**enc).logits[:, -1].float().cpu())
+        out.append(self(**enc, logits_to_keep=1).logits[:, -1].float().cpu())
     return torch.cat(out) if out else torch.empty(0, 0)
 
 # %% ../nbs/03d_lvlm.ipynb #1f05353e
