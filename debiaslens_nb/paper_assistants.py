@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import resource
 import time
 from dataclasses import dataclass
@@ -231,6 +232,14 @@ def dry_sizes(profile) -> StudySizes:
     return StudySizes(16, 1, 1, 2, 2, 2, 20, 32, (p.alpha,), tuple(p.sparsities[:1]), min_group_size=2)
 
 # %% ../nbs/14e_paper_assistants.ipynb #07bb828d
+def _local_data() -> dict:
+    "`$DEBIASLENS_DATA/{fairface,miap,mme}` folders that exist (local copies of the run's data)."
+    root = os.environ.get("DEBIASLENS_DATA")
+    if not root: return {}
+    return {name: str(Path(root).expanduser() / name) for name in ("fairface", "miap", "mme")
+            if (Path(root).expanduser() / name).is_dir()}
+
+
 def _sae_faces(p: AssistantProfile, n: int, data: dict, seed: int) -> tuple[list, dict]:
     "(images, {gender, race, age}) of `n` FairFace training images drawn with `seed`."
     ds = load_fairface("0.25", "train", path=data.get("fairface"))
@@ -270,9 +279,10 @@ def _calibration(general: dict, faces: list, n: int, seed: int) -> tuple[list, l
 def paper_assistant_study(profile, out, lvlm: LVLM | None = None, sizes: StudySizes | None = None,
                           data: dict | None = None, seed: int = 0, progress: bool = True) -> dict:
     """One run of the profile (the model from `lvlm`, else `load_lvlm(profile.model)`; `sizes` default
-    `full_sizes`; `data` local paths {fairface, miap, mme}) into `out/<name>/`: rows, summary, the Fig. 4 panels."""
+    `full_sizes`; `data` local paths {fairface, miap, mme}, by default the profile's, else `$DEBIASLENS_DATA/<name>`
+    folders that exist) into `out/<name>/`: rows, summary, the Fig. 4 panels."""
     p = assistant_profile(profile)
-    sizes, data = sizes or full_sizes(p), {**p.data, **(data or {})}
+    sizes, data = sizes or full_sizes(p), {**_local_data(), **p.data, **(data or {})}
     meter = StageMeter()
     with meter.stage("model"): lvlm = load_lvlm(lvlm if lvlm is not None else p.model)
     meter.lvlm = lvlm
