@@ -155,7 +155,7 @@ def _stage_rows(full: Profile, dry: Profile, summary: dict) -> list[dict]:
 def format_seconds(s: float | None) -> str:
     "Seconds as seconds, minutes or hours, whichever reads best ('—' for None)."
     if s is None: return "—"
-    return f"{s:.1f} s" if s < 120 else (f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:.1f} h")
+    return f"{s:.1f} s" if s < 120 else (f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:,.1f} h")
 
 # %% ../nbs/14c_dry_run.ipynb #6b5cb970
 def stage_table(rows: list[dict]) -> str:
