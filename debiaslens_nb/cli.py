@@ -41,7 +41,7 @@ from typing import Annotated
 
 from fastcore.script import parse_cli, store_true
 
-def _reproduce_assistant(profile, out: str, seeds, dry_run: bool) -> None:
+def _reproduce_assistant(profile, out: str, seeds, dry_run: bool, device: str) -> None:
     "An assistant profile (paper-internvl2-8b, paper-llava15-7b): its dry run, or its run on each seed."
     p = assistant_profile(profile)
     for s in seeds or ([0] if dry_run else p.seeds):
@@ -51,7 +51,7 @@ def _reproduce_assistant(profile, out: str, seeds, dry_run: bool) -> None:
                   f"extrapolated: {r['full_seconds'] / 3600:,.1f} h on this machine, {r['gpu_seconds'] / 3600:,.1f} h "
                   f"on a GPU at {r['gpu_tflops']:g} TFLOP/s)")
         else:
-            run = paper_assistant_study(p, out, seed=s)
+            run = paper_assistant_study(p, out, seed=s, device=device)
             print(f"wrote {run['folder']}/assistant_tradeoff.png and .json (seed {s})")
 
 
@@ -73,7 +73,7 @@ def reproduce_cmd(
     if seed is not None and seeds is not None: raise InputError("give --seed or --seeds, not both")
     seeds = seeds if seed is None else [seed]
     if is_assistant_profile(profile):
-        _reproduce_assistant(profile, out, seeds, dry_run)
+        _reproduce_assistant(profile, out, seeds, dry_run, device)
         return
     if dry_run:
         r = dry_run_profile(profile, scale, out, seeds, device, jobs=jobs)

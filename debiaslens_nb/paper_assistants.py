@@ -277,14 +277,16 @@ def _calibration(general: dict, faces: list, n: int, seed: int) -> tuple[list, l
 
 # %% ../nbs/14e_paper_assistants.ipynb #f0a3f374
 def paper_assistant_study(profile, out, lvlm: LVLM | None = None, sizes: StudySizes | None = None,
-                          data: dict | None = None, seed: int = 0, progress: bool = True) -> dict:
+                          data: dict | None = None, seed: int = 0, device: str = "cpu", progress: bool = True
+                          ) -> dict:
     """One run of the profile (the model from `lvlm`, else `load_lvlm(profile.model)`; `sizes` default
     `full_sizes`; `data` local paths {fairface, miap, mme}, by default the profile's, else `$DEBIASLENS_DATA/<name>`
-    folders that exist) into `out/<name>/`: rows, summary, the Fig. 4 panels."""
+    folders that exist) into `out/<name>/`: rows, summary, the Fig. 4 panels. On CUDA the model loads in bfloat16."""
     p = assistant_profile(profile)
     sizes, data = sizes or full_sizes(p), {**_local_data(), **p.data, **(data or {})}
     meter = StageMeter()
-    with meter.stage("model"): lvlm = load_lvlm(lvlm if lvlm is not None else p.model)
+    dtype = torch.bfloat16 if str(device).startswith("cuda") else None
+    with meter.stage("model"): lvlm = load_lvlm(lvlm if lvlm is not None else p.model, device=device, dtype=dtype)
     meter.lvlm = lvlm
     with meter.stage("data"):
         sae_images, labels = _sae_faces(p, sizes.sae_images, data, seed)
