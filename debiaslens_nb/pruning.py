@@ -60,7 +60,12 @@ def unit_importance(lvlm, general: Sequence[QAItem], bias: Sequence[QAItem]) -> 
     layers = decoder_layers(lvlm)
     params = [p for l in layers for m in (l.mlp.gate_proj, l.mlp.up_proj, l.mlp.down_proj, l.self_attn.o_proj)
               for p in (m.weight,)]
-    grads = torch.autograd.grad(pruning_objective(lvlm, general, bias), params, allow_unused=True)
+    wanted = {id(p) for p in params}
+    frozen = [p for p in lvlm.model.parameters() if p.requires_grad and id(p) not in wanted]
+    for p in frozen: p.requires_grad_(False)          # no graph through the vision tower: its activations are large
+    try: grads = torch.autograd.grad(pruning_objective(lvlm, general, bias), params, allow_unused=True)
+    finally:
+        for p in frozen: p.requires_grad_(True)
     g = {id(p): (torch.zeros_like(p) if d is None else d) for p, d in zip(params, grads)}
     out = {"mlp": [], "heads": []}
     for l in layers:
