@@ -27,7 +27,7 @@ from .vla_bench import (FAIRNESS_INSTRUCTIONS, bias_metrics, mme_scores, random_
 
 # %% auto #0
 __all__ = ['ALPHAS', 'SPARSITIES', 'AssistantBench', 'assistant_bench', 'no_stage', 'assistant_scores', 'PairEraser',
-           'gender_direction_tokens', 'assistant_ceiling', 'pruning_items', 'assistant_run']
+           'gender_direction_tokens', 'assistant_ceiling', 'unknown_option_items', 'pruning_items', 'assistant_run']
 
 # %% ../nbs/13b_assistant_bench.ipynb #1e693806
 @dataclass
@@ -120,6 +120,12 @@ def _summary(scores: dict, plain: dict | None = None) -> dict:
     return out
 
 # %% ../nbs/13b_assistant_bench.ipynb #1d430995
+def unknown_option_items(images: Sequence, prompts: Sequence, n: int, rng: np.random.Generator) -> list[QAItem]:
+    """`n` pruning bias items: a random prompt with an unknown option about a random image, its unknown letter the
+    target (the reference's bias objective)."""
+    return [QAItem(images[int(rng.integers(len(images)))], p.text, p.letters, p.unknown)
+            for p in (prompts[int(rng.integers(len(prompts)))] for _ in range(n))]
+
 def pruning_items(bench: AssistantBench, n: int = 32, seed: int = 0) -> tuple[list[QAItem], list[QAItem]]:
     """Calibration items for pruning on the bench's localisation faces (not its pairs): `n` general multiple-choice
     items (the right letter) and `n` letter-form occupation prompts with an unknown option (the unknown letter: the
@@ -131,9 +137,7 @@ def pruning_items(bench: AssistantBench, n: int = 32, seed: int = 0) -> tuple[li
     for i in rng.choice(len(g["questions"]), min(n, len(g["questions"])), replace=False):
         text, target = multiple_choice(g["questions"][i], g["answers"][i] == "yes", rng)
         general.append(QAItem(g["images"][i], text, ("A", "B"), target))
-    with_unknown = vla_prompts(OCCUPATIONS, seed=42, with_unknown="yes")
-    bias = [QAItem(faces[int(rng.integers(len(faces)))][0], p.text, p.letters, p.unknown)
-            for p in (with_unknown[int(rng.integers(len(with_unknown)))] for _ in range(n))]
+    bias = unknown_option_items([im for im, _ in faces], vla_prompts(OCCUPATIONS, seed=42, with_unknown="yes"), n, rng)
     return general, bias
 
 # %% ../nbs/13b_assistant_bench.ipynb #2034b65a

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .assistant_bench import AssistantBench, assistant_run
+from .assistant_bench import AssistantBench, assistant_run, unknown_option_items
 from .assistant_figures import plot_assistant_tradeoff, summarise_rows
 from .core import (ConfigError, DatasetSchemaError, InputError, ResourceNotFoundError, load_asset_json,
                                 read_json, write_json, write_text)
@@ -270,10 +270,7 @@ def _calibration(general: dict, faces: list, n: int, seed: int) -> tuple[list, l
     picked = rng.choice(len(general["questions"]), min(n, len(general["questions"])), replace=False)
     good = [QAItem(general["images"][i], f"{general['questions'][i]} {YES_NO_SUFFIX}", ("Yes", "No"),
                    "Yes" if general["answers"][i] == "yes" else "No") for i in picked]
-    unknown = vla_prompts(seed=seed, with_unknown="yes")
-    bias = [QAItem(faces[int(rng.integers(len(faces)))], q.text, q.letters, q.unknown)
-            for q in (unknown[int(rng.integers(len(unknown)))] for _ in range(n))]
-    return good, bias
+    return good, unknown_option_items(faces, vla_prompts(seed=seed, with_unknown="yes"), n, rng)
 
 # %% ../nbs/14e_paper_assistants.ipynb #f0a3f374
 def paper_assistant_study(profile, out, lvlm: LVLM | None = None, sizes: StudySizes | None = None,
