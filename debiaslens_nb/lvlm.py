@@ -188,6 +188,106 @@ def option_probabilities(self: LVLM, images: Sequence, texts: Sequence[str], let
     probs = self.next_token_logits(images, texts, batch_size).softmax(-1)
     return probs[:, self.letter_ids(letters)]
 
+# %% ../nbs/03d_lvlm.ipynb #e70ba813
+_TOKEN_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "token_type_ids")
+
+
+def _common_prefix(rows: Sequence[Sequence[int]]) -> int:
+    "Length of the longest prefix shared by every row, leaving at least one token of each."
+    n = min(len(r) for r in rows) - 1
+    return next((i for i in range(n) if any(r[i] != rows[0][i] for r in rows)), n)
+
+
+@patch
+def _prompt_tails(self: LVLM, texts: Sequence[str]) -> list[list[int]] | None:
+    "Each prompt's token ids after the prompts' shared prefix, or None when this family cannot share a prefix."
+    if self.arch.family == "paligemma": return None       # prefix-LM attention: image tokens attend to the prompt
+    rows = [self._processor().tokenizer(t)["input_ids"] for t in texts]
+    tails = [r[_common_prefix(rows):] for r in rows]
+    return None if any(self.model.config.image_token_id in t for t in tails) else tails
+
+
+@patch
+@torch.no_grad()
+def _tail_logits(self: LVLM, prefix: dict, tails: Sequence[list[int]], batch_size: int, fn: Callable) -> torch.Tensor:
+    """[images, prompts, ...]: `fn` of the next-token logits after every tail, from one forward of the images' shared
+    prefix (`prefix`, batched) and one of the tails."""
+    import copy
+    out = self(**prefix, use_cache=True, logits_to_keep=1)
+    cache, deltas = out.cache, getattr(getattr(self.model, "model", None), "rope_deltas", None)
+    n_images, cut = prefix["input_ids"].shape
+    pairs = [(g, j) for g in range(n_images) for j in range(len(tails))]
+    pad = self._processor().tokenizer.pad_token_id or 0
+    logits = []
+    for i in range(0, len(pairs), batch_size):
+        part = pairs[i:i + batch_size]
+        width = max(len(tails[j]) for _, j in part)
+        ids = torch.full((len(part), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(part), cut + width), dtype=torch.long)
+        for row, (_, j) in enumerate(part):
+            ids[row, :len(tails[j])] = torch.tensor(tails[j])
+            mask[row, :cut + len(tails[j])] = 1
+        rows = torch.tensor([g for g, _ in part])
+        kept = copy.deepcopy(cache)
+        kept.batch_select_indices(rows.to(self.device))
+        extra = {}
+        if deltas is not None:                               # Qwen2-VL: 3-D positions continue after the image's
+            positions = torch.arange(cut, cut + width)[None] + deltas.cpu()[rows].reshape(-1, 1)
+            extra["position_ids"] = positions[None].expand(3, -1, -1).to(self.device)
+        last = torch.tensor([len(tails[j]) - 1 for _, j in part])[:, None]
+        step = self(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), cache=kept, use_cache=True,
+                    logits_to_keep=last.to(self.device), **extra)
+        logits.append(fn(step.logits[:, 0].float().cpu()))
+    return torch.cat(logits).reshape(n_images, len(tails), *logits[0].shape[1:])
+
+
+@patch
+def _shared_prefix(self: LVLM, images: Sequence, text: str, tail: Sequence[int]) -> dict | None:
+    "The processor's tensors of `images`' prefix (`text` without `tail`), or None unless it is one and the same length."
+    enc = self.inputs(images, [text] * len(images))
+    ids = enc["input_ids"]
+    cut = ids.shape[1] - len(tail)
+    if cut <= 0 or ids[0, cut:].tolist() != list(tail) or not bool((ids == ids[:1]).all()): return None
+    if not bool(enc["attention_mask"].all()): return None
+    return {k: v[:, :cut] if k in _TOKEN_KEYS else v for k, v in enc.items()}
+
+
+@patch
+@torch.no_grad()
+def _per_image_prompt(self: LVLM, images: Sequence, texts: Sequence[str], batch_size: int,
+                      fn: Callable) -> torch.Tensor:
+    "[images, prompts, ...]: `fn` of the logits after each prompt about each image, sharing each image's prefix."
+    images, texts = list(images), list(texts)
+    if not texts: raise InputError("no prompts given")
+    tails, out = self._prompt_tails(texts), []
+    for i in range(0, len(images), batch_size):
+        chunk = images[i:i + batch_size]
+        prefix = None if tails is None else self._shared_prefix(chunk, texts[0], tails[0])
+        if prefix is not None: out.append(self._tail_logits(prefix, tails, batch_size, fn))
+        elif tails is not None and len(chunk) > 1:           # prefixes that differ (tiling): one image at a time
+            out.extend(self._per_image_prompt([im], texts, batch_size, fn) for im in chunk)
+        else:
+            out.extend(fn(self.next_token_logits([im] * len(texts), texts, batch_size))[None] for im in chunk)
+    return torch.cat(out) if out else torch.empty(0, len(texts))
+
+
+@patch
+def image_prompt_logits(self: LVLM, images: Sequence, texts: Sequence[str], batch_size: int = 8) -> torch.Tensor:
+    """Logits of the token after each prompt about each image [images, prompts, vocab] (float32, CPU): each image's
+    prefix (template opening and image tokens) runs once, `batch_size` images at a time, and every prompt's tail
+    reuses its keys and values; families or prompts that cannot share it run every pair in full."""
+    return self._per_image_prompt(images, texts, batch_size, lambda logits: logits)
+
+
+@patch
+def image_option_probabilities(self: LVLM, images: Sequence, texts: Sequence[str], letters: Sequence[str],
+                               batch_size: int = 8) -> torch.Tensor:
+    """`option_probabilities` of every prompt about every image [images, prompts, len(letters)], each image's prefix
+    shared as in `image_prompt_logits` (only the letters' probabilities are kept)."""
+    ids = self.letter_ids(letters)
+    return self._per_image_prompt(images, texts, batch_size, lambda logits: logits.softmax(-1)[:, ids])
+
+
 # %% ../nbs/03d_lvlm.ipynb #e6c3b715
 @patch
 @torch.no_grad()

@@ -121,19 +121,21 @@ def score_vla(lvlm, images: Sequence, genders: Sequence[str], prompts: Sequence[
     "One row per image and prompt: image, gender, occupation, unknown offered, p_yes, p_no, p_unknown, letter_mass."
     genders = list(genders)
     if len(genders) != len(images): raise InputError(f"{len(genders)} genders for {len(images)} images")
+    letters = sorted({letter for p in prompts for letter in p.letters})
+    probs = lvlm.image_option_probabilities(images, [lvlm.chat(p.text) for p in prompts], letters, batch_size)
+    probs = probs.double().numpy()
     rows = []
-    for letters in sorted({p.letters for p in prompts}):
-        group = [p for p in prompts if p.letters == letters]
-        imgs = [im for im in images for _ in group]
-        texts = [lvlm.chat(p.text) for _ in images for p in group]
-        probs = lvlm.option_probabilities(imgs, texts, list(letters), batch_size).double().numpy()
-        for r, (i, p) in enumerate((i, p) for i in range(len(images)) for p in group):
-            mass = probs[r].sum()
-            share = dict(zip(letters, probs[r] / mass if mass > 0 else probs[r]))
-            rows.append(dict(image=i, gender=genders[i], occupation=p.occupation, unknown_offered=p.unknown is not None,
-                             p_yes=share[p.yes], p_no=share[p.no], p_unknown=share[p.unknown] if p.unknown else 0.0,
-                             letter_mass=mass))
+    for group in sorted({p.letters for p in prompts}):
+        columns = [letters.index(letter) for letter in group]
+        for i in range(len(images)):
+            for j, p in ((j, p) for j, p in enumerate(prompts) if p.letters == group):
+                mass = probs[i, j, columns].sum()
+                share = dict(zip(group, probs[i, j, columns] / mass if mass > 0 else probs[i, j, columns]))
+                rows.append(dict(image=i, gender=genders[i], occupation=p.occupation,
+                                 unknown_offered=p.unknown is not None, p_yes=share[p.yes], p_no=share[p.no],
+                                 p_unknown=share[p.unknown] if p.unknown else 0.0, letter_mass=mass))
     return pd.DataFrame(rows)
+
 
 # %% ../nbs/10a_vla_bench.ipynb #c4d16db2
 def _genders(frame: pd.DataFrame, groups: tuple[str, str]) -> None:
