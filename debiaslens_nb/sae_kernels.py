@@ -89,11 +89,20 @@ def _select(acts: torch.Tensor, h: torch.Tensor, cfg: SAEConfig, sync: Ranks | N
 # %% ../nbs/05a_sae_kernels.ipynb #9b02d62a
 @dataclass
 class TrainState:
-    "Mutable trainer bookkeeping that a checkpoint must restore."
+    "Mutable trainer bookkeeping that a checkpoint must restore, and work memory it need not (`buffer`)."
     step: int = 0
     since_fired: torch.Tensor | None = None
     losses: list = field(default_factory=list)
     aux_losses: list = field(default_factory=list)
+    buffers: dict = field(default_factory=dict, repr=False)
+
+    def buffer(self, name: str, like: torch.Tensor, shape: tuple) -> torch.Tensor:
+        """A tensor of `shape` kept from one step to the next: a fresh allocation this large comes from the system
+        on every step (glibc maps blocks over 32 MB anew), and touching its pages is a cost the size of a matmul's."""
+        b = self.buffers.get(name)
+        if b is None or b.shape != shape or b.dtype != like.dtype or b.device != like.device:
+            b = self.buffers[name] = torch.empty(shape, dtype=like.dtype, device=like.device)
+        return b
 
 # %% ../nbs/05a_sae_kernels.ipynb #9660de04
 def train_loss(
@@ -103,7 +112,7 @@ def train_loss(
     selected values, selected cols)."""
     cfg, n_rows = sae.cfg, xn.shape[0]
     with torch.no_grad(), torch.autocast(xn.device.type, dtype=torch.bfloat16, enabled=autocast):
-        h = sae.hidden(xn)
+        h = sae.hidden(xn, out=None if autocast else st.buffer("hidden", xn, (n_rows, cfg.d_sae)))
     h = h.float()
     acts = torch.relu(h) if cfg.kind == "msae" else h.relu_()   # in place: h is read below only where selected,
                                                                  # through a ReLU (msae selects on h itself)

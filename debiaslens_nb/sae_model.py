@@ -180,9 +180,9 @@ class SAE(nn.Module):
         x = as_float_tensor(x, name, dim=dim, dtype=self.W_enc.dtype).to(self.W_enc.device)
         return x.reshape(-1, dim), x.shape[:-1]
 
-    def hidden(self, xn: torch.Tensor) -> torch.Tensor:
-        "Pre-activation `h = (xn - b_dec) W_enc + b_enc` of normalised inputs `xn` [n, d_in]."
-        return torch.addmm(self.b_enc, xn - self.b_dec, self.W_enc)
+    def hidden(self, xn: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        "Pre-activation `h = (xn - b_dec) W_enc + b_enc` of normalised inputs `xn` [n, d_in] (into `out` if given)."
+        return torch.addmm(self.b_enc, xn - self.b_dec, self.W_enc, out=out)
 
     def sparsify(self, acts: torch.Tensor) -> torch.Tensor:
         "Inference rule of this kind applied to `acts = relu(h)` [n, d_sae]."
