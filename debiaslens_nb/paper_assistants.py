@@ -153,27 +153,34 @@ def mme_general(path=None, n_questions: int | None = None, seed: int = 0) -> dic
 
 # %% ../nbs/14e_paper_assistants.ipynb #a1eab0f3
 class StageMeter:
-    "Seconds, peak memory and tokens through the vision side / decoder / head of `lvlm`, per named stage."
+    """Seconds, peak memory and tokens through the vision side / decoder / head of `lvlm`, per named stage: `tokens`
+    of the forwards that carry an image, `tail_tokens` of those that do not (prompt tails after a cached prefix)."""
     def __init__(self, lvlm: LVLM | None = None):
-        self.lvlm, self.seconds, self.tokens, self.peak_rss_mb = lvlm, {}, {}, {}
+        self.lvlm, self.seconds, self.tokens, self.tail_tokens, self.peak_rss_mb = lvlm, {}, {}, {}, {}
         self._current: list[str] = []
+        self._image = True
 
     def _count(self, part: str):
         def hook(module, args, output):
             h = args[0] if args and isinstance(args[0], torch.Tensor) else output
             h = h[0] if isinstance(h, tuple) else h
             n = int(np.prod(h.shape[:-1])) * (3 if torch.is_grad_enabled() else 1)
-            for name in self._current[-1:]: self.tokens[name][part] += n
+            counts = self.tokens if self._image else self.tail_tokens
+            for name in self._current[-1:]: counts[name][part] += n
         return hook
+
+    def _forward_starts(self, module, args, kwargs):
+        self._image = kwargs.get("pixel_values") is not None
 
     @contextlib.contextmanager
     def stage(self, name: str):
         "Measure the block as (part of) stage `name`; nested stages count in the innermost."
         self.seconds.setdefault(name, 0.0)
-        self.tokens.setdefault(name, {"vision": 0, "decoder": 0, "head": 0})
+        for counts in (self.tokens, self.tail_tokens): counts.setdefault(name, {"vision": 0, "decoder": 0, "head": 0})
         handles = []
         if self.lvlm is not None and not self._current:
             m = self.lvlm
+            handles.append(m.model.register_forward_pre_hook(self._forward_starts, with_kwargs=True))
             for part, module in (("vision", m.blocks[0]), ("decoder", decoder_layers(m)[0]),
                                  ("head", m.model.get_output_embeddings())):
                 handles.append(module.register_forward_hook(self._count(part)))
@@ -186,9 +193,12 @@ class StageMeter:
             for h in handles: h.remove()
             self.peak_rss_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    def flops(self, name: str, counts: dict[str, int]) -> float:
-        "Floating-point work of stage `name` for a model with these `parameter_counts`."
-        return 2.0 * sum(counts[part] * n for part, n in self.tokens.get(name, {}).items())
+    def flops(self, name: str, counts: dict[str, int], tails: bool | None = None) -> float:
+        """Floating-point work of stage `name` for a model with these `parameter_counts`: of the forwards with an image
+        (`tails=False`), of the tails (`True`), or of both (`None`)."""
+        kinds = [self.tokens, self.tail_tokens] if tails is None else [self.tail_tokens if tails else self.tokens]
+        return 2.0 * sum(counts[part] * n for kind in kinds for part, n in kind.get(name, {}).items())
+
 
 # %% ../nbs/14e_paper_assistants.ipynb #acce31b1
 @dataclass(frozen=True)
@@ -206,15 +216,19 @@ class StudySizes:
     sparsities: tuple
     min_group_size: int = 20         # smallest group the neurons are localised for (fit_debiaser)
 
-    def work(self, n_sources: int) -> dict[str, float]:
-        "The units each stage's cost grows with."
+    def work(self, n_sources: int) -> dict[str, tuple[float, float]]:
+        """The units each stage's cost grows with: (per image, per prompt). They differ for the benchmark only: an
+        image's prefix runs once for all its prompts, each prompt's tail once."""
         occupations = self.occupations or len(vla_occupations())
         prompts = self.prompts or len(vla_prompts(vla_occupations()[:occupations]))
         model_rows = 1 + len(self.alphas) + 3 + len(self.sparsities)      # plain, α sweep, γ, all, random, pruning
         faces = 2 * self.faces_per_gender * n_sources
-        return {"sae.extract": self.sae_images, "sae.train": self.sae_steps * min(self.sae_batch, 2 * self.sae_images),
-                "localisation": self.sae_images, "bench": (model_rows + 2) * faces * prompts,
-                "general": model_rows * self.general_questions, "pruning.importance": 2 * self.calibration_items}
+        same, bench_rows = (lambda n: (n, n)), model_rows + 2                # + the prompt rows
+        return {"sae.extract": same(self.sae_images),
+                "sae.train": same(self.sae_steps * min(self.sae_batch, 2 * self.sae_images)),
+                "localisation": same(self.sae_images), "bench": (bench_rows * faces, bench_rows * faces * prompts),
+                "general": same(model_rows * self.general_questions),
+                "pruning.importance": same(2 * self.calibration_items)}
 
 
 def full_sizes(profile) -> StudySizes:
@@ -345,14 +359,15 @@ def extrapolate(profile, sizes: StudySizes, meter: StageMeter, dry_counts: dict,
     d_in = p.architecture["vision"]["hidden_size"]
     rows = []
     for stage, seconds in meter.seconds.items():
-        factor = w_full[stage] / w_dry[stage] if stage in w_full else 1.0
+        per_image, per_prompt = (f / d for f, d in zip(w_full[stage], w_dry[stage])) if stage in w_full else (1, 1)
+        shared = meter.flops(stage, dry_counts, tails=True) > 0        # else every prompt carried its image
         dry_flops = meter.flops(stage, dry_counts)
-        model_ratio = meter.flops(stage, full_counts) / dry_flops if dry_flops else 1.0
-        full_flops = meter.flops(stage, full_counts) * factor
-        if stage == "sae.train": full_flops = 6.0 * d_in * d_in * p.sae["expansion_factor"] * w_full[stage]
+        full_flops = (meter.flops(stage, full_counts, tails=False) * (per_image if shared else per_prompt)
+                      + meter.flops(stage, full_counts, tails=True) * per_prompt)
+        factor = full_flops / dry_flops if dry_flops else per_image
+        if stage == "sae.train": full_flops = 6.0 * d_in * d_in * p.sae["expansion_factor"] * w_full[stage][0]
         rows.append({"stage": stage, "seconds": seconds, "peak_rss_mb": meter.peak_rss_mb.get(stage),
-                     "factor": factor * model_ratio, "full_seconds": seconds * factor * model_ratio,
-                     "full_tflop": full_flops / 1e12,
+                     "factor": factor, "full_seconds": seconds * factor, "full_tflop": full_flops / 1e12,
                      "gpu_seconds": full_flops / (gpu_tflops * 1e12) if full_flops else None})
     return rows
 
