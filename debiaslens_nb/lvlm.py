@@ -260,14 +260,15 @@ def _per_image_prompt(self: LVLM, images: Sequence, texts: Sequence[str], batch_
     images, texts = list(images), list(texts)
     if not texts: raise InputError("no prompts given")
     tails, out = self._prompt_tails(texts), []
+    shared = lambda group: None if tails is None else self._shared_prefix(group, texts[0], tails[0])
     for i in range(0, len(images), batch_size):
         chunk = images[i:i + batch_size]
-        prefix = None if tails is None else self._shared_prefix(chunk, texts[0], tails[0])
-        if prefix is not None: out.append(self._tail_logits(prefix, tails, batch_size, fn))
-        elif tails is not None and len(chunk) > 1:           # prefixes that differ (tiling): one image at a time
-            out.extend(self._per_image_prompt([im], texts, batch_size, fn) for im in chunk)
-        else:
-            out.extend(fn(self.next_token_logits([im] * len(texts), texts, batch_size))[None] for im in chunk)
+        groups = [(chunk, shared(chunk))]
+        if groups[0][1] is None and tails is not None and len(chunk) > 1:   # prefixes that differ (tiling)
+            groups = [([im], shared([im])) for im in chunk]
+        for group, prefix in groups:
+            if prefix is not None: out.append(self._tail_logits(prefix, tails, batch_size, fn))
+            else: out.extend(fn(self.next_token_logits([im] * len(texts), texts, batch_size))[None] for im in group)
     return torch.cat(out) if out else torch.empty(0, len(texts))
 
 
