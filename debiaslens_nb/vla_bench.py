@@ -127,8 +127,9 @@ def score_vla(lvlm, images: Sequence, genders: Sequence[str], prompts: Sequence[
     rows = []
     for group in sorted({p.letters for p in prompts}):
         columns = [letters.index(letter) for letter in group]
+        asked = [(j, p) for j, p in enumerate(prompts) if p.letters == group]
         for i in range(len(images)):
-            for j, p in ((j, p) for j, p in enumerate(prompts) if p.letters == group):
+            for j, p in asked:
                 mass = probs[i, j, columns].sum()
                 share = dict(zip(group, probs[i, j, columns] / mass if mass > 0 else probs[i, j, columns]))
                 rows.append(dict(image=i, gender=genders[i], occupation=p.occupation,
