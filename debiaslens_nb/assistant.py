@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .core import (CheckpointError, InputError, atomic_dir, cache_lock, cache_root, content_hash,
-                                progress as progress_bar, read_json, write_json)
+                                progress as progress_bar, read_json, shipped_model, write_json)
 from .faceworld import AGES, GENDERS, OCCUPATIONS, SKINS, WORLD_VERSION, FaceWorldConfig, draw_face
 from .lvlm import LVLM, WORD_CHAT_TEMPLATE, load_lvlm, word_tokenizer
 from .models import load_vlm
@@ -215,16 +215,19 @@ def assistant_intact(directory) -> bool:
 # %% ../nbs/10c_faceworld_assistant.ipynb #ade113f2
 def train_faceworld_assistant(clip_dir, seed: int = 0, steps: int = 5000, batch_size: int = 64, lr: float = 2e-3,
                               n_faces: int = 4000, curriculum: float = 0.1, threads: int = 1, out_dir=None,
-                              progress: bool = True) -> Path:
+                              progress: bool = True, shipped: bool = True) -> Path:
     """Train (or fetch from cache) the FaceWorld assistant on the tiny CLIP saved in `clip_dir`; returns its folder
-    (open it with `load_faceworld_assistant`). `curriculum`: the share of `steps` spent on open questions only."""
+    (open it with `load_faceworld_assistant`). `curriculum`: the share of `steps` spent on open questions only. With
+    `shipped` (and no `out_dir`) the package's own copy of the same training is returned when there is one."""
     if not 0 <= curriculum < 1: raise InputError(f"curriculum is a share of the steps in [0, 1), got {curriculum}")
     clip_meta = read_json(Path(clip_dir) / CLIP_DIR_CONFIG)
     recipe = dict(text=ASSISTANT_TEXT_CFG, p_yes=P_STEREOTYPED_YES, p_occupation=P_OCCUPATION, steps=steps,
                   batch_size=batch_size, lr=lr, n_faces=n_faces, curriculum=curriculum, seed=seed, threads=threads,
                   version=ASSISTANT_VERSION, world=WORLD_VERSION)
-    out = Path(out_dir) if out_dir is not None else cache_root("assistant", content_hash(
-        clip_meta.get("sha256") or content_hash(Path(clip_dir) / "model.safetensors"), recipe, short=True))
+    key = content_hash(clip_meta.get("sha256") or content_hash(Path(clip_dir) / "model.safetensors"), recipe,
+                       short=True)
+    if shipped and out_dir is None and (copy := shipped_model("assistant", key, assistant_intact)): return copy
+    out = Path(out_dir) if out_dir is not None else cache_root("assistant", key)
     with cache_lock(out):
         if (out / ASSISTANT_META).is_file():
             if assistant_intact(out): return out

@@ -28,7 +28,8 @@ __all__ = ['MAX_ACTIVATION', 'DebiasLensError', 'InputError', 'LabelError', 'Che
            'ConfigError', 'ResourceNotFoundError', 'OutputExistsError', 'as_float_tensor', 'check_finite',
            'check_activations', 'seed_everything', 'default_device', 'cache_root', 'temporary_env', 'content_hash',
            'atomic_write', 'write_text', 'write_json', 'read_json', 'remove_stale_temps', 'cache_lock', 'recover_dir',
-           'temp_sibling', 'atomic_dir', 'only_files', 'claim_output_dir', 'progress', 'asset_path', 'load_asset_json']
+           'temp_sibling', 'atomic_dir', 'only_files', 'claim_output_dir', 'progress', 'asset_path', 'load_asset_json',
+           'shipped_model']
 
 # %% ../nbs/00_core.ipynb #d7979b3b
 class DebiasLensError(Exception):
@@ -358,3 +359,16 @@ def asset_path(*parts: str) -> Path:
 def load_asset_json(*parts: str) -> Any:
     "Load a JSON asset shipped with the package."
     return read_json(asset_path(*parts))
+
+# %% ../nbs/00_core.ipynb #04ae54c9
+def shipped_model(kind: str, key: str, intact: Callable[[Path], bool], root: Path | None = None) -> Path | None:
+    """The folder of the model `kind` with cache key `key` shipped in `debiaslens_nb/assets/models` (or `root`), if
+    there is one and `intact(folder)` holds (its checksum check); None otherwise, with a warning for a damaged copy."""
+    import warnings
+    root = Path(root) if root is not None else Path(str(importlib.resources.files("debiaslens_nb"))) / "assets/models"
+    p = root / kind / key
+    if not p.is_dir(): return None
+    if intact(p): return p
+    warnings.warn(f"the shipped {kind} {p} does not match its checksum (damaged install); not using it", stacklevel=3)
+    return None
+

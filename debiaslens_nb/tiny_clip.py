@@ -35,14 +35,17 @@ def pixels_from_images(images, mean, std) -> torch.Tensor:
 
 # %% ../nbs/03a_tiny_clip.ipynb #96bd96b8
 def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch_size: int = 128, lr: float = 1e-3,
-                    seed: int = 0, world_config=None, threads: int = 1, progress: bool = True) -> Path:
-    "Train (or fetch from cache) the FaceWorld tiny CLIP; returns its directory."
+                    seed: int = 0, world_config=None, threads: int = 1, progress: bool = True,
+                    shipped: bool = True) -> Path:
+    """Train (or fetch from cache) the FaceWorld tiny CLIP; returns its directory. With `shipped` (and no `out_dir`)
+    the package's own copy of the same training is returned when there is one and it matches its checksum."""
     from debiaslens_nb.faceworld import WORLD_VERSION, FaceWorldConfig
-    from debiaslens_nb.core import cache_lock, cache_root, remove_stale_temps
+    from debiaslens_nb.core import cache_lock, cache_root, remove_stale_temps, shipped_model
     world = world_config or FaceWorldConfig()
     key = content_hash(
         FACEWORLD_CLIP_CFG, n_train, steps, batch_size, lr, seed, repr(world), WORLD_VERSION, threads, short=True
     )
+    if shipped and out_dir is None and (copy := shipped_model("tiny_clip", key, clip_dir_intact)): return copy
     out = Path(out_dir) if out_dir is not None else cache_root("tiny_clip", key)
     with cache_lock(out):
         if (out / CLIP_DIR_CONFIG).is_file() and (out / "model.safetensors").is_file():
@@ -52,6 +55,7 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
             )
         remove_stale_temps(out)                                  # temp files of a save killed mid-write
         return _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress)
+
 
 # %% ../nbs/03a_tiny_clip.ipynb #c7a1e0b2
 class VocabRowsAdamW:
