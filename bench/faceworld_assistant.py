@@ -45,14 +45,13 @@ def main():
         summarise(rows, args.alpha)
         if args.figure: draw(rows, args.figure)
         return
-    from debiaslens_nb.assistant import assistant_site, load_faceworld_assistant, train_faceworld_assistant
+    from debiaslens_nb.assistant import assistant_site
+    from debiaslens_nb.assistant_figures import profile_assistant
     from debiaslens_nb.assistant_bench import assistant_bench, assistant_run
     from debiaslens_nb.pipeline import prepare
     from debiaslens_nb.profiles import as_profile
-    from debiaslens_nb.tiny_clip import train_tiny_clip
     torch.set_num_threads(1)
     p = as_profile("faceworld", quick=True)
-    clip_dir = train_tiny_clip(steps=p.model.steps, seed=p.model.seed, threads=p.model.threads)
     site = assistant_site(p.site)
     bench = assistant_bench(args.pairs, args.general)
     print(f"# FaceWorld assistant, {date.today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} "
@@ -62,7 +61,7 @@ def main():
     print("|" + "---|" * 13)
     rows = []
     for a in args.assistant_seeds:
-        lvlm = load_faceworld_assistant(train_faceworld_assistant(clip_dir, seed=a, progress=False))
+        lvlm = profile_assistant(p, seed=a)
         for s in args.sae_seeds:
             t = time.perf_counter()
             ws = prepare(p, seed=s, progress=False)

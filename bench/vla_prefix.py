@@ -21,13 +21,9 @@ import torch
 
 
 def faceworld(n_faces):
-    from debiaslens_nb.assistant import load_faceworld_assistant, train_faceworld_assistant
     from debiaslens_nb.assistant_bench import assistant_bench
-    from debiaslens_nb.profiles import as_profile
-    from debiaslens_nb.tiny_clip import train_tiny_clip
-    p = as_profile("faceworld", quick=True)
-    clip_dir = train_tiny_clip(steps=p.model.steps, seed=p.model.seed, threads=p.model.threads)
-    lvlm = load_faceworld_assistant(train_faceworld_assistant(clip_dir, seed=0, progress=False))
+    from debiaslens_nb.assistant_figures import profile_assistant
+    lvlm = profile_assistant("faceworld", seed=0)
     bench = assistant_bench(max(2, n_faces // 2), 2)
     return lvlm, bench.faces[:n_faces], bench.prompts, 64
 

@@ -15,25 +15,33 @@ from .assistant_bench import assistant_bench, assistant_run
 from .core import ConfigError, load_asset_json
 from .evaluate import ci95
 from .figures import FIGURES, as_runs, save_figure_outputs, spread_label
+from .lvlm import LVLM
 from .plots import paper_style
+from .profiles import as_profile
 from .tiny_clip import train_tiny_clip
 
 # %% auto #0
-__all__ = ['assistant_rows', 'summarise_rows', 'plot_assistant_tradeoff', 'figure_assistant_tradeoff']
+__all__ = ['profile_assistant', 'assistant_rows', 'summarise_rows', 'plot_assistant_tradeoff', 'figure_assistant_tradeoff']
 
 # %% ../nbs/14d_assistant_figures.ipynb #95792c8d
+def profile_assistant(profile, seed: int = 0, progress: bool = False) -> LVLM:
+    """The FaceWorld assistant of `seed` around `profile`'s tiny CLIP, trained for the profile's assistant steps (the
+    trainer's default without an assistant section): the shipped copy, the cached one, or a new training."""
+    p = as_profile(profile)
+    clip_dir = train_tiny_clip(steps=p.model.steps, seed=p.model.seed, threads=p.model.threads, progress=progress)
+    steps = {} if p.assistant is None else {"steps": p.assistant.steps}
+    return load_faceworld_assistant(train_faceworld_assistant(clip_dir, seed=seed, progress=progress, **steps))
+
 def assistant_rows(runs, progress: bool = False) -> pd.DataFrame:
     "Every row of `assistant_run` for each workspace (SAE seed) x assistant seed of the profile, as one frame."
     runs = as_runs(runs)
     p = runs[0].profile
     if p.assistant is None: raise ConfigError(f"profile {p.name!r} has no assistant section (use faceworld-assistant)")
     spec, site = p.assistant, assistant_site(p.site)
-    clip_dir = train_tiny_clip(steps=p.model.steps, seed=p.model.seed, threads=p.model.threads, progress=progress)
     bench = assistant_bench(spec.pairs, spec.general)
     rows = []
     for a in spec.seeds:
-        trained = train_faceworld_assistant(clip_dir, seed=a, steps=spec.steps, progress=progress)
-        lvlm = load_faceworld_assistant(trained)
+        lvlm = profile_assistant(p, a, progress)
         for ws in runs:
             for r in assistant_run(lvlm, bench, ws.sae, ws.neurons, site, alpha=p.alpha, alphas=spec.alphas,
                                    sparsities=spec.sparsities, seed=ws.seed, progress=progress):
