@@ -24,7 +24,7 @@ from .metrics import max_skew
 
 # %% auto #0
 __all__ = ['GENDER_WORDS', 'swap_gender', 'face_pairs', 'caption_pairs', 'scaled_pair_scores', 'DirectionOracle',
-           'gender_direction_of', 'gender_direction', 'counterfactual_pairs', 'ceiling']
+           'gender_direction_of', 'gender_direction', 'counterfactual_pairs', 'eraser_ceiling', 'ceiling']
 
 # %% ../nbs/13a_ceilings.ipynb #393f586c
 GENDER_WORDS = {"man": "woman", "men": "women", "boy": "girl", "boys": "girls", "he": "she", "him": "her",
@@ -111,6 +111,10 @@ def _encode(ws, items) -> torch.Tensor:
     return F.normalize(ws.vlm.encode_images(items, progress=False) if ws.tower == "image" else
                        ws.vlm.encode_texts(items, progress=False), dim=-1)
 
+def _prompt_embeddings(ws, prompt_sets: Sequence[str] | None) -> dict:
+    return {ps: F.normalize(ws.vlm.encode_texts(list(ws.prompt_sets[ps]), progress=False), dim=-1)
+            for ps in (prompt_sets or ws.prompt_sets)}
+
 def _mean_skew(ws, prompts: dict, items_emb: torch.Tensor, genders, c: float | None = None) -> float:
     "Mean over the prompt sets of gender MaxSkew@k; `c`: scores of adjacent pairs with their difference scaled by c."
     vals = []
@@ -134,16 +138,28 @@ def _reduction(after: float, before: float) -> float:
     return 1 - after / before if before > 0 else float("nan")
 
 # %% ../nbs/13a_ceilings.ipynb #3fe28f58
+def eraser_ceiling(ws, alphas: Sequence[float] | None = None, n_pairs: int = 384,
+                   prompt_sets: Sequence[str] | None = None, seed: int = 300) -> dict:
+    """The perfect eraser's gender MaxSkew reduction on the workspace's counterfactual pairs at each α (default: the
+    profile's), and the pairs' plain MaxSkew; the pairs are encoded once (the eraser scales their score differences)."""
+    alphas = [ws.profile.alpha] if alphas is None else [float(a) for a in alphas]
+    prompts = _prompt_embeddings(ws, prompt_sets)
+    pairs = counterfactual_pairs(ws, n_pairs, seed)
+    out = {"pairs": len(pairs) // 2, "perfect_eraser": {}, "pairs_maxskew": float("nan")}
+    if pairs:
+        genders, plain_pairs = list(GENDERS) * (len(pairs) // 2), _encode(ws, pairs)
+        out["pairs_maxskew"] = base = _mean_skew(ws, prompts, plain_pairs, genders, 1.0)
+        out["perfect_eraser"] = {str(a): _reduction(_mean_skew(ws, prompts, plain_pairs, genders, 1 - a), base)
+                                 for a in alphas}
+    return out
+
 def ceiling(ws, alphas: Sequence[float] | None = None, n_pairs: int = 384, prompt_sets: Sequence[str] | None = None,
             seed: int = 300) -> dict:
     """Gender MaxSkew reductions that no method at the workspace's site can beat at each α (default: the profile's):
-    the perfect eraser on counterfactual pairs and the direction oracle on the profile's gallery, plus what they start
-    from. Reductions are fractions (0.25 = MaxSkew 25% lower)."""
+    the perfect eraser on counterfactual pairs (`eraser_ceiling`) and the direction oracle on the profile's gallery,
+    plus what they start from. Reductions are fractions (0.25 = MaxSkew 25% lower)."""
     alphas = [ws.profile.alpha] if alphas is None else [float(a) for a in alphas]
-    names = list(prompt_sets or ws.prompt_sets)
-    prompts = {ps: F.normalize(ws.vlm.encode_texts(list(ws.prompt_sets[ps]), progress=False), dim=-1) for ps in names}
-    pairs = counterfactual_pairs(ws, n_pairs, seed)
-    genders = list(GENDERS) * (len(pairs) // 2)
+    prompts = _prompt_embeddings(ws, prompt_sets)
     plain_gallery = _mean_skew(ws, prompts, _encode(ws, ws.gallery), ws.labels["gender"])
     u, m = gender_direction(ws)
     oracle = {}
@@ -151,11 +167,6 @@ def ceiling(ws, alphas: Sequence[float] | None = None, n_pairs: int = 384, promp
         with attach(ws.vlm, ws.site, DirectionOracle(ws.sae, u, m, a)):
             oracle[str(a)] = _reduction(_mean_skew(ws, prompts, _encode(ws, ws.gallery), ws.labels["gender"]),
                                         plain_gallery)
-    out = {"pairs": len(pairs) // 2, "gallery_maxskew": plain_gallery, "direction_oracle": oracle,
-           "perfect_eraser": {}, "pairs_maxskew": float("nan")}
-    if pairs:
-        plain_pairs = _encode(ws, pairs)
-        out["pairs_maxskew"] = base = _mean_skew(ws, prompts, plain_pairs, genders, 1.0)
-        out["perfect_eraser"] = {str(a): _reduction(_mean_skew(ws, prompts, plain_pairs, genders, 1 - a), base)
-                                 for a in alphas}
-    return out
+    return {"gallery_maxskew": plain_gallery, "direction_oracle": oracle,
+            **eraser_ceiling(ws, alphas, n_pairs, prompt_sets, seed)}
+

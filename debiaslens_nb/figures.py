@@ -33,7 +33,7 @@ from .metrics import similarity_gap
 from .plots import (caption_table, neuron_gallery, paper_style, plot_alpha_tradeoff, plot_metric_heatmap,
                                  plot_similarity_gap, save_figure)
 from .baselines import METHODS, methods_for, seed_free_methods
-from .ceilings import ceiling
+from .ceilings import ceiling, eraser_ceiling
 from .pipeline import Workspace, save_text_memo
 from .profiles import Profile, as_profile
 
@@ -328,7 +328,7 @@ def figure_alpha_tradeoff(ws, out_dir, alphas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) ->
             gallery_embeddings=plain_text_gallery(w),
         )
         erased = (first or {}).get("ceiling_reduction") or \
-            ceiling(w, alphas, prompt_sets=["occupations"])["perfect_eraser"]      # no SAE in it: one per model
+            eraser_ceiling(w, alphas, prompt_sets=["occupations"])["perfect_eraser"]   # no SAE: one per model
         return {
             "maxskew": dict(zip(map(str, sweep["alpha"]), sweep["maxskew"])),
             "accuracy": dict(zip(map(str, sweep["alpha"]), sweep["accuracy"])),
