@@ -1,8 +1,8 @@
 """Scheduling of the suite on `make test`'s two xdist workers (`--dist loadgroup --no-loadscope-reorder`: groups and
 tests are handed out in the order below, the next one to whichever worker is free).
 
-1. `test_profile_caches_build[faceworld]` alone: the longest chain of the suite (the tiny CLIP trained from scratch on
-   a fresh clone, then two seeds of SAEs), started at once on one worker;
+1. `test_profile_caches_build[faceworld]` alone: the FaceWorld chain (the shipped tiny CLIP, then two seeds of
+   activation stores and SAEs), started at once on one worker;
 2. the MiniLM group (its caches, then its notebooks) on the other worker;
 3. the other tests, heaviest first;
 4. the FaceWorld figure tests last, by then on warm caches, shared by both workers.
