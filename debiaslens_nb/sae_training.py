@@ -143,9 +143,9 @@ def _save_checkpoint(
     checkpoint."""
     tensors = {"since_fired": st.since_fired.cpu()}
     tensors.update({f"model.{k}": v.detach().cpu().contiguous() for k, v in sae.state_dict().items()})
-    for i, p in enumerate(sae.parameters()):
-        for name, t in opt.state.get(p, {}).items():
-            tensors[f"adam.{i}.{name}"] = t.detach().cpu().reshape(t.shape).contiguous()
+    for i, (p, q) in enumerate(zip(sae.parameters(), opt.param_groups[0]["params"])):
+        for name, t in opt.state.get(q, {}).items():                  # each moment in its parameter's shape
+            tensors[f"adam.{i}.{name}"] = _as_shaped(p, q, t).detach().cpu().contiguous()
     meta = {
         "step": str(st.step),
         "seed": str(seed),
@@ -161,6 +161,10 @@ def _save_checkpoint(
 def _laid_out_like(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     "`t` on `p`'s device, with `p`'s memory layout when it has `p`'s shape (an Adam moment; the step is a scalar)."
     return torch.empty_like(p).copy_(t) if t.shape == p.shape else t.to(p.device)
+
+def _as_shaped(p: torch.Tensor, q: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    "A moment `t` of what Adam steps for `p` (`q`: `p` itself, or its transposed alias) in `p`'s shape."
+    return t.T if q is not p and t.dim() == 2 else t
 
 def _load_checkpoint(
     sae: SAE, opt: torch.optim.Optimizer, st: TrainState, directory: Path, seed: int, batch_size: int
@@ -187,9 +191,9 @@ def _load_checkpoint(
     sae.load_state_dict(
         {k[len("model.") :]: v.to(sae.W_enc.device) for k, v in tensors.items() if k.startswith("model.")}
     )
-    for i, p in enumerate(sae.parameters()):
+    for i, (p, q) in enumerate(zip(sae.parameters(), opt.param_groups[0]["params"])):
         names = [k.split(".", 2)[2] for k in tensors if k.startswith(f"adam.{i}.")]
-        if names: opt.state[p] = {n: _laid_out_like(p, tensors[f"adam.{i}.{n}"]) for n in names}
+        if names: opt.state[q] = {n: _laid_out_like(q, _as_shaped(p, q, tensors[f"adam.{i}.{n}"])) for n in names}
     st.step, st.since_fired = int(meta["step"]), tensors["since_fired"].to(sae.W_enc.device)
     st.losses, st.aux_losses = json.loads(meta["losses"]), json.loads(meta["aux_losses"])
     return True
@@ -224,6 +228,18 @@ def _check_training(src, cfg, tc: TrainConfig, ranks: Ranks) -> None:
     if cfg.kind == "msae" and not cfg.topk_levels:
         raise ConfigError("msae training needs SAEConfig.topk_levels, e.g. (64, 256)")
 
+def _stepped(sae: SAE) -> list[torch.nn.Parameter]:
+    """What Adam steps for each of the SAE's parameters, in order: the parameter, or for a matrix stored transposed
+    (`W_enc`) a contiguous alias of the same memory. torch's fused Adam copies a strided parameter, its gradient and
+    its moments in and out on every step (9.5 of 12 ms at 768 x 6144); elementwise, the update is the same."""
+    return [torch.nn.Parameter(p.detach().T) if p.dim() == 2 and not p.is_contiguous() and p.T.is_contiguous() else p
+            for p in sae.parameters()]
+
+def _hand_over_grads(sae: SAE, opt: torch.optim.Optimizer) -> None:
+    "Give each alias its parameter's gradient (the same memory, transposed)."
+    for p, q in zip(sae.parameters(), opt.param_groups[0]["params"]):
+        if q is not p: q.grad = None if p.grad is None else p.grad.T
+
 @torch.no_grad()
 def _count_fired_and_project(sae: SAE, st: TrainState, vals, cols, batch_size: int, ranks: Ranks) -> None:
     """Reset the dead counters of the latents that fired anywhere in the global batch, and (but for msae) remove from
@@ -250,7 +266,7 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
     steps, batch_size, seed, lr, dead_after = rc.steps, rc.batch_size, rc.seed, rc.lr, rc.dead_after
     warmup, decay_start, thr_start = rc.warmup_steps, rc.decay_start, rc.threshold_start_step
     use_autocast = rc.autocast and dev.type == "cuda"
-    opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999), fused=dev.type in ("cpu", "cuda") or None)
+    opt = torch.optim.Adam(_stepped(sae), lr=lr, betas=(0.9, 0.999), fused=dev.type in ("cpu", "cuda") or None)
     st = TrainState(since_fired=torch.zeros(cfg.d_sae, dtype=torch.long, device=dev))
     ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if resume and ckpt is None: raise InputError("resume=True needs checkpoint_dir")
@@ -274,12 +290,13 @@ def train_sae(sae: SAE, activations, config: TrainConfig | None = None, progress
         xn = ranks.shard(xn)                                                     # this rank's share
         for g in opt.param_groups: g["lr"] = lr * _lr_factor(step, steps, warmup, decay_start)
         loss, aux, vals, cols = train_loss(sae, xn, st, dead_after, use_autocast, ranks)
-        opt.zero_grad(set_to_none=True)
+        sae.zero_grad(set_to_none=True)
         loss.backward()
         ranks.average_grads(sae.parameters())
         loss, aux = ranks.mean(loss.detach()), ranks.mean(aux)
         _count_fired_and_project(sae, st, vals, cols, batch_size, ranks)
         torch.nn.utils.clip_grad_norm_(sae.parameters(), 1.0)
+        _hand_over_grads(sae, opt)
         opt.step()
         with torch.no_grad():
             if cfg.kind != "msae": sae.W_dec.copy_(unit_rows(sae.W_dec))
