@@ -143,7 +143,9 @@ def eraser_ceiling(ws, alphas: Sequence[float] | None = None, n_pairs: int = 384
     """The perfect eraser's gender MaxSkew reduction on the workspace's counterfactual pairs at each α (default: the
     profile's), and the pairs' plain MaxSkew; the pairs are encoded once (the eraser scales their score differences)."""
     alphas = [ws.profile.alpha] if alphas is None else [float(a) for a in alphas]
-    prompts = _prompt_embeddings(ws, prompt_sets)
+    return _eraser(ws, _prompt_embeddings(ws, prompt_sets), alphas, n_pairs, seed)
+
+def _eraser(ws, prompts: dict, alphas: list[float], n_pairs: int, seed: int) -> dict:
     pairs = counterfactual_pairs(ws, n_pairs, seed)
     out = {"pairs": len(pairs) // 2, "perfect_eraser": {}, "pairs_maxskew": float("nan")}
     if pairs:
@@ -167,6 +169,4 @@ def ceiling(ws, alphas: Sequence[float] | None = None, n_pairs: int = 384, promp
         with attach(ws.vlm, ws.site, DirectionOracle(ws.sae, u, m, a)):
             oracle[str(a)] = _reduction(_mean_skew(ws, prompts, _encode(ws, ws.gallery), ws.labels["gender"]),
                                         plain_gallery)
-    return {"gallery_maxskew": plain_gallery, "direction_oracle": oracle,
-            **eraser_ceiling(ws, alphas, n_pairs, prompt_sets, seed)}
-
+    return {"gallery_maxskew": plain_gallery, "direction_oracle": oracle, **_eraser(ws, prompts, alphas, n_pairs, seed)}

@@ -371,4 +371,3 @@ def shipped_model(kind: str, key: str, intact: Callable[[Path], bool], root: Pat
     if intact(p): return p
     warnings.warn(f"the shipped {kind} {p} does not match its checksum (damaged install); not using it", stacklevel=3)
     return None
-

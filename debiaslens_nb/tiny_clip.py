@@ -56,7 +56,6 @@ def train_tiny_clip(out_dir=None, n_train: int = 12000, steps: int = 1300, batch
         remove_stale_temps(out)                                  # temp files of a save killed mid-write
         return _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress)
 
-
 # %% ../nbs/03a_tiny_clip.ipynb #c7a1e0b2
 class VocabRowsAdamW:
     """AdamW on every parameter of an open_clip `model`, with the token table's update restricted to the rows of the
