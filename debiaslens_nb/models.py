@@ -14,7 +14,8 @@ import torch.nn as nn
 
 from .core import InputError, ResourceNotFoundError, default_device
 from .hf_models import HF_MODEL_TYPES, HFVLM, MiniLMVLM
-from .vlm import CLIP_DIR_CONFIG, VLM, OpenClipVLM, open_clip_from_dir, open_clip_from_name
+from .vlm import (CLIP_DIR_CONFIG, VLM, OpenClipVLM, open_clip_from_dir, open_clip_from_name,
+                               open_clip_module)
 
 # %% auto #0
 __all__ = ['load_vlm', 'as_vlm']
@@ -25,7 +26,7 @@ def _vlm_from_object(model: nn.Module, preprocess, tokenizer, device) -> VLM:
     if getattr(getattr(model, "config", None), "model_type", None) in HF_MODEL_TYPES:
         return HFVLM(model, tokenizer, preprocess, f"hf:{model.config.name_or_path or type(model).__name__}", device)
     if hasattr(model, "visual") and hasattr(model, "encode_text"):
-        import open_clip
+        open_clip = open_clip_module()
         if tokenizer is None:
             tokenizer = open_clip.tokenizer.SimpleTokenizer(context_length=getattr(model, "context_length", 77))
         if preprocess is None: preprocess = open_clip.image_transform(model.visual.image_size, is_train=False)

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .core import content_hash, progress as progress_bar
-from .vlm import CLIP_DIR_CONFIG, clip_dir_intact, build_open_clip, save_open_clip
+from .vlm import CLIP_DIR_CONFIG, clip_dir_intact, build_open_clip, open_clip_module, save_open_clip
 
 # %% auto #0
 __all__ = ['FACEWORLD_CLIP_CFG', 'pixels_from_images', 'train_tiny_clip', 'VocabRowsAdamW', 'clip_step']
@@ -95,7 +95,7 @@ def clip_step(model, opt, images: torch.Tensor, tokens: torch.Tensor) -> float:
 # %% ../nbs/03a_tiny_clip.ipynb #0dfaf41c
 def _train_tiny_clip(out, n_train, steps, batch_size, lr, seed, world, threads, progress) -> Path:
     import math
-    import open_clip
+    open_clip = open_clip_module()
     from debiaslens_nb.faceworld import make_faceworld
     from debiaslens_nb.core import seed_everything
     old_threads = torch.get_num_threads()

@@ -23,9 +23,9 @@ from .core import (CheckpointError, ConfigError, InputError, ResourceNotFoundErr
 
 # %% auto #0
 __all__ = ['TOWERS', 'SUPPORTED_TOWERS', 'CLIP_DIR_CONFIG', 'TINY_CLIP_CFG', 'PoolRule', 'VLM', 'same_weights',
-           'UnsupportedModelError', 'OpenClipVLM', 'open_clip_from_name', 'build_open_clip', 'save_open_clip',
-           'clip_dir_intact', 'open_clip_from_dir', 'site_tokens', 'TokenPositionError', 'pooled_token', 'token_mask',
-           'random_tiny_clip']
+           'UnsupportedModelError', 'OpenClipVLM', 'open_clip_module', 'open_clip_from_name', 'build_open_clip',
+           'save_open_clip', 'clip_dir_intact', 'open_clip_from_dir', 'site_tokens', 'TokenPositionError',
+           'pooled_token', 'token_mask', 'random_tiny_clip']
 
 # %% ../nbs/03_vlm.ipynb #4cfbef61
 @dataclass(frozen=True)
@@ -324,10 +324,25 @@ class OpenClipVLM(VLM):
 
     def _texts(self, texts): return self.model.encode_text(self.tokenizer(texts).to(self.device))
 
+# %% ../nbs/03_vlm.ipynb #e53ed2be
+def open_clip_module():
+    "The `open_clip` module, imported without the wandb import timm makes on the way (see above)."
+    import sys
+    if "open_clip" in sys.modules or "wandb" in sys.modules:
+        import open_clip
+        return open_clip
+    sys.modules["wandb"] = None                                   # `import wandb` raises ImportError meanwhile
+    try:
+        import open_clip
+    finally:
+        if sys.modules.get("wandb", False) is None: del sys.modules["wandb"]
+    return open_clip
+
+
 # %% ../nbs/03_vlm.ipynb #d751353e
 def open_clip_from_name(name: str, pretrained: str | None, device) -> OpenClipVLM:
     "An open_clip architecture by name (`pretrained=None`: random weights, offline)."
-    import open_clip
+    open_clip = open_clip_module()
     if name not in open_clip.list_models():
         raise ResourceNotFoundError(
             f"{name!r} is neither an open_clip architecture, a saved CLIP directory, 'minilm' nor 'hf:<id>'"
@@ -348,7 +363,7 @@ CLIP_DIR_CONFIG = "open_clip_config.json"
 # %% ../nbs/03_vlm.ipynb #bcc95ac8
 def build_open_clip(model_cfg: dict):
     "An `open_clip.CLIP` from a model config dict (random weights)."
-    import open_clip
+    open_clip = open_clip_module()
     return open_clip.CLIP(**model_cfg)
 
 # %% ../nbs/03_vlm.ipynb #ad3b49ea
@@ -357,7 +372,7 @@ def save_open_clip(
 ) -> Path:
     "Save an open_clip `CLIP` and its config as a directory `load_vlm` opens."
     from safetensors.torch import save_file
-    import open_clip
+    open_clip = open_clip_module()
     directory = Path(directory); directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_write(directory / "model.safetensors") as tmp: save_file(state, str(tmp))
@@ -376,7 +391,7 @@ def clip_dir_intact(directory: Path) -> bool:
 # %% ../nbs/03_vlm.ipynb #d18ed4fc
 def open_clip_from_dir(directory: Path, device) -> OpenClipVLM:
     "A CLIP directory written by `save_open_clip`, checked against its checksum."
-    import open_clip
+    open_clip = open_clip_module()
     from safetensors.torch import load_file
     meta = read_json(directory / CLIP_DIR_CONFIG)
     if meta.get("format") != "debiaslens-open-clip":
