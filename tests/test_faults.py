@@ -19,7 +19,6 @@ Battery of cases, by category (where each is tested):
 - two processes building the same FaceWorld cache entry (here)
 """
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -33,32 +32,42 @@ from debiaslens_nb.sae import SAE, SAEConfig, train_sae
 
 STEPS, EVERY, KILL_AT = 60, 20, "40"
 
+POINTS = {"mid-state": 20, "after-state": 40, "before-config": 40}        # kill point -> the step resumed from
+
 TRAINER = textwrap.dedent("""
     import os, signal, sys, torch
     import debiaslens_nb.sae_model as S
     import debiaslens_nb.sae_training as T
-    point, ckpt = sys.argv[1], sys.argv[2]
+    base, points = sys.argv[1], sys.argv[2:]
     x = torch.randn(512, 16, generator=torch.Generator().manual_seed(0))
-    state = {"at_kill_step": False}
     def die(): os.kill(os.getpid(), signal.SIGKILL)
-    real_save_file, real_sae_save, real_write_json = T.save_file, S.SAE.save, S.write_json
-    def save_file(tensors, path, metadata=None):
-        if metadata is not None and metadata.get("step") == "%s":
-            state["at_kill_step"] = True
-            if point == "mid-state":
-                real_save_file(tensors, path, metadata=metadata)
-                with open(path, "r+b") as f: f.truncate(os.path.getsize(path) // 2)
-                die()
-        return real_save_file(tensors, path, metadata=metadata)
-    def sae_save(self, directory):
-        if state["at_kill_step"] and point == "after-state": die()
-        return real_sae_save(self, directory)
-    def write_json(path, obj):
-        if state["at_kill_step"] and point == "before-config" and str(path).endswith("config.json"): die()
-        return real_write_json(path, obj)
-    T.save_file, S.SAE.save, S.write_json = save_file, sae_save, write_json
-    sae = S.SAE(S.SAEConfig(d_in=16, d_sae=48, kind="batchtopk", k=2), seed=0)
-    T.train_sae(sae, x, steps=%d, batch_size=64, progress=False, checkpoint_dir=ckpt, checkpoint_every=%d)
+    def train_until_killed(point, ckpt):
+        state = {"at_kill_step": False}
+        real_save_file, real_sae_save, real_write_json = T.save_file, S.SAE.save, S.write_json
+        def save_file(tensors, path, metadata=None):
+            if metadata is not None and metadata.get("step") == "%s":
+                state["at_kill_step"] = True
+                if point == "mid-state":
+                    real_save_file(tensors, path, metadata=metadata)
+                    with open(path, "r+b") as f: f.truncate(os.path.getsize(path) // 2)
+                    die()
+            return real_save_file(tensors, path, metadata=metadata)
+        def sae_save(self, directory):
+            if state["at_kill_step"] and point == "after-state": die()
+            return real_sae_save(self, directory)
+        def write_json(path, obj):
+            if state["at_kill_step"] and point == "before-config" and str(path).endswith("config.json"): die()
+            return real_write_json(path, obj)
+        T.save_file, S.SAE.save, S.write_json = save_file, sae_save, write_json
+        sae = S.SAE(S.SAEConfig(d_in=16, d_sae=48, kind="batchtopk", k=2), seed=0)
+        T.train_sae(sae, x, steps=%d, batch_size=64, progress=False, checkpoint_dir=ckpt, checkpoint_every=%d)
+    for point in points:                                 # one trainer per kill point, forked once the imports are paid
+        pid = os.fork()
+        if pid == 0:
+            train_until_killed(point, os.path.join(base, point))
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        print(point, "killed" if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL else status)
 """ % (KILL_AT, STEPS, EVERY))
 
 
@@ -77,15 +86,23 @@ def straight():
     return sae, result
 
 
-@pytest.mark.parametrize("point, resumed_from", [("mid-state", 20), ("after-state", 40), ("before-config", 40)])
-def test_killed_checkpoint_resumes_bit_identically(tmp_path, straight, point, resumed_from):
-    ckpt = tmp_path / "ckpt"
-    proc = subprocess.run([sys.executable, "-c", TRAINER, point, str(ckpt)], capture_output=True, text=True,
+@pytest.fixture(scope="module")
+def killed_checkpoints(tmp_path_factory):
+    "Each kill point's checkpoint folder, left by a trainer killed there (one subprocess, one fork per point)."
+    base = tmp_path_factory.mktemp("killed")
+    proc = subprocess.run([sys.executable, "-c", TRAINER, str(base), *POINTS], capture_output=True, text=True,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert proc.returncode == 0 and proc.stdout.split() == [w for p in POINTS for w in (p, "killed")], \
+        proc.stdout + proc.stderr
+    return base
+
+
+@pytest.mark.parametrize("point", list(POINTS))
+def test_killed_checkpoint_resumes_bit_identically(killed_checkpoints, straight, point):
+    ckpt = killed_checkpoints / point
     sae = fresh()
     result = train_sae(sae, data(), steps=STEPS, batch_size=64, progress=False, checkpoint_dir=ckpt, resume=True)
-    assert result.resumed_from == resumed_from
+    assert result.resumed_from == POINTS[point]
     want, _ = straight
     assert all(torch.equal(a, b) for a, b in zip(want.state_dict().values(), sae.state_dict().values()))
     assert not list(ckpt.glob(".*.tmp")), "stale temp files were not cleaned"
@@ -142,22 +159,29 @@ SAVER = textwrap.dedent("""
     from pathlib import Path
     import torch
     from debiaslens_nb.sae import SAE, SAEConfig
-    what, target, seed = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+    what, base, trials = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
     a, b = SAE(SAEConfig(d_in=64, d_sae=2048, k=4), seed=1), SAE(SAEConfig(d_in=64, d_sae=4096, k=4), seed=2)
     if what == "bundle":
         from debiaslens_nb.fit import save_pretrained
         from debiaslens_nb.intervene import debias
         from debiaslens_nb.vlm import random_tiny_clip
-        vlm = random_tiny_clip(target.parent / "clip", seed=0)
+        vlm = random_tiny_clip(base / "clip", seed=0)
         a, b = debias(vlm, "image.block1", a, [1, 2]), debias(vlm, "image.block1", b, [3000, 3001])
-        save = lambda m: save_pretrained(m, target, overwrite=True)
+        save = lambda m, target: save_pretrained(m, target, overwrite=True)
     else:
-        save = lambda m: m.save(target)
-    save(a)
-    print("ready", flush=True)
-    threading.Timer(random.Random(seed).uniform(0.0, 0.3), lambda: os.kill(os.getpid(), signal.SIGKILL)).start()
-    while True:
-        save(b); save(a)
+        save = lambda m, target: m.save(target)
+    for trial in range(trials):          # one writer per trial, forked once the imports are paid, killed at random
+        target = base / f"out{trial}"
+        save(a, target)
+        pid = os.fork()
+        if pid == 0:
+            die = lambda: os.kill(os.getpid(), signal.SIGKILL)
+            threading.Timer(random.Random(trial).uniform(0.0, 0.3), die).start()
+            while True:
+                save(b, target); save(a, target)
+        _, status = os.waitpid(pid, 0)
+        killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        print(trial, "killed" if killed else status, flush=True)
 """)
 
 
@@ -165,11 +189,13 @@ SAVER = textwrap.dedent("""
 def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_folder_whole(tmp_path, what):
     from debiaslens_nb.intervene import load_bundle
     from debiaslens_nb.models import load_vlm
-    target, seen = tmp_path / "out", set()
-    for seed in range(5):
-        proc = subprocess.run([sys.executable, "-c", SAVER, what, str(target), str(seed)], capture_output=True,
-                              text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-        assert proc.returncode == -signal.SIGKILL and "ready" in proc.stdout, proc.stderr
+    trials, seen = 5, set()
+    proc = subprocess.run([sys.executable, "-c", SAVER, what, str(tmp_path), str(trials)], capture_output=True,
+                          text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0 and proc.stdout.split() == [w for t in range(trials) for w in (str(t), "killed")], \
+        proc.stdout + proc.stderr
+    for trial in range(trials):
+        target = tmp_path / f"out{trial}"
         if what == "sae":
             seen.add(SAE.load(target).cfg.d_sae)                      # checksummed: a mixed folder would not load
         else:
@@ -177,6 +203,6 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_folder_whole(tmp_
             pair = (loaded.intervention.sae.cfg.d_sae, loaded.intervention.neurons)
             assert pair in ((2048, [1, 2]), (4096, [3000, 3001])), pair   # never the new SAE with the old neurons
             seen.add(pair[0])
-        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(f".{target.name}.")]
         assert not leftovers, f"loading did not clean the killed writer's temp folders: {leftovers}"
     assert seen, "no save finished before a kill"
