@@ -17,18 +17,11 @@ import torch
 from .core import (DatasetSchemaError, DebiasLensError, InputError, ResourceNotFoundError, atomic_dir,
                                 atomic_write, claim_output_dir, only_files, progress as progress_bar, write_json,
                                 write_text)
-from .evaluate import ci95
-from .metrics import per_query_metrics
 from .fit import NoNeuronsError, image_files, fit_debiaser, open_image, save_pretrained
 from .intervene import DEFAULT_ALPHA, is_bundle, load_bundle
 from .lvlm import load_lvlm
 from .models import load_vlm
-from .figures import figure_neuron_gallery
-from .report import reproduce
 from .distributed import join_from_env, launch
-from .dry_run import dry_run as dry_run_profile
-from .paper_assistants import (assistant_profile, is_assistant_profile, paper_assistant_dry_run,
-                                             paper_assistant_study)
 from .pipeline import extract_store, prepare, train_profile_saes
 
 
@@ -43,6 +36,7 @@ from fastcore.script import parse_cli, store_true
 
 def _reproduce_assistant(profile, out: str, seeds, dry_run: bool, device: str) -> None:
     "An assistant profile (paper-internvl2-8b, paper-llava15-7b): its dry run, or its run on each seed."
+    from debiaslens_nb.paper_assistants import assistant_profile, paper_assistant_dry_run, paper_assistant_study
     p = assistant_profile(profile)
     for s in seeds or ([0] if dry_run else p.seeds):
         if dry_run:
@@ -70,6 +64,9 @@ def reproduce_cmd(
     fresh:store_true=False, # compute every figure again (default: reuse a figure whose code, profile and seeds match)
 ):
     "Regenerate a profile's figures, summary.json and index.md (mean ± 95% CI over seeds)."
+    from debiaslens_nb.dry_run import dry_run as dry_run_profile
+    from debiaslens_nb.paper_assistants import is_assistant_profile
+    from debiaslens_nb.report import reproduce
     if seed is not None and seeds is not None: raise InputError("give --seed or --seeds, not both")
     seeds = seeds if seed is None else [seed]
     if is_assistant_profile(profile):
@@ -147,6 +144,7 @@ def audit_cmd(
     quick:store_true=False, # short training
 ):
     "Write the neuron gallery (audit view) of a profile."
+    from debiaslens_nb.figures import figure_neuron_gallery
     r = figure_neuron_gallery(prepare(profile, quick=quick), Path(out))
     print(json.dumps({"neurons": r["neurons"], "purity": r["purity"]}, indent=1))
 
@@ -249,12 +247,14 @@ def apply_cmd(
 # %% ../nbs/15_cli.ipynb #f870015c
 def _mean_ci(values, **row) -> dict:
     "A result row: the mean of `values` with its 95% t-interval half-width and count."
+    from debiaslens_nb.evaluate import ci95
     v = np.asarray(values, dtype=float)
     return {**row, "mean": float(v.mean()), "ci95": ci95(v), "n": int(len(v))}
 
 # %% ../nbs/15_cli.ipynb #93ba1a99
 def _evaluation_rows(vlm, debiased, pics, attributes: dict, queries: list, k: int, task: list | None) -> list[dict]:
     "MaxSkew@k per attribute (over prompts), zero-shot accuracy on `task` and fidelity (over images), both models."
+    from debiaslens_nb.metrics import per_query_metrics
     q = {"plain": vlm.encode_texts(queries, normalize=True), "debiased": debiased.encode_texts(queries, normalize=True)}
     e = {"plain": vlm.encode_images(pics, normalize=True), "debiased": debiased.encode_images(pics, normalize=True)}
     rows = []
