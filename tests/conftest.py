@@ -38,5 +38,13 @@ def pytest_collection_modifyitems(config, items):
         if rank in (0, 1): item.add_marker(pytest.mark.xdist_group("faceworld-caches" if rank == 0 else "minilm"))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    "Refuse to run with groups that pytest-xdist did not tag (pytest 9 with xdist 3.8 drops them silently)."
+    if not session.config.getoption("loadgroup", False): return
+    lost = [i.nodeid for i in session.items if any(i.iter_markers("xdist_group")) and "@" not in i.nodeid]
+    if lost: raise pytest.UsageError(f"xdist_group not applied to {lost[:2]}: install requirements.lock's pytest")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: a check too long for `make test` (run by `make test-slow`)")

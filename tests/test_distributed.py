@@ -16,6 +16,7 @@ from debiaslens_nb.models import load_vlm
 from debiaslens_nb.vlm import random_tiny_clip
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
+pytestmark = pytest.mark.xdist_group("distributed")      # one worker: the single-process fixture is computed once
 sys.path.insert(0, str(WORKER.parent))
 from distributed_worker import KINDS, images  # noqa: E402
 
@@ -69,23 +70,10 @@ def assert_same_store(a: ActivationStore, b: ActivationStore) -> None:
     assert torch.equal(*token_ids)
 
 
-def test_two_processes_collect_the_single_process_store(tmp_path):
-    clip = tmp_path / "clip"
-    single = collect_activations(random_tiny_clip(clip, seed=0), "image.block1", images(), tokens="random:2",
-                                 batch_size=4, shard_size=6, directory=tmp_path / "single", progress=False)
-    run = torchrun("collect", tmp_path / "two", clip)
-    assert run.returncode == 0, run.stderr[-3000:]
-    merged = ActivationStore(tmp_path / "two" / "store")
-    merged.verify()
-    assert merged.manifest["ranks"] == 2 and merged.n_samples == 22
-    assert_same_store(merged, single)
-    # the pipeline reads it like any store: the same call in one process finds it complete and runs no model
-    again = collect_activations(load_vlm(clip), "image.block1", images(), tokens="random:2", batch_size=4,
-                                shard_size=6, directory=tmp_path / "two" / "store", progress=False)
-    assert again.manifest["ranks"] == 2
-
-
-def test_killed_rank_is_redone_and_finished_parts_are_kept(tmp_path):
+def test_two_processes_collect_the_single_process_store_and_a_killed_rank_is_redone(tmp_path):
+    """Rank 1 dies on its last batch after rank 0's part is complete; the same command again redoes rank 1 alone,
+    keeps rank 0's part, and merges the two into the single-process store (the clean two-process run is the command
+    line's `extract --nproc 2` below)."""
     clip = tmp_path / "clip"
     single = collect_activations(random_tiny_clip(clip, seed=0), "image.block1", images(), tokens="random:2",
                                  batch_size=4, shard_size=6, directory=tmp_path / "single", progress=False)
@@ -99,7 +87,14 @@ def test_killed_rank_is_redone_and_finished_parts_are_kept(tmp_path):
     run = torchrun("collect", tmp_path / "two", clip)
     assert run.returncode == 0, run.stderr[-3000:]
     assert {p.name: p.stat().st_mtime_ns for p in part0.iterdir()} == kept     # rank 0's finished part untouched
-    assert_same_store(ActivationStore(store), single)
+    merged = ActivationStore(store)
+    merged.verify()
+    assert merged.manifest["ranks"] == 2 and merged.n_samples == 22
+    assert_same_store(merged, single)
+    # the pipeline reads it like any store: the same call in one process finds it complete and runs no model
+    again = collect_activations(load_vlm(clip), "image.block1", images(), tokens="random:2", batch_size=4,
+                                shard_size=6, directory=store, progress=False)
+    assert again.manifest["ranks"] == 2
 
 
 def small_minilm_profile(path: Path) -> Path:

@@ -97,6 +97,7 @@ def killed_checkpoints(tmp_path_factory):
     return base
 
 
+@pytest.mark.xdist_group("faults-checkpoints")           # one worker: the two fixtures are computed once
 @pytest.mark.parametrize("point", list(POINTS))
 def test_killed_checkpoint_resumes_bit_identically(killed_checkpoints, straight, point):
     ckpt = killed_checkpoints / point
