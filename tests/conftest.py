@@ -31,6 +31,7 @@ def _rank(item) -> tuple[int, int]:
     return (3, 0)
 
 
+@pytest.hookimpl(tryfirst=True)                                 # before xdist tags the grouped node ids
 def pytest_collection_modifyitems(config, items):
     items.sort(key=_rank)                                                       # stable: file order within a rank
     for item in items:
