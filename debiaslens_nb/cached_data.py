@@ -39,6 +39,7 @@ def spec_items(spec: DataSpec, tower: str):
         return list(ds["image"]), {c: list(ds[c]) for c in ("gender", "race", "age_group")}
     if src == "gendered_gallery":
         ds = caption_gallery()
+        if spec.n: ds = ds.select(_caption_pair_rows(len(ds), spec))
         return list(ds["caption"]), {c: list(ds[c]) for c in ("gender", "age", "activity")}
     if src == "people_captions":
         tab = people_caption_table(spec.seed)
@@ -54,6 +55,14 @@ def spec_items(spec: DataSpec, tower: str):
 def _sample(ds, spec: DataSpec):
     "The spec's `n` rows of a Hub-style dataset, drawn with its seed (all of them when `n` is unset)."
     return ds.shuffle(seed=spec.seed).select(range(min(spec.n, len(ds)))) if spec.n else ds
+
+
+def _caption_pair_rows(n_rows: int, spec: DataSpec) -> list[int]:
+    """Rows of `spec.n // 2` of the caption gallery's (woman, man) pairs, drawn with the spec's seed and kept in
+    gallery order: a smaller gallery that stays gender-balanced and covers every kind of subject."""
+    draw = torch.randperm(n_rows // 2, generator=torch.Generator().manual_seed(spec.seed))
+    pairs = sorted(draw[:spec.n // 2].tolist())
+    return [row for i in pairs for row in (2 * i, 2 * i + 1)]
 
 # %% ../nbs/12b_cached_data.ipynb #54ac62ea
 _LOCAL_LOADERS = {"utkface": load_utkface, "celeba": load_celeba, "waterbirds": load_waterbirds}

@@ -196,7 +196,9 @@ def _maxskew_numbers(ws: Workspace, out_dir, methods=None, first: dict | None = 
             m: float(np.mean(np.abs(list(v.values())))) for m, v in out["association"].items()
         }
         if ws.profile.gallery.source == "gendered_gallery":      # is semantic retrieval kept? R@1 caption <- paraphrase
-            para = caption_gallery()["paraphrase"]
+            cg = caption_gallery()
+            para_of = dict(zip(cg["caption"], cg["paraphrase"]))
+            para = [para_of[c] for c in ws.gallery]                     # the gallery may be a sample of it
             out["paraphrase_r1"] = {m: paraphrase_recall(ms[m], ws.gallery, para) for m in ms
                                     if m in methods_for("paraphrase")}
     out = share_seed_free(out, first)                                   # the first seed's seed-free rows
