@@ -1,6 +1,8 @@
-"""The `lmms-eval` command line on our assistant, plain and debiased (`10d_lmms_eval`): a tiny InternVL saved as a
-folder, a bundle fitted on it, a local task in MME's schema, and `lmms-eval --model debiaslens` run as a user would
-run it. What lmms-eval logs must be what the package's own generation answers."""
+"""The `lmms-eval` command line on our debiased assistant (`10d_lmms_eval`): a tiny InternVL saved as a folder, a
+bundle fitted on it, a local task in MME's schema, and `lmms-eval --model debiaslens --model_args pretrained=...,
+bundle=...` run as a user would run it. What lmms-eval logs must be what the package's own generation answers. The
+plain assistant through lmms-eval (`simple_evaluate`, the same model class without `bundle=`) is checked in
+`10d_lmms_eval`."""
 import json
 import subprocess
 import sys
@@ -54,11 +56,8 @@ def test_lmms_eval_cli(tmp_path):
     task_dir = mme_task(tmp_path / "task", faces, questions, ["Yes", "No"] * 3, image_ids, name="faces_mme")
     prompts = [q.replace(" Please answer yes or no.", "") + POST_PROMPT for q in questions]
     images = [faces[i] for i in image_ids]
-    for label, args, lvlm in [
-        ("plain", f"pretrained={folder}", assistant),
-        ("debiased", f"pretrained={folder},bundle={tmp_path / 'bundle'}", debias_model(assistant, tmp_path / "bundle")),
-    ]:
-        samples = _run(tmp_path / label, args, task_dir)
-        assert [s["doc_id"] for s in samples] == list(range(len(questions)))
-        direct = lvlm.generate(images, [lvlm.chat(p) for p in prompts], max_new_tokens=16)
-        assert [s["filtered_resps"] for s in samples] == direct, label
+    samples = _run(tmp_path / "debiased", f"pretrained={folder},bundle={tmp_path / 'bundle'}", task_dir)
+    assert [s["doc_id"] for s in samples] == list(range(len(questions)))
+    debiased = debias_model(assistant, tmp_path / "bundle")
+    direct = debiased.generate(images, [debiased.chat(p) for p in prompts], max_new_tokens=16)
+    assert [s["filtered_resps"] for s in samples] == direct
