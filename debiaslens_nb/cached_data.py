@@ -60,6 +60,7 @@ def _sample(ds, spec: DataSpec):
 def _caption_pair_rows(n_rows: int, spec: DataSpec) -> list[int]:
     """Rows of `spec.n // 2` of the caption gallery's (woman, man) pairs, drawn with the spec's seed and kept in
     gallery order: a smaller gallery that stays gender-balanced and covers every kind of subject."""
+    if spec.n < 2: raise ConfigError(f"gendered_gallery.n counts captions, in woman/man pairs: 2 or more, not {spec.n}")
     draw = torch.randperm(n_rows // 2, generator=torch.Generator().manual_seed(spec.seed))
     pairs = sorted(draw[:spec.n // 2].tolist())
     return [row for i in pairs for row in (2 * i, 2 * i + 1)]
