@@ -34,6 +34,28 @@ STEPS, EVERY, KILL_AT = 60, 20, "40"
 
 POINTS = {"mid-state": 20, "after-state": 40, "before-config": 40}        # kill point -> the step resumed from
 
+FORKED = textwrap.dedent("""
+    import os, signal
+    def run_forked(label, work):
+        "Run `work` in a forked child (the imports already paid) and print `label` and whether it died by SIGKILL."
+        pid = os.fork()
+        if pid == 0:
+            work()
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        print(label, "killed" if killed else status, flush=True)
+""")
+
+
+def run_killed_in_forks(script: str, *args, labels) -> None:
+    "Run a script whose children must each die by SIGKILL, one per label, in order."
+    proc = subprocess.run([sys.executable, "-c", FORKED + script, *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0 and proc.stdout.split() == [w for x in labels for w in (str(x), "killed")], \
+        proc.stdout + proc.stderr
+
+
 TRAINER = textwrap.dedent("""
     import os, signal, sys, torch
     import debiaslens_nb.sae_model as S
@@ -62,12 +84,7 @@ TRAINER = textwrap.dedent("""
         sae = S.SAE(S.SAEConfig(d_in=16, d_sae=48, kind="batchtopk", k=2), seed=0)
         T.train_sae(sae, x, steps=%d, batch_size=64, progress=False, checkpoint_dir=ckpt, checkpoint_every=%d)
     for point in points:                                 # one trainer per kill point, forked once the imports are paid
-        pid = os.fork()
-        if pid == 0:
-            train_until_killed(point, os.path.join(base, point))
-            os._exit(0)
-        _, status = os.waitpid(pid, 0)
-        print(point, "killed" if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL else status)
+        run_forked(point, lambda: train_until_killed(point, os.path.join(base, point)))
 """ % (KILL_AT, STEPS, EVERY))
 
 
@@ -90,10 +107,7 @@ def straight():
 def killed_checkpoints(tmp_path_factory):
     "Each kill point's checkpoint folder, left by a trainer killed there (one subprocess, one fork per point)."
     base = tmp_path_factory.mktemp("killed")
-    proc = subprocess.run([sys.executable, "-c", TRAINER, str(base), *POINTS], capture_output=True, text=True,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert proc.returncode == 0 and proc.stdout.split() == [w for p in POINTS for w in (p, "killed")], \
-        proc.stdout + proc.stderr
+    run_killed_in_forks(TRAINER, base, *POINTS, labels=POINTS)
     return base
 
 
@@ -171,18 +185,14 @@ SAVER = textwrap.dedent("""
         save = lambda m, target: save_pretrained(m, target, overwrite=True)
     else:
         save = lambda m, target: m.save(target)
+    def save_until_killed(trial, target):
+        die = lambda: os.kill(os.getpid(), signal.SIGKILL)
+        threading.Timer(random.Random(trial).uniform(0.0, 0.3), die).start()
+        while True:
+            save(b, target); save(a, target)
     for trial in range(trials):          # one writer per trial, forked once the imports are paid, killed at random
-        target = base / f"out{trial}"
-        save(a, target)
-        pid = os.fork()
-        if pid == 0:
-            die = lambda: os.kill(os.getpid(), signal.SIGKILL)
-            threading.Timer(random.Random(trial).uniform(0.0, 0.3), die).start()
-            while True:
-                save(b, target); save(a, target)
-        _, status = os.waitpid(pid, 0)
-        killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-        print(trial, "killed" if killed else status, flush=True)
+        save(a, base / f"out{trial}")
+        run_forked(trial, lambda: save_until_killed(trial, base / f"out{trial}"))
 """)
 
 
@@ -191,10 +201,7 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_folder_whole(tmp_
     from debiaslens_nb.intervene import load_bundle
     from debiaslens_nb.models import load_vlm
     trials, seen = 5, set()
-    proc = subprocess.run([sys.executable, "-c", SAVER, what, str(tmp_path), str(trials)], capture_output=True,
-                          text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert proc.returncode == 0 and proc.stdout.split() == [w for t in range(trials) for w in (str(t), "killed")], \
-        proc.stdout + proc.stderr
+    run_killed_in_forks(SAVER, what, tmp_path, trials, labels=range(trials))
     for trial in range(trials):
         target = tmp_path / f"out{trial}"
         if what == "sae":
